@@ -1,0 +1,441 @@
+/**
+ * The WebAssembly scheduling core: the algorithms of bindings/core/js.ts over raw linear memory.
+ * Compiled with `--runtime stub --importMemory` (see asconfig.json): no GC, this file owns memory.
+ *
+ * Layout of the imported memory (every pointer is a byte address, every count a u32):
+ *   static   header (HEADER_SIZE bytes at header(); field offsets H_* below), free-list heads
+ *   blocks   power-of-two blocks (16 bytes and up, 16-aligned) cut from a bump pointer that grows
+ *            the memory; a freed block goes on its size class's free list and serves the next
+ *            request of that class (after a doubling, the old f64 arrays serve the next u32 ones;
+ *            what is never reused is bounded by a geometric series: less than the live arrays)
+ *   slots    gen u32[cap], state u8[cap], free stack u32[cap] with its top in the header
+ *   ring     u32[ringCap] of slots, entries at [head, tail) & mask
+ *   batch    u32[ringCap]: the slots handed out by the last tick; a grown batch waits in
+ *            `batchNext` until the next tick, so the current one never moves while it runs
+ *   heap     when f64[cap], seq f64[cap], slot u32[cap] (struct of arrays), size in the header
+ *   staging  when f64[STAGE_CAP], slot u32[STAGE_CAP]: timers pushed by JS, merged by flushTimers
+ * Invariants:
+ *   - a slot is in exactly one of: free stack (FREE), ring (READY/CANCELLED_READY), heap or
+ *     staging (TIMER/CANCELLED_TIMER), batch (RUNNING); so freeTop, ring length, heap size +
+ *     staged count and batch length are each <= cap;
+ *   - ringCap >= cap and the heap holds cap entries, so flushTimers and tick never allocate and
+ *     cannot fail: only growSlots/growRing may run out of memory, and they change nothing then;
+ *   - heap order: parent (when, seq) < child (when, seq); seq strictly grows and is assigned at
+ *     flush in staging order, which is push order, so equal deadlines keep scheduling order;
+ *     everything JS stages (cancelled or not) enters the heap, so counts match JsCore's;
+ *   - cancelled = number of CANCELLED_TIMER slots, in the heap or in staging;
+ *   - H_EPOCH changes after every successful memory.grow and nothing else moves memory: JS keeps
+ *     typed-array views while it is unchanged.
+ * Raw load/store does no bounds check; each access below is in bounds by the invariant it cites.
+ */
+
+// ---- header: byte offsets from header(), all u32 (exported so JS can check its copy) ----------
+export const H_EPOCH: u32 = 0; //        bumped on every successful memory.grow
+export const H_ERROR: u32 = 4; //        why the last growth failed (E_*)
+export const H_SLOTS: u32 = 8; //        slot capacity (cap)
+export const H_GEN: u32 = 12; //         -> gen u32[cap]
+export const H_STATE: u32 = 16; //       -> state u8[cap]
+export const H_FREE: u32 = 20; //        -> free stack u32[cap]
+export const H_FREE_TOP: u32 = 24;
+export const H_RING: u32 = 28; //        -> ring u32[mask + 1]
+export const H_RING_MASK: u32 = 32;
+export const H_RING_HEAD: u32 = 36;
+export const H_RING_TAIL: u32 = 40;
+export const H_STAGE_WHEN: u32 = 44; //  -> staging when f64[STAGE_CAP]
+export const H_STAGE_SLOT: u32 = 48; //  -> staging slot u32[STAGE_CAP]
+export const H_STAGE_COUNT: u32 = 52;
+export const H_STAGE_CAP: u32 = 56;
+export const H_BATCH: u32 = 60; //       -> batch u32[>= ring length at tick]
+export const H_BATCH_LEN: u32 = 64;
+export const H_CANCELLED: u32 = 68;
+export const H_HEAP_SIZE: u32 = 72;
+/** [H_INBOX, HEADER_SIZE) is reserved for a cross-thread inbox in the same shared memory. */
+export const H_INBOX: u32 = 128;
+export const HEADER_SIZE: u32 = 256;
+
+// ---- slot states (the same numbers as SlotState in js.ts) ------------------------------------
+export const S_FREE: u8 = 0;
+export const S_READY: u8 = 1;
+export const S_TIMER: u8 = 2;
+export const S_CANCELLED_TIMER: u8 = 3;
+export const S_CANCELLED_READY: u8 = 4;
+export const S_RUNNING: u8 = 5;
+
+// ---- error codes (H_ERROR; 0 until a growth fails) -------------------------------------------
+export const E_MEMORY: u32 = 1; //       memory.grow failed: the memory is at its maximum
+export const E_LIMIT: u32 = 2; //        MAX_SLOTS reached
+
+const INITIAL_SLOTS: u32 = 64;
+const MAX_SLOTS: u32 = 1 << 26; // as JsCore's default maxEntries; keeps every block < 2^30 bytes
+const STAGE_CAP: u32 = 512;
+const MIN_SCHEDULED_TIMER_HANDLES: u32 = 100;
+
+const HEADER: usize = memory.data(<i32>HEADER_SIZE, 16);
+const MIN_CLASS: u32 = 4; // 16-byte blocks
+const FREE_LISTS: usize = memory.data(32 << 2, 16); // head of the free list of each size class
+
+// Pointers JS only reads through the header are mirrored here for the hot loops.
+let bump: usize = 0;
+let gens: usize = 0;
+let states: usize = 0;
+let freeStack: usize = 0;
+let hWhen: usize = 0;
+let hSeq: usize = 0;
+let hSlot: usize = 0;
+let stageWhen: usize = 0;
+let stageSlot: usize = 0;
+let batchNext: usize = 0; // a grown batch, adopted by the next tick (0: none)
+let batchCap: u32 = 0;
+let batchNextCap: u32 = 0;
+let seq: f64 = 0;
+
+@inline function hdr(off: u32): u32 {
+  return load<u32>(HEADER + off);
+}
+
+@inline function setHdr(off: u32, v: u32): void {
+  store<u32>(HEADER + off, v);
+}
+
+/** The header's address (constant for the module's life). */
+export function header(): usize {
+  return HEADER;
+}
+
+// ---- allocator ---------------------------------------------------------------------------------
+
+@inline function sizeClass(bytes: usize): u32 {
+  return bytes <= (1 << MIN_CLASS) ? MIN_CLASS : 32 - clz<u32>(<u32>bytes - 1);
+}
+
+function fail(code: u32): usize {
+  setHdr(H_ERROR, code);
+  return 0;
+}
+
+/** A block of at least `bytes` bytes (16-aligned), or 0 when the memory cannot grow. */
+function allocBlock(bytes: usize): usize {
+  const cls = sizeClass(bytes);
+  const list = FREE_LISTS + (cls << 2);
+  const head = load<u32>(list);
+  if (head != 0) {
+    store<u32>(list, load<u32>(head));
+    return head;
+  }
+  const block = bump;
+  const end = block + (<usize>1 << cls);
+  if (end < block) return fail(E_MEMORY); // past 4 GiB
+  const have = <usize>memory.size() << 16;
+  if (end > have) {
+    if (memory.grow(<i32>(((end - have - 1) >>> 16) + 1)) < 0) return fail(E_MEMORY);
+    setHdr(H_EPOCH, hdr(H_EPOCH) + 1);
+  }
+  bump = end;
+  return block;
+}
+
+function freeBlock(block: usize, bytes: usize): void {
+  if (block == 0) return;
+  const list = FREE_LISTS + (sizeClass(bytes) << 2);
+  store<u32>(block, load<u32>(list));
+  store<u32>(list, <u32>block);
+}
+
+// ---- slots -------------------------------------------------------------------------------------
+
+/** Returns a slot to the free stack with a new generation (freeTop < cap: a slot is freed once). */
+function freeSlot(slot: u32): void {
+  const g = gens + (<usize>slot << 2);
+  store<u32>(g, load<u32>(g) + 1);
+  store<u8>(states + slot, S_FREE);
+  const top = hdr(H_FREE_TOP);
+  store<u32>(freeStack + (<usize>top << 2), slot);
+  setHdr(H_FREE_TOP, top + 1);
+}
+
+@inline function stateOf(slot: u32): u8 {
+  return load<u8>(states + slot);
+}
+
+/** Frees one set of per-slot arrays of `cap` entries (a 0 pointer is skipped). */
+function freeSlotArrays(g: usize, st: usize, fs: usize, w: usize, s: usize, l: usize, cap: u32): void {
+  freeBlock(g, <usize>cap << 2);
+  freeBlock(st, cap);
+  freeBlock(fs, <usize>cap << 2);
+  freeBlock(w, <usize>cap << 3);
+  freeBlock(s, <usize>cap << 3);
+  freeBlock(l, <usize>cap << 2);
+}
+
+/** Doubles the slot table (and with it the heap and, when needed, the ring). 0 on failure. */
+export function growSlots(): u32 {
+  const old = hdr(H_SLOTS);
+  const cap = old == 0 ? INITIAL_SLOTS : old << 1;
+  if (cap > MAX_SLOTS) return <u32>fail(E_LIMIT);
+  const g = allocBlock(<usize>cap << 2);
+  const st = allocBlock(cap);
+  const fs = allocBlock(<usize>cap << 2);
+  const w = allocBlock(<usize>cap << 3);
+  const s = allocBlock(<usize>cap << 3);
+  const l = allocBlock(<usize>cap << 2);
+  if (!g || !st || !fs || !w || !s || !l || (hdr(H_RING_MASK) + 1 < cap && !resizeRing(cap))) {
+    freeSlotArrays(g, st, fs, w, s, l, cap);
+    return 0;
+  }
+  const top = hdr(H_FREE_TOP);
+  const size = hdr(H_HEAP_SIZE);
+  memory.copy(g, gens, <usize>old << 2);
+  memory.fill(g + (<usize>old << 2), 0, <usize>(cap - old) << 2);
+  memory.copy(st, states, old);
+  memory.fill(st + old, S_FREE, cap - old);
+  memory.copy(fs, freeStack, <usize>top << 2);
+  memory.copy(w, hWhen, <usize>size << 3);
+  memory.copy(s, hSeq, <usize>size << 3);
+  memory.copy(l, hSlot, <usize>size << 2);
+  // new slots go on the free stack so that the lowest is taken first (top + cap - old <= cap)
+  let t = top;
+  for (let slot = cap; slot > old; t++) store<u32>(fs + (<usize>t << 2), --slot);
+  freeSlotArrays(gens, states, freeStack, hWhen, hSeq, hSlot, old);
+  gens = g;
+  states = st;
+  freeStack = fs;
+  hWhen = w;
+  hSeq = s;
+  hSlot = l;
+  setHdr(H_GEN, <u32>g);
+  setHdr(H_STATE, <u32>st);
+  setHdr(H_FREE, <u32>fs);
+  setHdr(H_FREE_TOP, t);
+  setHdr(H_SLOTS, cap);
+  return 1;
+}
+
+// ---- ring and batch ----------------------------------------------------------------------------
+
+/** Moves the ring to a block of `cap` entries and readies a batch of the same size. */
+function resizeRing(cap: u32): bool {
+  const r = allocBlock(<usize>cap << 2);
+  const b = allocBlock(<usize>cap << 2);
+  if (!r || !b) {
+    freeBlock(r, <usize>cap << 2);
+    freeBlock(b, <usize>cap << 2);
+    return false;
+  }
+  const old = <usize>hdr(H_RING);
+  const mask = hdr(H_RING_MASK);
+  const head = hdr(H_RING_HEAD);
+  const n = hdr(H_RING_TAIL) - head; // n <= mask + 1 <= cap
+  for (let i: u32 = 0; i < n; i++) {
+    store<u32>(r + (<usize>i << 2), load<u32>(old + (<usize>((head + i) & mask) << 2)));
+  }
+  if (old != 0) freeBlock(old, <usize>(mask + 1) << 2);
+  setHdr(H_RING, <u32>r);
+  setHdr(H_RING_MASK, cap - 1);
+  setHdr(H_RING_HEAD, 0);
+  setHdr(H_RING_TAIL, n);
+  freeBlock(batchNext, <usize>batchNextCap << 2);
+  batchNext = b;
+  batchNextCap = cap;
+  return true;
+}
+
+/** Doubles the ring (only needed if a slot is pushed twice: ringCap >= cap otherwise). */
+export function growRing(): u32 {
+  const cap = (hdr(H_RING_MASK) + 1) << 1;
+  if (cap > MAX_SLOTS << 1) return <u32>fail(E_LIMIT);
+  return resizeRing(cap) ? 1 : 0;
+}
+
+/** Swaps in a batch grown since the last tick (the current one is no longer read). */
+function adoptBatch(): void {
+  if (batchNext == 0) return;
+  freeBlock(hdr(H_BATCH), <usize>batchCap << 2);
+  setHdr(H_BATCH, <u32>batchNext);
+  batchCap = batchNextCap;
+  batchNext = 0;
+}
+
+@inline function pushRing(slot: u32): void {
+  // ring length < ringCap: the slot was in the heap, not in the ring
+  const tail = hdr(H_RING_TAIL);
+  store<u32>(<usize>hdr(H_RING) + (<usize>(tail & hdr(H_RING_MASK)) << 2), slot);
+  setHdr(H_RING_TAIL, tail + 1);
+  store<u8>(states + slot, S_READY);
+}
+
+// ---- heap --------------------------------------------------------------------------------------
+// Every index passed below is < heap size <= cap, the length of hWhen/hSeq/hSlot.
+
+@inline function whenAt(i: u32): f64 {
+  return load<f64>(hWhen + (<usize>i << 3));
+}
+
+@inline function seqAt(i: u32): f64 {
+  return load<f64>(hSeq + (<usize>i << 3));
+}
+
+@inline function slotAt(i: u32): u32 {
+  return load<u32>(hSlot + (<usize>i << 2));
+}
+
+@inline function heapSet(pos: u32, when: f64, sq: f64, slot: u32): void {
+  store<f64>(hWhen + (<usize>pos << 3), when);
+  store<f64>(hSeq + (<usize>pos << 3), sq);
+  store<u32>(hSlot + (<usize>pos << 2), slot);
+}
+
+function siftUp(pos: u32, when: f64, sq: f64, slot: u32): void {
+  while (pos > 0) {
+    const parent = (pos - 1) >> 1;
+    const pw = whenAt(parent);
+    const ps = seqAt(parent);
+    if (pw < when || (pw == when && ps < sq)) break;
+    heapSet(pos, pw, ps, slotAt(parent));
+    pos = parent;
+  }
+  heapSet(pos, when, sq, slot);
+}
+
+function siftDown(pos: u32, when: f64, sq: f64, slot: u32, size: u32): void {
+  const half = size >> 1;
+  while (pos < half) {
+    let child = (pos << 1) + 1;
+    let cw = whenAt(child);
+    let cs = seqAt(child);
+    const right = child + 1;
+    if (right < size) {
+      const rw = whenAt(right);
+      const rs = seqAt(right);
+      if (rw < cw || (rw == cw && rs < cs)) {
+        child = right;
+        cw = rw;
+        cs = rs;
+      }
+    }
+    if (when < cw || (when == cw && sq < cs)) break;
+    heapSet(pos, cw, cs, slotAt(child));
+    pos = child;
+  }
+  heapSet(pos, when, sq, slot);
+}
+
+/** Removes the top (size > 0) and returns its slot. */
+function popTop(): u32 {
+  const top = slotAt(0);
+  const last = hdr(H_HEAP_SIZE) - 1;
+  setHdr(H_HEAP_SIZE, last);
+  if (last > 0) {
+    siftDown(0, whenAt(last), seqAt(last), slotAt(last), last);
+  }
+  return top;
+}
+
+/** Pops cancelled timers off the top, freeing their slots. */
+function popCancelledTops(): void {
+  while (hdr(H_HEAP_SIZE) > 0 && stateOf(slotAt(0)) == S_CANCELLED_TIMER) {
+    freeSlot(popTop());
+    setHdr(H_CANCELLED, hdr(H_CANCELLED) - 1);
+  }
+}
+
+/** The compaction rule (types.ts): with at least 100 timers, more than half cancelled, rebuild; else pop tops. */
+function dropCancelled(): void {
+  const cancelled = hdr(H_CANCELLED);
+  if (cancelled == 0) return;
+  const size = hdr(H_HEAP_SIZE);
+  if (size < MIN_SCHEDULED_TIMER_HANDLES || cancelled * 2 <= size) {
+    popCancelledTops();
+    return;
+  }
+  let k: u32 = 0;
+  for (let i: u32 = 0; i < size; i++) {
+    const slot = slotAt(i);
+    if (stateOf(slot) == S_CANCELLED_TIMER) {
+      freeSlot(slot);
+    } else {
+      heapSet(k++, whenAt(i), seqAt(i), slot);
+    }
+  }
+  setHdr(H_HEAP_SIZE, k);
+  setHdr(H_CANCELLED, 0);
+  for (let i = <i32>(k >> 1) - 1; i >= 0; i--) {
+    siftDown(i, whenAt(i), seqAt(i), slotAt(i), k);
+  }
+}
+
+/**
+ * Merges the staging area into the heap in staging order, assigning seq now. Cancelled entries go
+ * in too, exactly as JsCore.pushTimer puts them in its heap, so both cores drop them at the same
+ * tick and report the same counts.
+ */
+export function flushTimers(): void {
+  const count = hdr(H_STAGE_COUNT); // <= STAGE_CAP, and heap size + count <= cap
+  if (count == 0) return;
+  const size = hdr(H_HEAP_SIZE);
+  for (let i: u32 = 0; i < count; i++) {
+    siftUp(size + i, load<f64>(stageWhen + (<usize>i << 3)), seq, load<u32>(stageSlot + (<usize>i << 2)));
+    seq += 1;
+  }
+  setHdr(H_HEAP_SIZE, size + count);
+  setHdr(H_STAGE_COUNT, 0);
+}
+
+// ---- the loop's crossings ----------------------------------------------------------------------
+
+/** Sets up an empty core. 0 when the memory is too small for it. */
+export function init(): u32 {
+  bump = (__heap_base + 15) & ~15;
+  stageWhen = allocBlock(<usize>STAGE_CAP << 3);
+  stageSlot = allocBlock(<usize>STAGE_CAP << 2);
+  if (!stageWhen || !stageSlot || !growSlots()) return 0;
+  setHdr(H_STAGE_WHEN, <u32>stageWhen);
+  setHdr(H_STAGE_SLOT, <u32>stageSlot);
+  setHdr(H_STAGE_CAP, STAGE_CAP);
+  adoptBatch();
+  return 1;
+}
+
+/** One iteration's scheduling step, as JsCore.tick; returns the batch length. */
+export function tick(now: f64, resolution: f64): u32 {
+  flushTimers();
+  // 1. the previous batch has run: free its slots
+  let batch = <usize>hdr(H_BATCH);
+  const len = hdr(H_BATCH_LEN);
+  for (let i: u32 = 0; i < len; i++) freeSlot(load<u32>(batch + (<usize>i << 2)));
+  adoptBatch();
+  batch = <usize>hdr(H_BATCH);
+  // 2. drop cancelled timers
+  dropCancelled();
+  // 3. expired timers join the ring after what is already there
+  const end = now + resolution;
+  while (hdr(H_HEAP_SIZE) > 0 && whenAt(0) <= end) {
+    const slot = popTop();
+    if (stateOf(slot) == S_CANCELLED_TIMER) {
+      setHdr(H_CANCELLED, hdr(H_CANCELLED) - 1);
+      freeSlot(slot);
+    } else {
+      pushRing(slot);
+    }
+  }
+  // 4. the whole ring becomes the batch (n <= ringCap <= batchCap after adoptBatch)
+  const ring = <usize>hdr(H_RING);
+  const mask = hdr(H_RING_MASK);
+  const head = hdr(H_RING_HEAD);
+  const n = hdr(H_RING_TAIL) - head;
+  for (let i: u32 = 0; i < n; i++) {
+    const slot = load<u32>(ring + (<usize>((head + i) & mask) << 2));
+    store<u32>(batch + (<usize>i << 2), slot);
+    store<u8>(states + slot, S_RUNNING);
+  }
+  setHdr(H_RING_HEAD, 0);
+  setHdr(H_RING_TAIL, 0);
+  setHdr(H_BATCH_LEN, n);
+  return n;
+}
+
+/** Earliest `when` among live timers, or Infinity; drops cancelled tops. */
+export function nextDeadline(): f64 {
+  flushTimers();
+  popCancelledTops();
+  return hdr(H_HEAP_SIZE) > 0 ? whenAt(0) : Infinity;
+}

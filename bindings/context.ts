@@ -1,0 +1,166 @@
+/**
+ * contextvars, as in Python: a `Context` maps `ContextVar`s to values. Mappings are immutable
+ * (copy-on-write `Map`s), so `copyContext()` is O(1) and a callback's context copy is free until
+ * something in it calls `ContextVar.set`.
+ *
+ * Invariant: exactly one context is current at any time (`current`); `Context.run` swaps it in
+ * and back, and refuses to enter a context that is already entered (Python's RuntimeError).
+ */
+import { RuntimeError } from './errors.js';
+
+type Vars = Map<ContextVar<any>, unknown>;
+const EMPTY: Vars = new Map();
+const MISSING: unique symbol = Symbol('MISSING');
+
+export class Context {
+  /** @internal */ _vars: Vars;
+  /** @internal */ _entered = false;
+
+  constructor(vars: Vars = EMPTY) {
+    this._vars = vars;
+  }
+
+  /** Runs `fn(...args)` with this context current; changes it makes stay in this context. */
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+    if (this._entered) throw new RuntimeError(`cannot enter context: ${this} is already entered`);
+    const prev = current;
+    this._entered = true;
+    current = this;
+    try {
+      return fn(...args);
+    } finally {
+      current = prev;
+      this._entered = false;
+    }
+  }
+
+  copy(): Context {
+    return new Context(this._vars);
+  }
+
+  get<T>(v: ContextVar<T>): T | undefined;
+  get<T, D>(v: ContextVar<T>, dflt: D): T | D;
+  get(v: ContextVar<unknown>, dflt?: unknown): unknown {
+    return this._vars.has(v) ? this._vars.get(v) : dflt;
+  }
+
+  has(v: ContextVar<unknown>): boolean {
+    return this._vars.has(v);
+  }
+
+  get size(): number {
+    return this._vars.size;
+  }
+
+  keys(): IterableIterator<ContextVar<unknown>> {
+    return this._vars.keys();
+  }
+
+  values(): IterableIterator<unknown> {
+    return this._vars.values();
+  }
+
+  entries(): IterableIterator<[ContextVar<unknown>, unknown]> {
+    return this._vars.entries();
+  }
+
+  [Symbol.iterator](): IterableIterator<ContextVar<unknown>> {
+    return this._vars.keys();
+  }
+
+  toString(): string {
+    return `<Context vars=${this._vars.size}>`;
+  }
+}
+
+let current = new Context();
+
+/** @internal The context code runs in right now. */
+export function currentContext(): Context {
+  return current;
+}
+
+/** @internal Runs fn with `vars` as a throw-away copy of a context: what a callback without an explicit context gets. */
+const scratch = new Context();
+export function runInCopy<R>(vars: Vars, fn: () => R): R {
+  if (scratch._entered) return new Context(vars).run(fn);
+  const prev = current;
+  scratch._vars = vars;
+  scratch._entered = true;
+  current = scratch;
+  try {
+    return fn();
+  } finally {
+    current = prev;
+    scratch._entered = false;
+    scratch._vars = EMPTY;
+  }
+}
+
+/** A copy of the current context (O(1)). */
+export function copyContext(): Context {
+  return new Context(current._vars);
+}
+
+export class Token<T> {
+  static readonly MISSING = MISSING;
+  /** @internal */ _used = false;
+  constructor(
+    readonly var_: ContextVar<T>,
+    readonly oldValue: T | typeof MISSING,
+    /** @internal */ readonly _ctx: Context,
+  ) {}
+  get var(): ContextVar<T> {
+    return this.var_;
+  }
+  toString(): string {
+    return `<Token${this._used ? ' used' : ''} var=${this.var_}>`;
+  }
+}
+
+export class ContextVar<T> {
+  readonly name: string;
+  private readonly _default: T | typeof MISSING;
+
+  constructor(name: string, opts?: { default?: T }) {
+    if (typeof name !== 'string') throw new TypeError('context variable name must be a str');
+    this.name = name;
+    this._default = opts && 'default' in opts ? (opts.default as T) : MISSING;
+  }
+
+  /** The value in the current context; else `dflt`, else the variable's default; else throws LookupError-like Error. */
+  get(dflt?: T): T {
+    const vars = current._vars;
+    if (vars.has(this)) return vars.get(this) as T;
+    if (arguments.length > 0) return dflt as T;
+    if (this._default !== MISSING) return this._default;
+    const e = new Error(`<ContextVar name=${JSON.stringify(this.name)}>`);
+    e.name = 'LookupError';
+    throw e;
+  }
+
+  set(value: T): Token<T> {
+    const ctx = current;
+    const old = ctx._vars.has(this) ? (ctx._vars.get(this) as T) : MISSING;
+    const next = new Map(ctx._vars);
+    next.set(this, value);
+    ctx._vars = next;
+    return new Token(this, old, ctx);
+  }
+
+  reset(token: Token<T>): void {
+    if (!(token instanceof Token)) throw new TypeError(`expected an instance of Token, got ${typeof token}`);
+    if (token._used) throw new RuntimeError(`${token} has already been used once`);
+    if (token.var_ !== this) throw new Error(`${token} was created by a different ContextVar`);
+    if (token._ctx !== current) throw new Error(`${token} was created in a different Context`);
+    const next = new Map(current._vars);
+    if (token.oldValue === MISSING) next.delete(this);
+    else next.set(this, token.oldValue);
+    current._vars = next;
+    token._used = true;
+  }
+
+  toString(): string {
+    return `<ContextVar name=${JSON.stringify(this.name)}>`;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The core contract: what the loop front (bindings/loop.ts) asks of a scheduling core.
+ *
+ * Two cores implement it with the same algorithms: `JsCore` (bindings/core/js.ts, typed arrays)
+ * and `WasmCore` (bindings/core/wasm.ts over assembly/core.ts, shared WebAssembly memory).
+ *
+ * Model
+ * - A *slot* is a small integer naming one scheduled callback. The front keeps the callback in
+ *   its own table at that index; the core only ever sees slots. Each slot has a *generation* that
+ *   the core bumps whenever the slot is freed, so a stale (slot, gen) pair cannot cancel a newer
+ *   callback that reuses the slot.
+ * - The *ready ring* is a FIFO of slots. `pushReady` appends in O(1).
+ * - The *timer heap* is a binary min-heap keyed by (when, seq): seq is a counter assigned when a
+ *   timer enters the core, so equal deadlines fire in scheduling order. `pushTimer` is O(log n)
+ *   (or O(1) staged and merged at the next `tick`/`nextDeadline`, which must not change order).
+ * - `tick(now, resolution)` is asyncio's `_run_once` minus the running of callbacks:
+ *     1. frees the slots of the previous batch (bumping their generations);
+ *     2. drops cancelled timers: if at least 100 timers are scheduled and more than half of them
+ *        are cancelled, rebuilds the heap without them; otherwise pops cancelled ones off the top;
+ *     3. moves every live timer with `when <= now + resolution` to the ready ring's tail, in
+ *        (when, seq) order;
+ *     4. moves the whole ready ring into the *batch* and returns its length n.
+ *   The batch is `mem32[batchBase + i]` for i < n and stays valid until the next `tick`.
+ *   Callbacks scheduled while the batch runs land in the ring, so they run in the next tick.
+ *   Cancelled ready entries are *not* filtered by the core: the front skips them (it clears its
+ *   table entry on cancel), and the slot is freed with the batch.
+ * - `cancel(slot, gen)` marks the slot's pending entry cancelled if `gen` is current; a cancelled
+ *   timer is dropped lazily by the core, which then frees its slot itself.
+ *
+ * Every method that may allocate throws `RangeError` (message starts "wasmloop: core memory
+ * exhausted") when the core cannot grow; in that case nothing was scheduled.
+ */
+export type CoreKind = 'wasm' | 'js';
+
+export interface Core {
+  readonly kind: CoreKind;
+  /** Batch storage: the batch is `mem32[batchBase .. batchBase + n)` after `tick` returned n. */
+  readonly mem32: Uint32Array;
+  readonly batchBase: number;
+  /** Takes a free slot (growing the slot table when needed). */
+  alloc(): number;
+  /** Current generation of a slot (changes each time the slot is freed). */
+  gen(slot: number): number;
+  /** Returns a slot that was allocated but never scheduled (used when scheduling fails half-way). */
+  release(slot: number): void;
+  /** Appends an allocated slot to the ready ring. */
+  pushReady(slot: number): void;
+  /** Schedules an allocated slot as a timer at loop time `when` (any number but NaN; may be Infinity). */
+  pushTimer(slot: number, when: number): void;
+  /** Cancels the slot's pending entry if `gen` is still current; a no-op otherwise. */
+  cancel(slot: number, gen: number): void;
+  /** One iteration's scheduling step (see above); returns the batch length. */
+  tick(now: number, resolution: number): number;
+  /** Earliest `when` among live timers, or Infinity when there are none. Drops cancelled tops. */
+  nextDeadline(): number;
+  /** Entries waiting in the ready ring (cancelled ones included). */
+  readyCount(): number;
+  /** Timers held by the core, cancelled ones not yet dropped included. */
+  timerCount(): number;
+  /** Cancelled timers still held by the core. */
+  cancelledCount(): number;
+  /** Drops everything and releases the core's memory. The core is unusable afterwards. */
+  close(): void;
+}
+
+export interface CoreFactory {
+  (): Core;
+}
+
+/** asyncio's _MIN_SCHEDULED_TIMER_HANDLES and _MIN_CANCELLED_TIMER_HANDLES_FRACTION. */
+export const MIN_SCHEDULED_TIMER_HANDLES = 100;
+export const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
+
+export const MEMORY_EXHAUSTED = 'wasmloop: core memory exhausted';

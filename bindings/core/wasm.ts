@@ -1,0 +1,296 @@
+/**
+ * WasmCore — the Core contract over the WebAssembly core (assembly/core.ts), one memory per core.
+ *
+ * Crossings: only growth (`growSlots`, `growRing`, a full staging area's `flushTimers`), `tick` and
+ * `nextDeadline` call into WebAssembly. Every per-callback operation — alloc, gen, release,
+ * pushReady, pushTimer, cancel and the counts — is a load or store on typed-array views of the
+ * memory, at the addresses the core publishes in its header (layout: top of assembly/core.ts).
+ * Views: mem32/m8/f64 cover the whole memory; they are rebuilt after growth, and after any call
+ * that finds H_EPOCH changed. batchBase only moves in `tick`, so it is stable while a batch runs;
+ * mem32 may be replaced by a growth during the batch (a non-shared memory detaches its buffer),
+ * so read `core.mem32` again rather than keeping it across an alloc.
+ * Memory: shared where the host allows SharedArrayBuffer (room for a cross-thread inbox, see
+ * H_INBOX), ordinary otherwise; each variant's Module is compiled once, an Instance made per core.
+ */
+import { Core, MEMORY_EXHAUSTED } from './types.js';
+import { PLAIN_WASM, SHARED_WASM, decodeBase64 } from './wasm-bytes.js';
+
+export interface WasmCoreOptions {
+  /** Largest size the core's memory may grow to, in bytes (default 1 GiB, at most 4 GiB). */
+  maximumMemory?: number;
+  /** Shared memory or not; by default shared when the host allows SharedArrayBuffer. */
+  shared?: boolean;
+}
+
+interface CoreExports {
+  header(): number;
+  init(): number;
+  growSlots(): number;
+  growRing(): number;
+  flushTimers(): void;
+  tick(now: number, resolution: number): number;
+  nextDeadline(): number;
+}
+
+const PAGE = 65536;
+const INITIAL_PAGES = 1; // what asconfig.json declares
+const MAX_PAGES = 65536; // wasm32
+const DEFAULT_MAXIMUM = 1 << 30;
+
+/**
+ * Header fields as u32 word indices from the header (assembly/core.ts `H_<name>` / 4), slot
+ * states (`S_<name>`) and error codes (`E_<name>`): the module's first instance is checked against
+ * these. Frozen objects, so the check can walk them (measured as fast as const enums).
+ */
+const H = Object.freeze({
+  EPOCH: 0,
+  ERROR: 1,
+  GEN: 3,
+  STATE: 4,
+  FREE: 5,
+  FREE_TOP: 6,
+  RING: 7,
+  RING_MASK: 8,
+  RING_HEAD: 9,
+  RING_TAIL: 10,
+  STAGE_WHEN: 11,
+  STAGE_SLOT: 12,
+  STAGE_COUNT: 13,
+  STAGE_CAP: 14,
+  BATCH: 15,
+  CANCELLED: 17,
+  HEAP_SIZE: 18,
+});
+const S = Object.freeze({ FREE: 0, READY: 1, TIMER: 2, CANCELLED_TIMER: 3, CANCELLED_READY: 4 });
+const E = Object.freeze({ LIMIT: 2 });
+
+/** Throws when a stale build's layout differs from the constants above. */
+function checkLayout(exports: WebAssembly.Exports): void {
+  const expected: [string, number][] = [
+    ...Object.entries(H).map(([name, word]): [string, number] => [`H_${name}`, word * 4]),
+    ...Object.entries(S).map(([name, value]): [string, number] => [`S_${name}`, value]),
+    ...Object.entries(E).map(([name, value]): [string, number] => [`E_${name}`, value]),
+  ];
+  for (const [name, value] of expected) {
+    if ((exports[name] as WebAssembly.Global | undefined)?.value !== value) {
+      throw new Error(`wasmloop: the WebAssembly core does not match bindings/core/wasm.ts (${name}): rebuild it`);
+    }
+  }
+}
+
+const modules: { shared?: WebAssembly.Module; plain?: WebAssembly.Module } = {};
+
+/**
+ * A new instance over `memory`. The variant's module is compiled on first use, synchronously so
+ * that a core can be made anywhere, and its first instance checked against this file's constants.
+ */
+function instantiate(shared: boolean, memory: WebAssembly.Memory): CoreExports {
+  const key = shared ? 'shared' : 'plain';
+  const mod = modules[key] ?? new WebAssembly.Module(decodeBase64(shared ? SHARED_WASM : PLAIN_WASM));
+  const { exports } = new WebAssembly.Instance(mod, { env: { memory } });
+  if (modules[key] === undefined) {
+    checkLayout(exports);
+    modules[key] = mod;
+  }
+  return exports as unknown as CoreExports;
+}
+
+function newMemory(shared: boolean, maximum: number): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared });
+}
+
+/** Shared memory needs SharedArrayBuffer and, in a browser, a crossOriginIsolated page. */
+function hostAllowsShared(): boolean {
+  return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+}
+
+const CLOSED = new Uint32Array(0);
+
+export class WasmCore implements Core {
+  readonly kind = 'wasm' as const;
+  /** Whether `memory` is a shared WebAssembly memory. */
+  readonly shared: boolean;
+  /** The core's memory (a zero-page stand-in after close). */
+  memory: WebAssembly.Memory;
+  mem32: Uint32Array = CLOSED;
+  batchBase = 0;
+
+  private ex: CoreExports;
+  private m8 = new Uint8Array(0);
+  private f64 = new Float64Array(0);
+  private readonly h: number; // the header's word index
+  private readonly maxPages: number;
+  private epoch = -1;
+  // word (u32, f64) or byte (u8) indices of the arrays, from the header
+  private gens = 0;
+  private states = 0;
+  private free = 0;
+  private ring = 0;
+  private mask = 0;
+  private stageWhen = 0;
+  private stageSlot = 0;
+  private stageCap = 0;
+
+  constructor(opts: WasmCoreOptions = {}) {
+    this.shared = opts.shared ?? hostAllowsShared();
+    const bytes = opts.maximumMemory ?? DEFAULT_MAXIMUM;
+    this.maxPages = Math.max(INITIAL_PAGES, Math.min(MAX_PAGES, Math.floor(bytes / PAGE)));
+    this.memory = newMemory(this.shared, this.maxPages);
+    this.ex = instantiate(this.shared, this.memory);
+    this.h = this.ex.header() >>> 2;
+    if (!this.ex.init()) throw this.exhausted();
+    this.refresh();
+  }
+
+  alloc(): number {
+    const m = this.mem32;
+    const top = m[this.h + H.FREE_TOP]!;
+    if (top === 0) {
+      this.grown(this.ex.growSlots());
+      return this.alloc();
+    }
+    m[this.h + H.FREE_TOP] = top - 1;
+    return m[this.free + top - 1]!;
+  }
+
+  gen(slot: number): number {
+    return this.mem32[this.gens + slot]!;
+  }
+
+  release(slot: number): void {
+    const m = this.mem32;
+    const top = m[this.h + H.FREE_TOP]!;
+    m[this.gens + slot] = m[this.gens + slot]! + 1; // wraps at 2^32 like the core's u32
+    this.m8[this.states + slot] = S.FREE;
+    m[this.free + top] = slot;
+    m[this.h + H.FREE_TOP] = top + 1;
+  }
+
+  pushReady(slot: number): void {
+    const m = this.mem32;
+    const tail = m[this.h + H.RING_TAIL]!;
+    if (tail - m[this.h + H.RING_HEAD]! > this.mask) {
+      // only reachable when a slot is pushed twice: the ring holds as many entries as there are slots
+      this.grown(this.ex.growRing());
+      return this.pushReady(slot);
+    }
+    m[this.ring + (tail & this.mask)] = slot;
+    m[this.h + H.RING_TAIL] = tail + 1;
+    this.m8[this.states + slot] = S.READY;
+  }
+
+  pushTimer(slot: number, when: number): void {
+    const m = this.mem32;
+    let n = m[this.h + H.STAGE_COUNT]!;
+    if (n === this.stageCap) {
+      this.ex.flushTimers(); // never allocates
+      n = 0;
+    }
+    this.f64[this.stageWhen + n] = when;
+    m[this.stageSlot + n] = slot;
+    m[this.h + H.STAGE_COUNT] = n + 1;
+    this.m8[this.states + slot] = S.TIMER;
+  }
+
+  cancel(slot: number, gen: number): void {
+    const m = this.mem32;
+    if (m[this.gens + slot] !== gen) return;
+    const i = this.states + slot;
+    const s = this.m8[i];
+    if (s === S.TIMER) {
+      this.m8[i] = S.CANCELLED_TIMER;
+      m[this.h + H.CANCELLED] = m[this.h + H.CANCELLED]! + 1;
+    } else if (s === S.READY) {
+      this.m8[i] = S.CANCELLED_READY;
+    }
+  }
+
+  tick(now: number, resolution: number): number {
+    const n = this.ex.tick(now, resolution);
+    const m = this.mem32;
+    // a detached view reads undefined, which differs from any epoch
+    if (m[this.h + H.EPOCH] !== this.epoch) this.refresh();
+    else this.batchBase = m[this.h + H.BATCH]! >>> 2; // a batch grown since the last tick is in use now
+    return n;
+  }
+
+  nextDeadline(): number {
+    return this.ex.nextDeadline();
+  }
+
+  readyCount(): number {
+    const m = this.mem32;
+    return m[this.h + H.RING_TAIL]! - m[this.h + H.RING_HEAD]!;
+  }
+
+  /** Heap entries plus staged ones (a staged timer is held by the core too). */
+  timerCount(): number {
+    const m = this.mem32;
+    return m[this.h + H.HEAP_SIZE]! + m[this.h + H.STAGE_COUNT]!;
+  }
+
+  cancelledCount(): number {
+    return this.mem32[this.h + H.CANCELLED]!;
+  }
+
+  close(): void {
+    this.ex = closedExports;
+    this.memory = new WebAssembly.Memory({ initial: 0, maximum: 0 });
+    this.mem32 = CLOSED;
+    this.m8 = new Uint8Array(0);
+    this.f64 = new Float64Array(0);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  /** Rebuilds the views and reads the array addresses (after growth or an epoch change). */
+  private refresh(): void {
+    const buffer = this.memory.buffer;
+    const m = (this.mem32 = new Uint32Array(buffer));
+    this.m8 = new Uint8Array(buffer);
+    this.f64 = new Float64Array(buffer);
+    const h = this.h;
+    this.epoch = m[h + H.EPOCH]!;
+    this.gens = m[h + H.GEN]! >>> 2;
+    this.states = m[h + H.STATE]!;
+    this.free = m[h + H.FREE]! >>> 2;
+    this.ring = m[h + H.RING]! >>> 2;
+    this.mask = m[h + H.RING_MASK]!;
+    this.stageWhen = m[h + H.STAGE_WHEN]! >>> 3;
+    this.stageSlot = m[h + H.STAGE_SLOT]! >>> 2;
+    this.stageCap = m[h + H.STAGE_CAP]!;
+    this.batchBase = m[h + H.BATCH]! >>> 2;
+  }
+
+  /** After a growth call: refreshes (a failed one may have grown the memory too), throws if it failed. */
+  private grown(ok: number): void {
+    this.refresh();
+    if (!ok) throw this.exhausted();
+  }
+
+  private exhausted(): RangeError {
+    const why =
+      new Uint32Array(this.memory.buffer)[this.h + H.ERROR] === E.LIMIT
+        ? 'the core holds as many callbacks and timers as it can'
+        : `its WebAssembly memory reached its maximum of ${this.maxPages * PAGE} bytes`;
+    return new RangeError(`${MEMORY_EXHAUSTED}: ${why}`);
+  }
+}
+
+function closed(): never {
+  throw new Error('wasmloop: the core is closed');
+}
+
+const closedExports: CoreExports = {
+  header: closed,
+  init: closed,
+  growSlots: closed,
+  growRing: closed,
+  flushTimers: closed,
+  tick: closed,
+  nextDeadline: closed,
+};
+
+export function createWasmCore(opts?: WasmCoreOptions): WasmCore {
+  return new WasmCore(opts);
+}

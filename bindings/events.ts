@@ -1,0 +1,114 @@
+/**
+ * The per-thread policy and the module-level API (asyncio's events.py and runners.py):
+ * newEventLoop / getEventLoop / setEventLoop / getRunningLoop / install / run, and the
+ * task-level helpers that find the running loop (createTask, currentTask, allTasks, ensureFuture).
+ */
+import { CancelledError, RuntimeError, describe } from './errors.js';
+import { Future, _setLoopResolver } from './futures.js';
+import { EventLoop, _setDefaultCore, checkCoreKind, type LoopOptions } from './loop.js';
+import { host } from './hosts/index.js';
+import { Task, allTasksOf, createTaskOn, currentTaskOf, ensureFutureOn, type CoroutineLike, type TaskOptions } from './tasks.js';
+import { getCurrent, getRunning, setCurrent } from './thread.js';
+import type { CoreKind } from './core/types.js';
+
+/** A new event loop; `opts.core` picks the core (default: what install() chose, else 'wasm'). */
+export function newEventLoop(opts?: LoopOptions): EventLoop {
+  return new EventLoop(opts);
+}
+
+/** The loop running in this thread; throws RuntimeError('no running event loop') if none. */
+export function getRunningLoop(): EventLoop {
+  const loop = getRunning();
+  if (loop === null) throw new RuntimeError('no running event loop');
+  return loop as EventLoop;
+}
+
+/**
+ * The running loop, else this thread's loop, else — on the main thread only — a new loop that
+ * becomes this thread's loop. In a worker with no loop set, throws RuntimeError.
+ */
+export function getEventLoop(): EventLoop {
+  const running = getRunning();
+  if (running !== null) return running as EventLoop;
+  const cur = getCurrent();
+  if (cur !== null) return cur as EventLoop;
+  if (!host.isMainThread()) throw new RuntimeError(`There is no current event loop in thread '${host.threadName()}'.`);
+  const loop = newEventLoop();
+  setCurrent(loop);
+  return loop;
+}
+
+/** Sets this thread's loop (null to unset). */
+export function setEventLoop(loop: EventLoop | null): void {
+  if (loop !== null && !(loop instanceof EventLoop)) throw new TypeError(`loop must be an EventLoop or null, got ${describe(loop)}`);
+  setCurrent(loop);
+}
+
+/** Like uvloop.install(): loops made from now on without an explicit core use `core`. */
+export function install(core: CoreKind = 'wasm'): void {
+  _setDefaultCore(checkCoreKind(core));
+}
+
+/** asyncio.create_task: a task on the running loop. */
+export function createTask<T>(coro: CoroutineLike<T>, opts?: TaskOptions): Task<T> {
+  return createTaskOn(getRunningLoop(), coro, opts);
+}
+
+/** The task running right now on `loop` (default: the running loop), or null. */
+export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  return currentTaskOf(loop ?? getRunningLoop());
+}
+
+/** The tasks of `loop` (default: the running loop) that are not done yet. */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  return allTasksOf(loop ?? getRunningLoop());
+}
+
+/** A Future for `aw`: Futures as they are, coroutines as Tasks, promises wrapped. */
+export function ensureFuture<T>(aw: unknown, opts?: { loop?: EventLoop }): Future<T> {
+  return ensureFutureOn<T>(aw, opts?.loop ?? getEventLoop());
+}
+
+export interface RunOptions extends LoopOptions {}
+
+/**
+ * asyncio.run: a new loop runs `main` to completion; leftover tasks are cancelled and awaited;
+ * the loop is closed. Refuses to run inside a running loop.
+ */
+export async function run<T>(main: CoroutineLike<T>, opts?: RunOptions): Promise<T> {
+  if (getRunning() !== null) throw new RuntimeError('run() cannot be called from a running event loop');
+  const loop = newEventLoop(opts);
+  const previous = getCurrent();
+  setCurrent(loop);
+  try {
+    return await loop.runUntilComplete(ensureFutureOn<T>(main, loop));
+  } finally {
+    try {
+      await cancelAllTasks(loop);
+    } finally {
+      loop.close();
+      setCurrent(previous === loop ? null : previous);
+    }
+  }
+}
+
+async function cancelAllTasks(loop: EventLoop): Promise<void> {
+  const tasks = [...allTasksOf(loop)];
+  if (tasks.length === 0) return;
+  for (const t of tasks) t.cancel();
+  const all = loop.createFuture<void>();
+  let left = tasks.length;
+  for (const t of tasks)
+    t.addDoneCallback(() => {
+      if (--left === 0 && !all.done()) all.setResult();
+    });
+  await loop.runUntilComplete(all);
+  for (const t of tasks) {
+    if (t.cancelled()) continue;
+    const exc = t.exception();
+    if (exc !== null && !(exc instanceof CancelledError))
+      loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: exc, task: t });
+  }
+}
+
+_setLoopResolver(getEventLoop);

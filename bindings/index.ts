@@ -1,0 +1,25 @@
+/**
+ * wasmloop — Python's asyncio event loop for JavaScript runtimes.
+ * The portable entry: imports nothing host-specific at load time.
+ */
+export { EventLoop, HOST_TURN_MS } from './loop.js';
+export type { ClockKind, LoopOptions, ExceptionContext, ExceptionHandler } from './loop.js';
+export type { CoreKind } from './core/types.js';
+export { newEventLoop, getEventLoop, setEventLoop, getRunningLoop, install, run, createTask, currentTask, allTasks, ensureFuture } from './events.js';
+export type { RunOptions } from './events.js';
+export { Handle, TimerHandle } from './handles.js';
+export { Future, isFuture } from './futures.js';
+export { Task, eagerTaskFactory } from './tasks.js';
+export type { Coroutine, CoroutineLike, TaskOptions, TaskFactory } from './tasks.js';
+export { Context, ContextVar, Token, copyContext } from './context.js';
+export {
+  RuntimeError,
+  CancelledError,
+  InvalidStateError,
+  TimeoutError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  BrokenBarrierError,
+  NotImplementedError,
+} from './errors.js';

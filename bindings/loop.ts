@@ -1,0 +1,648 @@
+/**
+ * EventLoop — the portable loop (asyncio's base_events.py), the same over either core.
+ *
+ * Data: the core (timer heap, ready ring, batch; see core/types.ts) holds slots; `_table[slot]`
+ * holds the Handle. A handle is in the table from scheduling until it runs or is cancelled.
+ *
+ * One iteration (`_runOnce`) = one `core.tick` (a single call into the WASM core) that yields the
+ * batch of slots, then the batch's callbacks, one at a time, in order. Between iterations the
+ * non-blocking runner awaits once (pending promise reactions run), returns to the host at least
+ * every `HOST_TURN_MS` and whenever idle, and sleeps in the host until the next timer or a
+ * wake-up (scheduling onto a sleeping loop wakes it). The blocking runner sleeps in Atomics.wait.
+ */
+import { Context, currentContext } from './context.js';
+import type { Core, CoreKind } from './core/types.js';
+import { createJsCore } from './core/js.js';
+import { createWasmCore } from './core/wasm.js';
+import { RuntimeError, describe } from './errors.js';
+import { Future, type FutureLoop } from './futures.js';
+import { Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
+import { host } from './hosts/index.js';
+import { enterRunning, leaveRunning } from './thread.js';
+
+export type ClockKind = 'monotonic' | 'virtual';
+
+export interface LoopOptions {
+  /** `'wasm'` (default, or what `install()` chose) or `'js'`. */
+  core?: CoreKind;
+  /** `'monotonic'` (default) or `'virtual'`. */
+  clock?: ClockKind;
+  debug?: boolean;
+  /** Most bytes the WASM core's memory may grow to (default 1 GiB). */
+  maximumMemory?: number;
+  /** Most pending callbacks and timers for the JS core (default 2^26). */
+  maxEntries?: number;
+}
+
+export interface ExceptionContext {
+  message?: string;
+  exception?: unknown;
+  handle?: Handle;
+  future?: Future<unknown>;
+  task?: Future<unknown>;
+  [key: string]: unknown;
+}
+
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+
+/** How long the non-blocking runner may keep the thread before giving the host a turn. */
+export const HOST_TURN_MS = 4;
+
+const AsyncFunction = (async () => {}).constructor;
+const GeneratorFunction = function* () {}.constructor;
+const AsyncGeneratorFunction = async function* () {}.constructor;
+
+function isCoroutineFunction(f: Function): boolean {
+  const c = f.constructor;
+  return c === AsyncFunction || c === GeneratorFunction || c === AsyncGeneratorFunction;
+}
+
+function isCoroutineLike(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  const o = v as any;
+  return typeof o.then === 'function' || (typeof o.next === 'function' && typeof o.throw === 'function');
+}
+
+let monotonicResolution = 0;
+function measureResolution(): number {
+  if (monotonicResolution > 0) return monotonicResolution;
+  let min = Infinity;
+  for (let k = 0; k < 8; k++) {
+    const a = host.now();
+    let b = host.now();
+    while (b === a) b = host.now();
+    if (b - a < min) min = b - a;
+  }
+  monotonicResolution = min / 1000;
+  return monotonicResolution;
+}
+
+let defaultCore: CoreKind = 'wasm';
+/** @internal */
+export function _setDefaultCore(core: CoreKind): void {
+  defaultCore = core;
+}
+/** @internal */
+export function _getDefaultCore(): CoreKind {
+  return defaultCore;
+}
+
+export function checkCoreKind(core: unknown): CoreKind {
+  if (core !== 'wasm' && core !== 'js') throw new TypeError(`core must be 'wasm' or 'js', got ${describe(core)}`);
+  return core;
+}
+
+/** Hooks set by tasks.ts: how runUntilComplete wraps an awaitable, and how run() finds leftover tasks. */
+export interface TaskHooks {
+  ensureFuture(aw: unknown, loop: EventLoop): Future<unknown>;
+  createTask(loop: EventLoop, coro: unknown, opts: { name?: string; context?: Context }): Future<unknown>;
+}
+let taskHooks: TaskHooks | null = null;
+/** @internal */
+export function _setTaskHooks(h: TaskHooks): void {
+  taskHooks = h;
+}
+
+export class EventLoop implements HandleOwner, FutureLoop {
+  /** Which core this loop drives. */
+  readonly core: CoreKind;
+  readonly clock: ClockKind;
+  /** Callbacks slower than this (seconds) are reported in debug mode. */
+  slowCallbackDuration = 0.1;
+
+  /** @internal */ _core: Core;
+  /** @internal */ _table: Array<Handle | undefined> = [];
+  private readonly _virtual: boolean;
+  private _vnow = 0;
+  private readonly _resolution: number;
+  private _running = false;
+  private _stopping = false;
+  private _closed = false;
+  private _debug: boolean;
+  private _exceptionHandler: ExceptionHandler | null = null;
+  private _sleepResolve: (() => void) | null = null;
+  private _sleepTimer: unknown = null;
+  private readonly _onSleepTimer = (): void => {
+    this._sleepTimer = null;
+    this._wake();
+  };
+  private _promiseActivity = false;
+  /** @internal promise-based work the loop is waiting on (async-function tasks, wrapped promises) */
+  _promiseBridges = 0;
+  private _waitCell: Int32Array | null = null;
+  /** @internal per-loop state other modules keep (tasks, executors) */
+  _extra: Record<string, unknown> = {};
+
+  constructor(opts: LoopOptions = {}) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describe(opts)}`);
+    this.core = opts.core === undefined ? defaultCore : checkCoreKind(opts.core);
+    const clock = opts.clock ?? 'monotonic';
+    if (clock !== 'monotonic' && clock !== 'virtual') throw new TypeError(`clock must be 'monotonic' or 'virtual', got ${describe(clock)}`);
+    this.clock = clock;
+    if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw new TypeError(`debug must be a boolean, got ${describe(opts.debug)}`);
+    this._debug = opts.debug ?? host.env('WASMLOOP_DEBUG') === '1';
+    this._virtual = clock === 'virtual';
+    this._resolution = this._virtual ? 1e-9 : measureResolution();
+    this._core = this.core === 'wasm' ? createWasmCore({ maximumMemory: opts.maximumMemory }) : createJsCore({ maxEntries: opts.maxEntries });
+  }
+
+  // ---- time ---------------------------------------------------------------------------------
+
+  /** The loop's clock, in seconds. */
+  time(): number {
+    return this._virtual ? this._vnow : host.now() / 1000;
+  }
+
+  /** Smallest time step the clock shows, in seconds. */
+  get clockResolution(): number {
+    return this._resolution;
+  }
+
+  /** Moves a virtual clock forward by `seconds`. */
+  advance(seconds: number): void {
+    if (!this._virtual) throw new RuntimeError("advance() needs a virtual clock: newEventLoop({ clock: 'virtual' })");
+    checkNumber(seconds, 'advance', 'seconds');
+    if (seconds < 0) throw new RangeError(`advance() cannot move time backwards (got ${seconds})`);
+    this._vnow += seconds;
+    this._wake();
+  }
+
+  // ---- scheduling ---------------------------------------------------------------------------
+
+  /** Runs `callback(...args)` at the next iteration, FIFO. A trailing Context argument is the context. */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
+  callSoon(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
+    this._checkClosed();
+    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callSoon');
+    return this._soon(callback, args);
+  }
+
+  /** Like callSoon, and wakes the loop if it waits (see `port()` for other threads). */
+  callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
+  callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
+  callSoonThreadsafe(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
+    this._checkClosed();
+    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callSoonThreadsafe');
+    const h = this._soon(callback, args);
+    this._notifyBlocked();
+    return h;
+  }
+
+  /** Runs `callback(...args)` `delay` seconds from now (a negative delay acts as 0). */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
+  callLater(delay: number, callback: (...args: any[]) => unknown, ...args: unknown[]): TimerHandle {
+    this._checkClosed();
+    checkNumber(delay, 'callLater', 'delay');
+    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callLater');
+    return this._at(this.time() + (delay > 0 ? delay : 0), callback, args);
+  }
+
+  /** Runs `callback(...args)` at loop time `when` or later. */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
+  callAt(when: number, callback: (...args: any[]) => unknown, ...args: unknown[]): TimerHandle {
+    this._checkClosed();
+    checkNumber(when, 'callAt', 'when');
+    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callAt');
+    return this._at(when, callback, args);
+  }
+
+  private _soon(callback: (...args: any[]) => unknown, args: unknown[]): Handle {
+    let ctx: Context | null = null;
+    const n = args.length;
+    if (n > 0 && args[n - 1] instanceof Context) ctx = args.pop() as Context;
+    const core = this._core;
+    const slot = core.alloc();
+    const h = new Handle(callback, args, this, ctx, ctx === null ? currentContext()._vars : null);
+    h._slot = slot;
+    h._gen = core.gen(slot);
+    if (this._debug) h._sourceTraceback = new Error().stack ?? null;
+    this._table[slot] = h;
+    try {
+      core.pushReady(slot);
+    } catch (e) {
+      this._table[slot] = undefined;
+      core.release(slot);
+      throw e;
+    }
+    if (this._sleepResolve !== null) this._wake();
+    return h;
+  }
+
+  private _at(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
+    let ctx: Context | null = null;
+    const n = args.length;
+    if (n > 0 && args[n - 1] instanceof Context) ctx = args.pop() as Context;
+    const core = this._core;
+    const slot = core.alloc();
+    const h = new TimerHandle(when, callback, args, this, ctx, ctx === null ? currentContext()._vars : null);
+    h._slot = slot;
+    h._gen = core.gen(slot);
+    if (this._debug) h._sourceTraceback = new Error().stack ?? null;
+    this._table[slot] = h;
+    try {
+      core.pushTimer(slot, when);
+    } catch (e) {
+      this._table[slot] = undefined;
+      core.release(slot);
+      throw e;
+    }
+    if (this._sleepResolve !== null) this._wake();
+    return h;
+  }
+
+  /** @internal */
+  _cancelHandle(h: Handle): void {
+    const slot = h._slot;
+    if (slot >= 0 && this._table[slot] === h) {
+      this._table[slot] = undefined;
+      if (!this._closed) this._core.cancel(slot, h._gen);
+    }
+  }
+
+  // ---- running ------------------------------------------------------------------------------
+
+  /** Runs iterations until stop(); resolves after the iteration in which stop() was called. */
+  runForever(): Promise<void> {
+    try {
+      this._enter();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._runAsync().finally(() => this._leave());
+  }
+
+  /** Runs until `aw` (a Future, Task, coroutine or promise) is done; returns its result or throws. */
+  runUntilComplete<T>(aw: PromiseLike<T> | Future<T> | Generator<unknown, T, any> | (() => unknown)): Promise<T> {
+    let fut: Future<T>;
+    let onDone: (f: Future<T>) => void;
+    try {
+      this._checkClosed();
+      this._checkNotRunning();
+      fut = this._ensureFuture(aw);
+      onDone = (f) => {
+        if (f.getLoop() === this) this.stop();
+      };
+      fut.addDoneCallback(onDone);
+      this._enter();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this._runAsync()
+      .finally(() => {
+        this._leave();
+        fut.removeDoneCallback(onDone);
+      })
+      .then(() => {
+        if (!fut.done()) throw new RuntimeError('Event loop stopped before Future completed.');
+        return fut.result();
+      });
+  }
+
+  /** runForever, blocking the calling thread between iterations (Atomics.wait). */
+  runForeverSync(): void {
+    this._checkCanBlock('runForeverSync');
+    this._enter();
+    try {
+      this._runSync();
+    } finally {
+      this._leave();
+    }
+  }
+
+  /** runUntilComplete, blocking the calling thread. Promises do not advance while it blocks. */
+  runUntilCompleteSync<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseLike<T>): T {
+    this._checkClosed();
+    this._checkNotRunning();
+    this._checkCanBlock('runUntilCompleteSync');
+    const fut = this._ensureFuture<T>(aw);
+    const onDone = (f: Future<T>) => {
+      if (f.getLoop() === this) this.stop();
+    };
+    fut.addDoneCallback(onDone);
+    this._enter();
+    try {
+      this._runSync();
+    } finally {
+      this._leave();
+      fut.removeDoneCallback(onDone);
+    }
+    if (!fut.done()) throw new RuntimeError('Event loop stopped before Future completed.');
+    return fut.result();
+  }
+
+  /** The current iteration finishes, then the runner returns. */
+  stop(): void {
+    this._stopping = true;
+    this._wake();
+    this._notifyBlocked();
+  }
+
+  isRunning(): boolean {
+    return this._running;
+  }
+
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /** Drops every pending callback and timer and frees the core. Idempotent; not while running. */
+  close(): void {
+    if (this._running) throw new RuntimeError('Cannot close a running event loop');
+    if (this._closed) return;
+    this._closed = true;
+    for (const h of this._table) if (h !== undefined) h._slot = -1;
+    this._table = [];
+    this._core.close();
+  }
+
+  /** Schedules a coroutine (generator, generator or async function, or promise) as a Task. */
+  createTask<T>(coro: Generator<unknown, T, any> | PromiseLike<T> | (() => unknown), opts: { name?: string; context?: Context } = {}): import('./tasks.js').Task<T> {
+    this._checkClosed();
+    if (taskHooks === null) throw new RuntimeError('tasks are not loaded');
+    return taskHooks.createTask(this, coro, opts) as import('./tasks.js').Task<T>;
+  }
+
+  /** Sets the factory createTask uses (null for the default Task). */
+  setTaskFactory(factory: ((loop: EventLoop, coro: unknown, opts: { name?: string; context?: Context }) => Future<unknown>) | null): void {
+    if (factory !== null && typeof factory !== 'function') throw new TypeError(`task factory must be a callable or null, got ${describe(factory)}`);
+    this._extra.taskFactory = factory ?? undefined;
+  }
+
+  getTaskFactory(): unknown {
+    return this._extra.taskFactory ?? null;
+  }
+
+  /** A new Future bound to this loop. */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  // ---- errors and debug ---------------------------------------------------------------------
+
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== 'function') throw new TypeError(`A callable object or null is expected, got ${describe(handler)}`);
+    this._exceptionHandler = handler;
+  }
+
+  getExceptionHandler(): ExceptionHandler | null {
+    return this._exceptionHandler;
+  }
+
+  /** Logs the context through console.error: the message, each other key, and the exception with its stack. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const message = context.message || 'Unhandled exception in event loop';
+    const lines = [message];
+    for (const key of Object.keys(context).sort()) {
+      if (key === 'message' || key === 'exception') continue;
+      const value = context[key];
+      lines.push(`${key}: ${String(value)}`);
+      const tb = (value as Handle | null)?._sourceTraceback;
+      if (typeof tb === 'string') lines.push(`${key === 'handle' ? 'Handle' : 'Object'} created at (most recent call last):\n${tb.split('\n').slice(1).join('\n')}`);
+    }
+    if ('exception' in context && context.exception !== undefined) console.error(lines.join('\n'), context.exception);
+    else console.error(lines.join('\n'));
+  }
+
+  /** Routes an error report to the handler set with setExceptionHandler, else the default one. */
+  callExceptionHandler(context: ExceptionContext): void {
+    if (this._exceptionHandler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch (e) {
+        console.error('Exception in default exception handler', e);
+      }
+      return;
+    }
+    try {
+      this._exceptionHandler(this, context);
+    } catch (exc) {
+      try {
+        this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: exc, context: context as never });
+      } catch (e) {
+        console.error('Exception in default exception handler while handling an unexpected error in custom exception handler', e);
+      }
+    }
+  }
+
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  setDebug(enabled: boolean): void {
+    if (typeof enabled !== 'boolean') throw new TypeError(`setDebug() expects a boolean, got ${describe(enabled)}`);
+    this._debug = enabled;
+  }
+
+  toString(): string {
+    return `<wasmloop.EventLoop core=${this.core} clock=${this.clock} running=${this._running} closed=${this._closed} debug=${this._debug}>`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /** @internal */
+  _reportCallbackError(h: Handle, e: unknown): void {
+    const where = h._sourceTraceback ? firstUserFrame(h._sourceTraceback) : null;
+    const cb = h._callback ? formatCallback(h._callback, h._args ?? []) : String(h);
+    this.callExceptionHandler({ message: `Exception in callback ${cb}${where ? ` at ${where}` : ''}`, exception: e, handle: h });
+  }
+
+  /** @internal a loop awaitable settled a promise: its reactions must run before a virtual jump */
+  _notePromiseActivity(): void {
+    this._promiseActivity = true;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private _checkClosed(): void {
+    if (this._closed) throw new RuntimeError('Event loop is closed');
+  }
+
+  private _checkNotRunning(): void {
+    if (this._running) throw new RuntimeError('This event loop is already running');
+  }
+
+  private _checkCanBlock(method: string): void {
+    if (!host.canBlock())
+      throw new RuntimeError(`${method}() cannot block this thread: the host forbids Atomics.wait here (a browser's main thread); use the promise-based runner instead`);
+  }
+
+  private _enter(): void {
+    this._checkClosed();
+    this._checkNotRunning();
+    enterRunning(this);
+    this._running = true;
+  }
+
+  private _leave(): void {
+    this._running = false;
+    this._stopping = false;
+    leaveRunning(this);
+  }
+
+  private _ensureFuture<T>(aw: unknown): Future<T> {
+    if (aw instanceof Future) {
+      if (aw.getLoop() !== this) throw new Error('The future belongs to a different loop than the one specified as the loop argument');
+      return aw as Future<T>;
+    }
+    if (taskHooks === null) throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${describe(aw)}`);
+    return taskHooks.ensureFuture(aw, this) as Future<T>;
+  }
+
+  /** One iteration: the core's tick, then the batch's callbacks in order. */
+  private _runOnce(): void {
+    const core = this._core;
+    const now = this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0;
+    const n = core.tick(now, this._resolution);
+    if (n === 0) return;
+    const base = core.batchBase;
+    const table = this._table;
+    if (this._debug) return this._runBatchDebug(n, base);
+    for (let i = 0; i < n; i++) {
+      const slot = core.mem32[base + i]!;
+      const h = table[slot];
+      if (h === undefined) continue;
+      table[slot] = undefined;
+      h._run();
+    }
+  }
+
+  private _runBatchDebug(n: number, base: number): void {
+    const core = this._core;
+    const table = this._table;
+    for (let i = 0; i < n; i++) {
+      const slot = core.mem32[base + i]!;
+      const h = table[slot];
+      if (h === undefined) continue;
+      table[slot] = undefined;
+      const t0 = host.now();
+      h._run();
+      const dt = (host.now() - t0) / 1000;
+      if (dt >= this.slowCallbackDuration) {
+        const where = h._sourceTraceback ? firstUserFrame(h._sourceTraceback) : null;
+        console.warn(`Executing ${h} took ${dt.toFixed(3)} seconds${where ? ` (created at ${where})` : ''}`);
+      }
+    }
+  }
+
+  private async _runAsync(): Promise<void> {
+    const core = this._core;
+    let turnStart = host.now();
+    let budget = 64;
+    for (;;) {
+      const before = core.readyCount();
+      this._runOnce();
+      if (this._stopping) return;
+      if (core.readyCount() > 0) {
+        budget -= before + 1;
+        if (budget <= 0) {
+          budget = 64;
+          const t = host.now();
+          if (t - turnStart >= HOST_TURN_MS) {
+            await host.yieldToHost();
+            turnStart = host.now();
+            continue;
+          }
+        }
+        await null; // pending promise reactions run
+        continue;
+      }
+      await this._idle();
+      turnStart = host.now();
+    }
+  }
+
+  /** Nothing is ready: let reactions settle, then sleep in the host until the next timer or a wake-up. */
+  private async _idle(): Promise<void> {
+    const core = this._core;
+    await null;
+    if (core.readyCount() > 0 || this._stopping) return;
+    if (this._virtual) {
+      if (this._promiseActivity || this._promiseBridges > 0) {
+        // promise chains settle on a fresh macrotask, before time may jump
+        this._promiseActivity = false;
+        await host.yieldToHost();
+        if (core.readyCount() > 0 || this._stopping) return;
+      }
+      const next = core.nextDeadline();
+      if (next !== Infinity) {
+        // a timer within clockResolution of now is ready as it is: no jump
+        if (next > this._vnow + this._resolution) this._vnow = next;
+        return;
+      }
+      return this._sleep(Infinity);
+    }
+    const next = core.nextDeadline();
+    const now = host.now() / 1000;
+    if (next <= now + this._resolution) return;
+    return this._sleep(next - now);
+  }
+
+  private _sleep(seconds: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this._sleepResolve = resolve;
+      if (seconds !== Infinity) this._sleepTimer = host.setTimer(this._onSleepTimer, Math.min(Math.ceil(seconds * 1000), 0x7fffffff));
+    });
+  }
+
+  private _wake(): void {
+    const r = this._sleepResolve;
+    if (r === null) return;
+    this._sleepResolve = null;
+    if (this._sleepTimer !== null) {
+      host.clearTimer(this._sleepTimer);
+      this._sleepTimer = null;
+    }
+    r();
+  }
+
+  /** @internal the cell a blocked runForeverSync waits on; other threads notify it */
+  _cell(): Int32Array {
+    return (this._waitCell ??= new Int32Array(new SharedArrayBuffer(4)));
+  }
+
+  private _notifyBlocked(): void {
+    const c = this._waitCell;
+    if (c !== null) {
+      Atomics.store(c, 0, 1);
+      Atomics.notify(c, 0);
+    }
+  }
+
+  private _runSync(): void {
+    const core = this._core;
+    const cell = this._cell();
+    for (;;) {
+      this._runOnce();
+      if (this._stopping) return;
+      if (core.readyCount() > 0) continue;
+      const next = core.nextDeadline();
+      if (this._virtual) {
+        if (next !== Infinity) {
+          if (next > this._vnow + this._resolution) this._vnow = next;
+          continue;
+        }
+        Atomics.wait(cell, 0, 0);
+      } else {
+        const now = host.now() / 1000;
+        if (next <= now + this._resolution) continue;
+        Atomics.wait(cell, 0, 0, next === Infinity ? undefined : (next - now) * 1000);
+      }
+      Atomics.store(cell, 0, 0);
+    }
+  }
+}
+
+function checkNumber(v: unknown, method: string, what: string): asserts v is number {
+  if (typeof v !== 'number') throw new TypeError(`${method}() ${what} must be a number (seconds), got ${describe(v)}`);
+  if (v !== v) throw new RangeError(`${method}() ${what} must not be NaN`);
+}
+
+function checkCallback(cb: unknown, method: string): never {
+  if (isCoroutineLike(cb) || (typeof cb === 'function' && isCoroutineFunction(cb))) throw new TypeError(`coroutines cannot be used with ${method}()`);
+  throw new TypeError(`a callable object was expected by ${method}(), got ${describe(cb)}`);
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Project lint: the rules this codebase relies on that a type checker cannot see.
+//  1. the portable entry (bindings/, outside bindings/hosts/node*) imports no host module;
+//  2. every core file begins with a comment stating its layout and invariants;
+//  3. library code does not print with console.log (reports go through the exception handler,
+//     console.error or console.warn, as asyncio's logger does);
+//  4. no test is skipped or focused (.skip / .only / .todo).
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const problems = [];
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (/\.(ts|mjs|js)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+const rel = (p) => relative(root, p);
+
+for (const file of walk(join(root, 'bindings'))) {
+  const r = rel(file);
+  if (r.endsWith('wasm-bytes.ts')) continue;
+  const src = readFileSync(file, 'utf8');
+  const hostSpecific = /^bindings\/(hosts\/(node|deno|bun)|node|threads-node)/.test(r);
+  if (!hostSpecific && /from ['"]node:|require\(['"]node:|from ['"](fs|path|net|os|worker_threads)['"]/.test(src))
+    problems.push(`${r}: the portable entry must not import host modules (move it under bindings/hosts/)`);
+  if (/\bconsole\.log\(/.test(src)) problems.push(`${r}: console.log in library code`);
+}
+for (const file of [...walk(join(root, 'assembly')), ...walk(join(root, 'bindings', 'core'))]) {
+  const r = rel(file);
+  if (r.endsWith('wasm-bytes.ts') || r.endsWith('tsconfig.json')) continue;
+  const src = readFileSync(file, 'utf8').trimStart();
+  if (!src.startsWith('/**') && !src.startsWith('//')) problems.push(`${r}: a core file must begin with its layout and invariants`);
+}
+for (const file of walk(join(root, 'test'))) {
+  const src = readFileSync(file, 'utf8');
+  if (/\b(it|describe|test)\.(skip|only|todo)\b/.test(src)) problems.push(`${rel(file)}: skipped or focused test`);
+}
+if (problems.length) {
+  for (const p of problems) console.error(p);
+  console.error(`lint: ${problems.length} problem(s)`);
+  process.exit(1);
+}
+console.log('lint: ok');

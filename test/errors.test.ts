@@ -1,0 +1,116 @@
+/** API.md §5: the exception handler, debug mode, representation. */
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { RuntimeError, newEventLoop, type ExceptionContext } from '../bindings/index.js';
+import { CORES, captureConsole, vloop } from './helpers.js';
+
+describe.each(CORES)('errors, debug and repr (%s core)', (core) => {
+  it('an exception in a callback never stops the loop: it goes to the exception handler', async () => {
+    const loop = vloop(core);
+    const contexts: ExceptionContext[] = [];
+    loop.setExceptionHandler((l, ctx) => {
+      expect(l).toBe(loop);
+      contexts.push(ctx);
+    });
+    const err = new Error('boom');
+    const seen: string[] = [];
+    function failing() {
+      throw err;
+    }
+    const h = loop.callSoon(failing);
+    loop.callSoon(() => seen.push('after'));
+    loop.callLater(1, () => loop.stop());
+    await loop.runForever();
+    expect(seen).toEqual(['after']);
+    expect(contexts).toHaveLength(1);
+    expect(contexts[0]!.exception).toBe(err);
+    expect(contexts[0]!.handle).toBe(h);
+    expect(contexts[0]!.message).toBe('Exception in callback failing()');
+    loop.close();
+  });
+
+  it('the default handler logs message, exception and stack through console.error', async () => {
+    const loop = vloop(core);
+    expect(loop.getExceptionHandler()).toBe(null);
+    const err = new Error('kaput');
+    const { errors } = await captureConsole(async () => {
+      loop.callSoon(function bad(x: number) {
+        throw err;
+      }, 7);
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+    });
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0]![0])).toContain('Exception in callback bad(7)');
+    expect(String(errors[0]![0])).toContain('handle: <Handle bad(7)>');
+    expect(errors[0]![1]).toBe(err);
+    loop.close();
+  });
+
+  it('a failing custom handler falls back to the default one', async () => {
+    const loop = vloop(core);
+    loop.setExceptionHandler(() => {
+      throw new Error('handler broke');
+    });
+    const { errors } = await captureConsole(() => loop.callExceptionHandler({ message: 'original' }));
+    expect(String(errors[0]![0])).toContain('Unhandled error in exception handler');
+    expect((errors[0]![1] as Error).message).toBe('handler broke');
+    loop.setExceptionHandler(null);
+    expect(loop.getExceptionHandler()).toBe(null);
+    loop.close();
+  });
+
+  it('debug mode reports slow callbacks with where their handle was created', async () => {
+    const loop = newEventLoop({ core, debug: true });
+    expect(loop.getDebug()).toBe(true);
+    loop.slowCallbackDuration = 0.01;
+    const { warnings } = await captureConsole(async () => {
+      loop.callSoon(function slowOne() {
+        const end = performance.now() + 30;
+        while (performance.now() < end);
+      });
+      loop.callSoon(function quick() {});
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+    });
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]![0])).toMatch(/^Executing <Handle slowOne\(\) created at .*errors\.test\.ts.*> took 0\.0\d\d seconds/);
+    loop.setDebug(false);
+    expect(loop.getDebug()).toBe(false);
+    loop.close();
+  });
+
+  it('debug handles remember their creation site in the default report', async () => {
+    const loop = vloop(core, { debug: true });
+    const { errors } = await captureConsole(async () => {
+      loop.callSoon(function thrower() {
+        throw new Error('x');
+      });
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+    });
+    expect(String(errors[0]![0])).toMatch(/Handle created at \(most recent call last\):[\s\S]*errors\.test\.ts/);
+    loop.close();
+  });
+
+  it('repr of the loop and its handles', () => {
+    const loop = vloop(core);
+    expect(String(loop)).toBe(`<wasmloop.EventLoop core=${core} clock=virtual running=false closed=false debug=false>`);
+    expect(inspect(loop)).toBe(String(loop));
+    function printNow(_a?: unknown, _b?: unknown) {}
+    const h = loop.callSoon(printNow);
+    expect(String(h)).toBe('<Handle printNow()>');
+    const t = loop.callLater(2, printNow, 'a', 1);
+    expect(String(t)).toBe('<TimerHandle when=2 printNow("a", 1)>');
+    t.cancel();
+    expect(String(t)).toBe('<TimerHandle cancelled when=2>');
+    loop.close();
+    expect(String(loop)).toContain('closed=true');
+  });
+
+  it('RuntimeError and friends are Error subclasses named after their class', () => {
+    const e = new RuntimeError('x');
+    expect(e).toBeInstanceOf(Error);
+    expect(e.name).toBe('RuntimeError');
+  });
+});

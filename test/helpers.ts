@@ -1,0 +1,34 @@
+/** Shared by the conformance suite: every test runs on both cores. */
+import { newEventLoop, type EventLoop, type LoopOptions } from '../bindings/index.js';
+
+export const CORES = ['wasm', 'js'] as const;
+export type CoreName = (typeof CORES)[number];
+
+/** A loop on the virtual clock (exact, instant timing). */
+export function vloop(core: CoreName, opts: LoopOptions = {}): EventLoop {
+  return newEventLoop({ core, clock: 'virtual', ...opts });
+}
+
+/** Runs `loop` until `stop()` is called or `limit` virtual seconds pass (a guard against hangs). */
+export async function runFor(loop: EventLoop, limit = 1e6): Promise<void> {
+  const guard = loop.callLater(limit, () => loop.stop());
+  await loop.runForever();
+  guard.cancel();
+}
+
+/** Captures console.error/console.warn calls while `fn` runs. */
+export async function captureConsole<T>(fn: () => Promise<T> | T): Promise<{ result: T; errors: unknown[][]; warnings: unknown[][] }> {
+  const errors: unknown[][] = [];
+  const warnings: unknown[][] = [];
+  const e = console.error;
+  const w = console.warn;
+  console.error = (...a: unknown[]) => void errors.push(a);
+  console.warn = (...a: unknown[]) => void warnings.push(a);
+  try {
+    const result = await fn();
+    return { result, errors, warnings };
+  } finally {
+    console.error = e;
+    console.warn = w;
+  }
+}
