@@ -303,6 +303,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** runForever, blocking the calling thread between iterations (Atomics.wait). */
   runForeverSync(): void {
+    this._checkClosed();
+    this._checkNotRunning();
     this._checkCanBlock('runForeverSync');
     this._enter();
     try {
@@ -468,7 +470,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   private _checkCanBlock(method: string): void {
     if (!host.canBlock())
-      throw new RuntimeError(`${method}() cannot block this thread: the host forbids Atomics.wait here (a browser's main thread); use the promise-based runner instead`);
+      throw new RuntimeError(`${method}() cannot block this thread: ${host.blockingRefusal()}; use the promise-based runner instead`);
   }
 
   private _enter(): void {
