@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// `npm test`: the conformance suite (test/*.test.ts, written once for vitest) in every runtime.
+//   node      vitest, as written
+//   bun       the suite bundled with vitest's own runner and expect (test/hosts/), run by Bun
+//   deno      the same bundle, run by Deno (no permissions granted)
+//   chromium  the same bundle in a cross-origin-isolated page: the window's main thread, and a
+//             Web Worker for the files that need to block
+//   pages     Node-side vitest tests that drive Chromium (test/browser/: the playground, the
+//             no-bundler page, the host adapter in isolated and ordinary pages)
+// `node scripts/test-hosts.mjs [stage…]` runs the named stages (default: all). A file that imports
+// a node: module runs on Node only; a file that says `@needs blocking` runs where a thread may block.
+// A runtime that cannot be had is reported loudly and fails the run when CI=true.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromiumMissing, launchChromium } from './chromium.mjs';
+import { startServer } from './serve.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, 'build', 'host-tests');
+const BIN = (name) => join(ROOT, 'node_modules', '.bin', name);
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const SUMMARY = /^(?:\w+: )?(\d+) passed, (\d+) failed/;
+
+/** Each test file with what it needs from its host: `node` (it imports node:…), or what `@needs X — why` says. */
+export function classify() {
+  return readdirSync(join(ROOT, 'test'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => {
+      const src = readFileSync(join(ROOT, 'test', f), 'utf8');
+      const needs = {};
+      const nodeImports = [...new Set([...src.matchAll(/from ['"](node:[\w/]+)['"]/g)].map((m) => m[1]))];
+      if (nodeImports.length) needs.node = `imports ${nodeImports.join(', ')}`;
+      for (const m of src.matchAll(/@needs (\w+)(?:\s*[—:-]\s*([^\n*]*))?/g)) needs[m[1]] = (m[2] ?? '').trim() || 'says so';
+      return { path: `test/${f}`, needs };
+    });
+}
+
+/** Bundles the suite with the vitest shim: build/host-tests/{cli,window,worker}.js + index.html. */
+async function buildSuite() {
+  const esbuild = await import('esbuild');
+  const files = classify();
+  const list = files
+    .map(({ path, needs }) => `{ path: ${JSON.stringify(path)}, needs: ${JSON.stringify(needs)}, load: ${needs.node ? 'undefined' : `() => import(${JSON.stringify(`./${path}`)})`} }`)
+    .join(',\n  ');
+  const virtual = {
+    name: 'suite-files',
+    setup(build) {
+      build.onResolve({ filter: /^virtual:suite-files$/ }, () => ({ path: 'suite-files', namespace: 'suite' }));
+      build.onLoad({ filter: /.*/, namespace: 'suite' }, () => ({ contents: `export const FILES = [\n  ${list}\n];`, loader: 'js', resolveDir: ROOT }));
+    },
+  };
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { cli: 'test/hosts/cli.ts', window: 'test/hosts/window.ts', worker: 'test/hosts/worker.ts' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outdir: OUT,
+    alias: { vitest: './test/hosts/vitest-shim.ts' },
+    // the test tooling (tinyrainbow, @vitest/utils) reads process.env at load: here it finds no
+    // process, as in a browser, so Deno runs with no permission at all (the suite itself reaches
+    // the host only through the library, which looks for globalThis.process and Deno's APIs)
+    define: { process: 'undefined' },
+    plugins: [virtual],
+    logLevel: 'warning',
+  });
+  copyFileSync(join(ROOT, 'test', 'hosts', 'index.html'), join(OUT, 'index.html'));
+}
+
+/** Runs a command, relaying its output, and reads its closing `N passed, N failed` line. */
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    let text = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => process.stderr.write(d));
+    child.on('close', (code) => resolve({ code, ...countsIn(text) }));
+  });
+}
+
+function countsIn(text) {
+  // eslint-disable-next-line no-control-regex
+  const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = SUMMARY.exec(lines[i].trim());
+    if (m) return { passed: Number(m[1]), failed: Number(m[2]) };
+  }
+  return { passed: 0, failed: 0, noSummary: true };
+}
+
+function binaryMissing(name) {
+  const r = spawnSync(BIN(name), ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? null : `${BIN(name)} does not run (${r.error?.message ?? r.stderr.trim()}): npm ci installs it (devDependency '${name}')`;
+}
+
+async function chromiumSuite() {
+  const server = await startServer();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    page.on('console', (msg) => console.log(msg.text()));
+    page.on('pageerror', (e) => console.log(`page error: ${e.stack ?? e.message}`));
+    await page.goto(`${server.url}/build/host-tests/index.html`);
+    await page.waitForFunction(() => globalThis.__suiteDone, null, { timeout: 15 * 60_000, polling: 200 });
+    const counts = await page.evaluate(() => globalThis.__suiteDone);
+    console.log(`chromium: ${counts.passed} passed, ${counts.failed} failed`);
+    return { code: counts.failed ? 1 : 0, ...counts };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+const STAGES = {
+  node: { missing: () => null, run: () => run(process.execPath, [BIN('vitest'), 'run']) },
+  bun: { missing: () => binaryMissing('bun'), build: true, run: () => run(BIN('bun'), ['build/host-tests/cli.js']) },
+  deno: { missing: () => binaryMissing('deno'), build: true, run: () => run(BIN('deno'), ['run', '--no-prompt', '--no-config', 'build/host-tests/cli.js']) },
+  chromium: { missing: chromiumMissing, build: true, run: chromiumSuite },
+  pages: { missing: chromiumMissing, run: () => run(process.execPath, [BIN('vitest'), 'run', '--config', 'test/browser/vitest.config.ts']) },
+};
+
+async function main(argv) {
+  const names = argv.length ? argv : Object.keys(STAGES);
+  for (const n of names) if (!STAGES[n]) throw new Error(`unknown stage ${n}; stages: ${Object.keys(STAGES).join(', ')}`);
+  const results = [];
+  let built = false;
+  for (const name of names) {
+    const stage = STAGES[name];
+    console.log(`\n=== ${name} ===`);
+    const why = stage.missing();
+    if (why) {
+      const banner = '!'.repeat(100);
+      console.log(`${banner}\n!!! ${name}: NOT RUN — ${why}${CI ? ' — this fails the run (CI=true)' : ''}\n${banner}`);
+      results.push({ name, missing: why, passed: 0, failed: CI ? 1 : 0, seconds: 0 });
+      continue;
+    }
+    const t0 = performance.now();
+    if (stage.build && !built) {
+      await buildSuite();
+      built = true;
+    }
+    const r = await stage.run();
+    const seconds = (performance.now() - t0) / 1000;
+    const failed = r.failed + (r.code !== 0 && r.failed === 0 ? 1 : 0) + (r.noSummary ? 1 : 0);
+    if (r.noSummary) console.log(`${name}: printed no closing summary line (exit code ${r.code})`);
+    results.push({ name, passed: r.passed, failed, seconds });
+  }
+  console.log('\n=== summary ===');
+  for (const r of results) console.log(`${r.name.padEnd(9)} ${r.missing ? `NOT RUN: ${r.missing}` : `${r.passed} passed, ${r.failed} failed  (${r.seconds.toFixed(1)} s)`}`);
+  const passed = results.reduce((a, r) => a + r.passed, 0);
+  const failed = results.reduce((a, r) => a + r.failed, 0);
+  console.log(`total: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+await main(process.argv.slice(2));
