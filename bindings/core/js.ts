@@ -62,6 +62,7 @@ export class JsCore implements Core {
   }
 
   alloc(): number {
+    if (this.closed) throw new Error('wasmloop: the core is closed');
     if (this.freeTop === 0) this.growSlots();
     const slot = this.freeStack[--this.freeTop]!;
     return slot;
@@ -76,7 +77,7 @@ export class JsCore implements Core {
   }
 
   pushReady(slot: number): void {
-    if (this.tail - this.head > this.mask) this.growRing();
+    // the ring holds at least one entry per slot and a slot is in it at most once: never full
     this.ring[this.tail & this.mask] = slot;
     this.tail++; // tick empties the ring every iteration, so positions stay small
     this.state[slot] = SlotState.READY;
@@ -119,8 +120,7 @@ export class JsCore implements Core {
       }
     }
     // 4. the whole ring becomes the batch
-    const n = this.tail - this.head;
-    if (n > this.mem32.length) this.mem32 = new Uint32Array(grownLength(this.mem32.length, n));
+    const n = this.tail - this.head; // <= slots <= mem32.length: tick never allocates
     const out = this.mem32;
     const ring = this.ring;
     const mask = this.mask;
@@ -157,6 +157,13 @@ export class JsCore implements Core {
 
   cancelledCount(): number {
     return this.cancelled;
+  }
+
+  footprint(): number {
+    return (
+      this.mem32.byteLength + this.gens.byteLength + this.state.byteLength + this.freeStack.byteLength +
+      this.ring.byteLength + this.hWhen.byteLength + this.hSeq.byteLength + this.hSlot.byteLength
+    );
   }
 
   close(): void {
@@ -272,12 +279,15 @@ export class JsCore implements Core {
     // new slots go on the free stack so that the lowest is taken first
     for (let s = next - 1; s >= old; s--) this.freeStack[this.freeTop++] = s;
     this.nSlots = next;
+    // the ring and the batch hold one entry per slot, so that pushReady and tick never allocate
+    if (this.ring.length < next) this.growRing(next);
+    if (this.mem32.length < next) this.mem32 = resize32(this.mem32, next); // keeps a running batch
   }
 
-  private growRing(): void {
+  private growRing(need: number): void {
     const n = this.tail - this.head;
-    const cap = this.ring.length * 2;
-    if (cap > this.maxEntries * 2) throw new RangeError(`${MEMORY_EXHAUSTED}: ready queue is full`);
+    let cap = this.ring.length;
+    while (cap < need) cap *= 2;
     const next = new Uint32Array(cap);
     for (let i = 0; i < n; i++) next[i] = this.ring[(this.head + i) & this.mask]!;
     this.ring = next;
@@ -302,12 +312,6 @@ function resize32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
   const b = new Uint32Array(n);
   b.set(a.subarray(0, Math.min(a.length, n)));
   return b;
-}
-
-function grownLength(cur: number, need: number): number {
-  let n = Math.max(cur, INITIAL);
-  while (n < need) n *= 2;
-  return n;
 }
 
 export function createJsCore(opts?: JsCoreOptions): Core {

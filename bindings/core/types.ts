@@ -2,7 +2,8 @@
  * The core contract: what the loop front (bindings/loop.ts) asks of a scheduling core.
  *
  * Two cores implement it with the same algorithms: `JsCore` (bindings/core/js.ts, typed arrays)
- * and `WasmCore` (bindings/core/wasm.ts over assembly/core.ts, shared WebAssembly memory).
+ * and `WasmCore` (bindings/core/wasm.ts over assembly/core.ts, in a WebAssembly memory that is
+ * shared where the host allows SharedArrayBuffer, plain otherwise).
  *
  * Model
  * - A *slot* is a small integer naming one scheduled callback. The front keeps the callback in
@@ -59,6 +60,8 @@ export interface Core {
   timerCount(): number;
   /** Cancelled timers still held by the core. */
   cancelledCount(): number;
+  /** Bytes of memory the core holds right now (its WebAssembly memory, or its typed arrays). */
+  footprint(): number;
   /** Drops everything and releases the core's memory. The core is unusable afterwards. */
   close(): void;
 }

@@ -232,6 +232,10 @@ export class WasmCore implements Core {
     return this.mem32[this.h + H.CANCELLED]!;
   }
 
+  footprint(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   close(): void {
     this.ex = closedExports;
     this.memory = new WebAssembly.Memory({ initial: 0, maximum: 0 });
