@@ -51,7 +51,7 @@ export async function startServer({ root = ROOT, port = 0 } = {}) {
   return { url, server, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const at = process.argv.indexOf('--port');
   const port = at > 0 ? Number(process.argv[at + 1]) : 8080;
   const openAt = process.argv.indexOf('--open');

@@ -7,13 +7,14 @@
 //             Web Worker for the files that need to block
 //   pages     Node-side vitest tests that drive Chromium (test/browser/: the playground, the
 //             no-bundler page, the host adapter in isolated and ordinary pages)
-// `node scripts/test-hosts.mjs [stage…]` runs the named stages (default: all). A file that imports
+// `node scripts/test-hosts.mjs [stage…]` runs the named stages (default: all); `--list` shows how
+// each test file is classified. A file that imports
 // a node: module runs on Node only; a file that says `@needs blocking` runs where a thread may block.
 // A runtime that cannot be had is reported loudly and fails the run when CI=true.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromiumMissing, launchChromium } from './chromium.mjs';
 import { startServer } from './serve.mjs';
 
@@ -23,16 +24,48 @@ const BIN = (name) => join(ROOT, 'node_modules', '.bin', name);
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 const SUMMARY = /^(?:\w+: )?(\d+) passed, (\d+) failed/;
 
-/** Each test file with what it needs from its host: `node` (it imports node:…), or what `@needs X — why` says. */
+const NODE_BUILTIN = /^(node:[\w/]+|fs|path|os|net|http|https|url|util|child_process|worker_threads|crypto|stream|zlib)(\/[\w/]*)?$/;
+const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s*['"]([^'"]+)['"]/g;
+
+/** The Node built-ins a module imports, itself or through the repository's modules it imports: [builtin, via]. */
+function nodeImports(file, seen = new Set()) {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  let src;
+  try {
+    src = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const found = [];
+  for (const m of src.matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (NODE_BUILTIN.test(spec)) found.push([spec, null]);
+    else if (spec.startsWith('.')) {
+      const target = join(dirname(file), spec);
+      const candidates = [target, target.replace(/\.js$/, '.ts'), `${target}.ts`, join(target, 'index.ts')];
+      const next = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+      if (next) for (const [b, via] of nodeImports(next, seen)) found.push([b, via ?? relative(ROOT, next)]);
+    }
+  }
+  return found;
+}
+
+/**
+ * Each test file with what it needs from its host: `node` when it imports a Node built-in (itself
+ * or through the modules it imports), and what a `@needs X — why` line in it says.
+ */
 export function classify() {
   return readdirSync(join(ROOT, 'test'))
     .filter((f) => f.endsWith('.test.ts'))
     .sort()
     .map((f) => {
-      const src = readFileSync(join(ROOT, 'test', f), 'utf8');
+      const file = join(ROOT, 'test', f);
+      const src = readFileSync(file, 'utf8');
       const needs = {};
-      const nodeImports = [...new Set([...src.matchAll(/from ['"](node:[\w/]+)['"]/g)].map((m) => m[1]))];
-      if (nodeImports.length) needs.node = `imports ${nodeImports.join(', ')}`;
+      const builtins = new Map();
+      for (const [b, via] of nodeImports(file)) if (!builtins.has(b)) builtins.set(b, via);
+      if (builtins.size) needs.node = `imports ${[...builtins].map(([b, via]) => (via ? `${b} through ${via}` : b)).join(', ')}`;
       for (const m of src.matchAll(/@needs (\w+)(?:\s*[—:-]\s*([^\n*]*))?/g)) needs[m[1]] = (m[2] ?? '').trim() || 'says so';
       return { path: `test/${f}`, needs };
     });
@@ -163,4 +196,7 @@ async function main(argv) {
   process.exitCode = failed > 0 ? 1 : 0;
 }
 
-await main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv[2] === '--list') for (const { path, needs } of classify()) console.log(`${path}: ${Object.entries(needs).map(([n, why]) => `needs ${n} (${why})`).join('; ') || 'portable'}`);
+  else await main(process.argv.slice(2));
+}
