@@ -4,39 +4,11 @@
 // main(argv) is also called by `npm start` with ['--quick', '--only', 'W1,W2', '--no-files'].
 import { pathToFileURL } from 'node:url';
 import * as wl from '../dist/index.js';
+import { w1, w2 } from './workloads.mjs';
 
 const CORES = ['wasm', 'js'];
 
-async function w1(core, n) {
-  const loop = wl.newEventLoop({ core });
-  let left = n;
-  const tramp = () => {
-    if (--left > 0) loop.callSoon(tramp);
-    else loop.stop();
-  };
-  loop.callSoon(tramp);
-  const t0 = performance.now();
-  await loop.runForever();
-  const dt = performance.now() - t0;
-  loop.close();
-  return (dt * 1e6) / n;
-}
-
-async function w2(core, n) {
-  const loop = wl.newEventLoop({ core });
-  let ran = 0;
-  const cb = () => {
-    if (++ran === n) loop.stop();
-  };
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) loop.callSoon(cb);
-  await loop.runForever();
-  const dt = performance.now() - t0;
-  loop.close();
-  return (dt * 1e6) / n;
-}
-
-const WORKLOADS = { W1: ['trampoline (runForever)', w1], W2: ['fan-out, schedule + run', w2] };
+const WORKLOADS = { W1: ['trampoline (runForever)', (core, n) => w1(wl, core, n)], W2: ['fan-out, schedule + run', (core, n) => w2(wl, core, n)] };
 
 function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);

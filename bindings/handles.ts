@@ -136,6 +136,16 @@ function formatArg(a: unknown): string {
   return String(a);
 }
 
+/**
+ * The file this module runs from, read off a stack taken at load: a bundle's chunk, dist/index.js
+ * served from anywhere, or bindings/handles.ts. Frames in it are wasmloop's own wherever the
+ * library was bundled or served (its path then says nothing).
+ */
+const OWN_FILE = ((): string | null => {
+  const frame = (new Error().stack ?? '').split('\n').find((l) => /:\d+:\d+\)?$/.test(l.trim()));
+  return frame ? (/(?:\(|@|at )([^\s()@]+):\d+:\d+\)?$/.exec(frame.trim())?.[1] ?? null) : null;
+})();
+
 /** The first stack frame outside wasmloop's own files. */
 export function firstUserFrame(stack: string): string | null {
   const lines = stack.split('\n').slice(1);
@@ -143,6 +153,7 @@ export function firstUserFrame(stack: string): string | null {
     const t = l.trim();
     if (!t.startsWith('at ') && !t.includes('@')) continue;
     if (/wasmloop\/(dist|bindings)\/|\/bindings\/(loop|handles|futures|tasks)\.ts|\/dist\/wasmloop/.test(t)) continue;
+    if (OWN_FILE !== null && t.includes(`${OWN_FILE}:`)) continue;
     return t.replace(/^at /, '');
   }
   return null;

@@ -3,7 +3,7 @@
  * The portable entry: imports nothing host-specific at load time.
  */
 export { EventLoop, HOST_TURN_MS } from './loop.js';
-export type { ClockKind, LoopOptions, ExceptionContext, ExceptionHandler } from './loop.js';
+export type { ClockKind, LoopOptions, ExceptionContext, ExceptionHandler, LoopObserver } from './loop.js';
 export type { CoreKind } from './core/types.js';
 export { newEventLoop, getEventLoop, setEventLoop, getRunningLoop, install, run, createTask, currentTask, allTasks, ensureFuture } from './events.js';
 export type { RunOptions } from './events.js';

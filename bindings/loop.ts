@@ -45,6 +45,18 @@ export interface ExceptionContext {
 
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 
+/**
+ * Watches a loop run, for tools (the playground's timeline, profilers): told when each iteration
+ * begins and after each callback it runs. Costs nothing when no observer is set (the loop takes
+ * its debug path only while one is). Observers must not schedule onto or run the loop.
+ */
+export interface LoopObserver {
+  /** An iteration begins at loop time `time`, with `size` callbacks taken from the core (cancelled ones included). */
+  iteration?(loop: EventLoop, time: number, size: number): void;
+  /** A callback ran, from `start` to `end` in host milliseconds (performance.now). */
+  callback?(handle: Handle, start: number, end: number): void;
+}
+
 /** How long the non-blocking runner may keep the thread before giving the host a turn. */
 export const HOST_TURN_MS = 4;
 
@@ -119,6 +131,9 @@ export class EventLoop implements HandleOwner, FutureLoop {
   private _stopping = false;
   private _closed = false;
   private _debug: boolean;
+  private _observer: LoopObserver | null = null;
+  /** debug mode or an observer: iterations take the instrumented path */
+  private _instrumented: boolean;
   private _exceptionHandler: ExceptionHandler | null = null;
   private _sleepResolve: (() => void) | null = null;
   private _sleepTimer: unknown = null;
@@ -141,6 +156,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this.clock = clock;
     if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw new TypeError(`debug must be a boolean, got ${describe(opts.debug)}`);
     this._debug = opts.debug ?? host.env('WASMLOOP_DEBUG') === '1';
+    this._instrumented = this._debug;
     this._virtual = clock === 'virtual';
     this._resolution = this._virtual ? 1e-9 : measureResolution();
     this._core = this.core === 'wasm' ? createWasmCore({ maximumMemory: opts.maximumMemory }) : createJsCore({ maxEntries: opts.maxEntries });
@@ -303,6 +319,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** runForever, blocking the calling thread between iterations (Atomics.wait). */
   runForeverSync(): void {
+    this._checkClosed();
+    this._checkNotRunning();
     this._checkCanBlock('runForeverSync');
     this._enter();
     try {
@@ -434,6 +452,19 @@ export class EventLoop implements HandleOwner, FutureLoop {
   setDebug(enabled: boolean): void {
     if (typeof enabled !== 'boolean') throw new TypeError(`setDebug() expects a boolean, got ${describe(enabled)}`);
     this._debug = enabled;
+    this._instrumented = enabled || this._observer !== null;
+  }
+
+  /** Sets the observer told about each iteration and callback (null removes it). */
+  setObserver(observer: LoopObserver | null): void {
+    if (observer !== null && (typeof observer !== 'object' || (typeof observer.iteration !== 'function' && typeof observer.callback !== 'function')))
+      throw new TypeError(`an observer must be an object with an iteration() or callback() method, or null, got ${describe(observer)}`);
+    this._observer = observer;
+    this._instrumented = this._debug || observer !== null;
+  }
+
+  getObserver(): LoopObserver | null {
+    return this._observer;
   }
 
   toString(): string {
@@ -468,7 +499,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   private _checkCanBlock(method: string): void {
     if (!host.canBlock())
-      throw new RuntimeError(`${method}() cannot block this thread: the host forbids Atomics.wait here (a browser's main thread); use the promise-based runner instead`);
+      throw new RuntimeError(`${method}() cannot block this thread: ${host.blockingRefusal()}; use the promise-based runner instead`);
   }
 
   private _enter(): void {
@@ -501,7 +532,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (n === 0) return;
     const base = core.batchBase;
     const table = this._table;
-    if (this._debug) return this._runBatchDebug(n, base);
+    if (this._instrumented) return this._runBatchDebug(n, base);
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!;
       const h = table[slot];
@@ -511,9 +542,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
     }
   }
 
+  /** The batch in debug mode or under an observer: each callback timed. */
   private _runBatchDebug(n: number, base: number): void {
     const core = this._core;
     const table = this._table;
+    const obs = this._observer;
+    obs?.iteration?.(this, this.time(), n);
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!;
       const h = table[slot];
@@ -521,8 +555,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
       table[slot] = undefined;
       const t0 = host.now();
       h._run();
-      const dt = (host.now() - t0) / 1000;
-      if (dt >= this.slowCallbackDuration) {
+      const t1 = host.now();
+      obs?.callback?.(h, t0, t1);
+      const dt = (t1 - t0) / 1000;
+      if (this._debug && dt >= this.slowCallbackDuration) {
         const where = h._sourceTraceback ? firstUserFrame(h._sourceTraceback) : null;
         console.warn(`Executing ${h} took ${dt.toFixed(3)} seconds${where ? ` (created at ${where})` : ''}`);
       }

@@ -13,7 +13,9 @@
  * H_INBOX), ordinary otherwise; each variant's Module is compiled once, an Instance made per core.
  */
 import { Core, MEMORY_EXHAUSTED } from './types.js';
-import { PLAIN_WASM, SHARED_WASM, decodeBase64 } from './wasm-bytes.js';
+import { RuntimeError } from '../errors.js';
+import { host } from '../hosts/index.js';
+import { PLAIN_WASM, SHARED_WASM } from './wasm-bytes.js';
 
 export interface WasmCoreOptions {
   /** Largest size the core's memory may grow to, in bytes (default 1 GiB, at most 4 GiB). */
@@ -86,7 +88,7 @@ const modules: { shared?: WebAssembly.Module; plain?: WebAssembly.Module } = {};
  */
 function instantiate(shared: boolean, memory: WebAssembly.Memory): CoreExports {
   const key = shared ? 'shared' : 'plain';
-  const mod = modules[key] ?? new WebAssembly.Module(decodeBase64(shared ? SHARED_WASM : PLAIN_WASM));
+  const mod = modules[key] ?? new WebAssembly.Module(host.decodeBase64(shared ? SHARED_WASM : PLAIN_WASM));
   const { exports } = new WebAssembly.Instance(mod, { env: { memory } });
   if (modules[key] === undefined) {
     checkLayout(exports);
@@ -97,11 +99,6 @@ function instantiate(shared: boolean, memory: WebAssembly.Memory): CoreExports {
 
 function newMemory(shared: boolean, maximum: number): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared });
-}
-
-/** Shared memory needs SharedArrayBuffer and, in a browser, a crossOriginIsolated page. */
-function hostAllowsShared(): boolean {
-  return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 }
 
 const CLOSED = new Uint32Array(0);
@@ -132,7 +129,9 @@ export class WasmCore implements Core {
   private stageCap = 0;
 
   constructor(opts: WasmCoreOptions = {}) {
-    this.shared = opts.shared ?? hostAllowsShared();
+    // shared memory needs SharedArrayBuffer and, in a browser, a crossOriginIsolated page
+    this.shared = opts.shared ?? host.sharedMemory();
+    if (this.shared && !host.sharedMemory()) throw new RuntimeError(`wasmloop: a shared WebAssembly memory cannot be had here: ${host.sharedMemoryRefusal()}`);
     const bytes = opts.maximumMemory ?? DEFAULT_MAXIMUM;
     this.maxPages = Math.max(INITIAL_PAGES, Math.min(MAX_PAGES, Math.floor(bytes / PAGE)));
     this.memory = newMemory(this.shared, this.maxPages);

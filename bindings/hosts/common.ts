@@ -1,0 +1,122 @@
+/**
+ * The parts of a host adapter that several hosts share: the two ways to yield to the host, the
+ * Atomics.wait probe, base64 decoding, and the clock. Every function here is feature-detected and
+ * portable; the adapters (node.ts, deno.ts, bun.ts, browser.ts) choose among them.
+ */
+import type { Host } from './types.js';
+
+export const g = globalThis as any;
+
+/** setImmediate: a fresh macrotask after I/O (Node, Bun, Deno). */
+export function setImmediateYield(): () => Promise<void> {
+  const si = g.setImmediate as (f: () => void) => unknown;
+  return () => new Promise<void>((resolve) => void si(resolve));
+}
+
+/**
+ * MessageChannel: a fresh macrotask without the nested-setTimeout clamp (browsers). One channel,
+ * a FIFO of waiters, one message per waiter.
+ */
+export function messageChannelYield(): () => Promise<void> {
+  const ch = new g.MessageChannel();
+  const waiters: Array<() => void> = [];
+  ch.port1.onmessage = () => {
+    const w = waiters.shift();
+    if (w) w();
+  };
+  return () =>
+    new Promise<void>((resolve) => {
+      waiters.push(resolve);
+      ch.port2.postMessage(0);
+    });
+}
+
+/** The best yield this host has: setImmediate, else MessageChannel, else (last resort) setTimeout. */
+export function bestYield(): () => Promise<void> {
+  if (typeof g.setImmediate === 'function') return setImmediateYield();
+  if (typeof g.MessageChannel === 'function') return messageChannelYield();
+  return () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+}
+
+/** Whether Atomics.wait works on this thread: a zero-timeout wait on a value that differs returns at once. */
+export function probeBlocking(): boolean {
+  try {
+    if (typeof SharedArrayBuffer !== 'function' || typeof Atomics?.wait !== 'function') return false;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false; // a browser window's main thread throws TypeError
+  }
+}
+
+/** A Web Worker (a browser's, or Deno's): its global scope is a WorkerGlobalScope. */
+export function inWebWorker(): boolean {
+  return typeof g.WorkerGlobalScope === 'function' && g instanceof g.WorkerGlobalScope;
+}
+
+export function hasSharedArrayBuffer(): boolean {
+  return typeof SharedArrayBuffer === 'function';
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Decodes base64: Uint8Array.fromBase64 where present, else atob, else by hand. */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  if (typeof (Uint8Array as any).fromBase64 === 'function') return (Uint8Array as any).fromBase64(text);
+  if (typeof g.atob === 'function') {
+    const bin: string = g.atob(text);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  return decodeBase64ByHand(text);
+}
+
+/** The last resort, for an engine with neither (exported for the tests). */
+export function decodeBase64ByHand(text: string): Uint8Array<ArrayBuffer> {
+  const clean = text.replace(/=+$/, '');
+  const out = new Uint8Array((clean.length * 3) >> 2);
+  let acc = 0;
+  let bits = 0;
+  let j = 0;
+  for (let i = 0; i < clean.length; i++) {
+    acc = ((acc << 6) | ALPHABET.indexOf(clean[i]!)) & 0xffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[j++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+export function monotonicNow(): () => number {
+  const perf = g.performance;
+  return perf && typeof perf.now === 'function' ? () => perf.now() : () => Date.now();
+}
+
+const UNSHARED = 'SharedArrayBuffer is not available in this host';
+
+/**
+ * The adapter fields every host fills the same way unless it knows better: each adapter spreads
+ * this and overrides what differs (and a host we do not recognise gets exactly this).
+ */
+export function portableHost(): Host {
+  let blockable: boolean | undefined;
+  return {
+    name: 'unknown',
+    version: '',
+    yieldToHost: bestYield(),
+    setTimer: (fn, ms) => setTimeout(fn, ms),
+    clearTimer: (t) => clearTimeout(t as any),
+    isMainThread: () => true,
+    threadName: () => 'MainThread',
+    canBlock: () => (blockable ??= probeBlocking()),
+    blockingRefusal: () => (hasSharedArrayBuffer() ? 'Atomics.wait is not allowed on this thread' : UNSHARED),
+    sharedMemory: hasSharedArrayBuffer,
+    sharedMemoryRefusal: () => UNSHARED,
+    env: () => undefined,
+    now: monotonicNow(),
+    decodeBase64,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * The host contract: everything the loop asks of the JavaScript runtime it runs in. One adapter
+ * per host family implements it (node.ts, deno.ts, bun.ts, browser.ts); index.ts picks one at
+ * load time by feature detection. Adapters import no host module at load time (Node's built-ins
+ * are reached through `process.getBuiltinModule`), so every adapter bundles for a browser.
+ */
+export type HostName = 'node' | 'deno' | 'bun' | 'browser' | 'worker' | 'unknown';
+
+export interface Host {
+  readonly name: HostName;
+  /** The runtime's own version string, for reports ('20.20.2', '2.9.6', Chromium's user agent…). */
+  readonly version: string;
+  /**
+   * Resolves on a fresh macrotask: every pending promise reaction has run and host I/O, rendering
+   * and host timers had a turn. Never the 4 ms-clamped nested `setTimeout(0)`.
+   */
+  yieldToHost(): Promise<void>;
+  /** Sleeps in the host: calls `fn` after `ms` milliseconds (ms >= 1); returns a token for clearTimer. */
+  setTimer(fn: () => void, ms: number): unknown;
+  /** Wakes early: the timer set by setTimer will not fire. */
+  clearTimer(t: unknown): void;
+  /** Node's main thread, a browser window, the main module of Deno and Bun. */
+  isMainThread(): boolean;
+  threadName(): string;
+  /** Whether `Atomics.wait` may block this thread. */
+  canBlock(): boolean;
+  /** Why this thread may not block (only meaningful when canBlock() is false). */
+  blockingRefusal(): string;
+  /** Whether SharedArrayBuffer (and so a shared WebAssembly memory) can be had here. */
+  sharedMemory(): boolean;
+  /** Why shared memory cannot be had (only meaningful when sharedMemory() is false). */
+  sharedMemoryRefusal(): string;
+  /** An environment variable, where the host has them and lets us read them. */
+  env(name: string): string | undefined;
+  /** Milliseconds from a monotonic origin (performance.now). */
+  now(): number;
+  /** Decodes the embedded WebAssembly binaries (base64) with the host's fastest decoder. */
+  decodeBase64(text: string): Uint8Array<ArrayBuffer>;
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+// `npm test`: the conformance suite (test/*.test.ts, written once for vitest) in every runtime.
+//   node      vitest, as written
+//   bun       the suite bundled with vitest's own runner and expect (test/hosts/), run by Bun
+//   deno      the same bundle, run by Deno (no permissions granted)
+//   chromium  the same bundle in a cross-origin-isolated page: the window's main thread, and a
+//             Web Worker for the files that need to block
+//   pages     Node-side vitest tests that drive Chromium (test/browser/: the playground, the
+//             no-bundler page, the host adapter in isolated and ordinary pages)
+// `node scripts/test-hosts.mjs [stage…]` runs the named stages (default: all); `--list` shows how
+// each test file is classified. A file that imports
+// a node: module runs on Node only; a file that says `@needs blocking` runs where a thread may block.
+// A runtime that cannot be had is reported loudly and fails the run when CI=true.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromiumMissing, launchChromium } from './chromium.mjs';
+import { startServer } from './serve.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = join(ROOT, 'build', 'host-tests');
+const BIN = (name) => join(ROOT, 'node_modules', '.bin', name);
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const SUMMARY = /^(?:\w+: )?(\d+) passed, (\d+) failed/;
+
+const NODE_BUILTIN = /^(node:[\w/]+|fs|path|os|net|http|https|url|util|child_process|worker_threads|crypto|stream|zlib)(\/[\w/]*)?$/;
+const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s*['"]([^'"]+)['"]/g;
+
+/** The Node built-ins a module imports, itself or through the repository's modules it imports: [builtin, via]. */
+function nodeImports(file, seen = new Set()) {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  let src;
+  try {
+    src = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const found = [];
+  for (const m of src.matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (NODE_BUILTIN.test(spec)) found.push([spec, null]);
+    else if (spec.startsWith('.')) {
+      const target = join(dirname(file), spec);
+      const candidates = [target, target.replace(/\.js$/, '.ts'), `${target}.ts`, join(target, 'index.ts')];
+      const next = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+      if (next) for (const [b, via] of nodeImports(next, seen)) found.push([b, via ?? relative(ROOT, next)]);
+    }
+  }
+  return found;
+}
+
+/**
+ * Each test file with what it needs from its host: `node` when it imports a Node built-in (itself
+ * or through the modules it imports), and what a `@needs X — why` line in it says.
+ */
+export function classify() {
+  return readdirSync(join(ROOT, 'test'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => {
+      const file = join(ROOT, 'test', f);
+      const src = readFileSync(file, 'utf8');
+      const needs = {};
+      const builtins = new Map();
+      for (const [b, via] of nodeImports(file)) if (!builtins.has(b)) builtins.set(b, via);
+      if (builtins.size) needs.node = `imports ${[...builtins].map(([b, via]) => (via ? `${b} through ${via}` : b)).join(', ')}`;
+      for (const m of src.matchAll(/@needs (\w+)(?:\s*[—:-]\s*([^\n*]*))?/g)) needs[m[1]] = (m[2] ?? '').trim() || 'says so';
+      return { path: `test/${f}`, needs };
+    });
+}
+
+/** Bundles the suite with the vitest shim: build/host-tests/{cli,window,worker}.js + index.html. */
+async function buildSuite() {
+  const esbuild = await import('esbuild');
+  const files = classify();
+  const list = files
+    .map(({ path, needs }) => `{ path: ${JSON.stringify(path)}, needs: ${JSON.stringify(needs)}, load: ${needs.node ? 'undefined' : `() => import(${JSON.stringify(`./${path}`)})`} }`)
+    .join(',\n  ');
+  const virtual = {
+    name: 'suite-files',
+    setup(build) {
+      build.onResolve({ filter: /^virtual:suite-files$/ }, () => ({ path: 'suite-files', namespace: 'suite' }));
+      build.onLoad({ filter: /.*/, namespace: 'suite' }, () => ({ contents: `export const FILES = [\n  ${list}\n];`, loader: 'js', resolveDir: ROOT }));
+    },
+  };
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { cli: 'test/hosts/cli.ts', window: 'test/hosts/window.ts', worker: 'test/hosts/worker.ts' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outdir: OUT,
+    alias: { vitest: './test/hosts/vitest-shim.ts' },
+    // the test tooling (tinyrainbow, @vitest/utils) reads process.env at load: here it finds no
+    // process, as in a browser, so Deno runs with no permission at all (the suite itself reaches
+    // the host only through the library, which looks for globalThis.process and Deno's APIs)
+    define: { process: 'undefined' },
+    plugins: [virtual],
+    logLevel: 'warning',
+  });
+  copyFileSync(join(ROOT, 'test', 'hosts', 'index.html'), join(OUT, 'index.html'));
+}
+
+/** Runs a command, relaying its output, and reads its closing `N passed, N failed` line. */
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    let text = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => process.stderr.write(d));
+    child.on('close', (code) => resolve({ code, ...countsIn(text) }));
+  });
+}
+
+function countsIn(text) {
+  // eslint-disable-next-line no-control-regex
+  const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = SUMMARY.exec(lines[i].trim());
+    if (m) return { passed: Number(m[1]), failed: Number(m[2]) };
+  }
+  return { passed: 0, failed: 0, noSummary: true };
+}
+
+function binaryMissing(name) {
+  const r = spawnSync(BIN(name), ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? null : `${BIN(name)} does not run (${r.error?.message ?? r.stderr.trim()}): npm ci installs it (devDependency '${name}')`;
+}
+
+async function chromiumSuite() {
+  const server = await startServer();
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    page.on('console', (msg) => console.log(msg.text()));
+    page.on('pageerror', (e) => console.log(`page error: ${e.stack ?? e.message}`));
+    await page.goto(`${server.url}/build/host-tests/index.html`);
+    await page.waitForFunction(() => globalThis.__suiteDone, null, { timeout: 15 * 60_000, polling: 200 });
+    const counts = await page.evaluate(() => globalThis.__suiteDone);
+    console.log(`chromium: ${counts.passed} passed, ${counts.failed} failed`);
+    return { code: counts.failed ? 1 : 0, ...counts };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+const STAGES = {
+  node: { missing: () => null, run: () => run(process.execPath, [BIN('vitest'), 'run']) },
+  bun: { missing: () => binaryMissing('bun'), build: true, run: () => run(BIN('bun'), ['build/host-tests/cli.js']) },
+  deno: { missing: () => binaryMissing('deno'), build: true, run: () => run(BIN('deno'), ['run', '--no-prompt', '--no-config', 'build/host-tests/cli.js']) },
+  chromium: { missing: chromiumMissing, build: true, run: chromiumSuite },
+  pages: { missing: chromiumMissing, run: () => run(process.execPath, [BIN('vitest'), 'run', '--config', 'test/browser/vitest.config.ts']) },
+};
+
+async function main(argv) {
+  const names = argv.length ? argv : Object.keys(STAGES);
+  for (const n of names) if (!STAGES[n]) throw new Error(`unknown stage ${n}; stages: ${Object.keys(STAGES).join(', ')}`);
+  const results = [];
+  let built = false;
+  for (const name of names) {
+    const stage = STAGES[name];
+    console.log(`\n=== ${name} ===`);
+    const why = stage.missing();
+    if (why) {
+      const banner = '!'.repeat(100);
+      console.log(`${banner}\n!!! ${name}: NOT RUN — ${why}${CI ? ' — this fails the run (CI=true)' : ''}\n${banner}`);
+      results.push({ name, missing: why, passed: 0, failed: CI ? 1 : 0, seconds: 0 });
+      continue;
+    }
+    const t0 = performance.now();
+    if (stage.build && !built) {
+      await buildSuite();
+      built = true;
+    }
+    const r = await stage.run();
+    const seconds = (performance.now() - t0) / 1000;
+    const failed = r.failed + (r.code !== 0 && r.failed === 0 ? 1 : 0) + (r.noSummary ? 1 : 0);
+    if (r.noSummary) console.log(`${name}: printed no closing summary line (exit code ${r.code})`);
+    results.push({ name, passed: r.passed, failed, seconds });
+  }
+  console.log('\n=== summary ===');
+  for (const r of results) console.log(`${r.name.padEnd(9)} ${r.missing ? `NOT RUN: ${r.missing}` : `${r.passed} passed, ${r.failed} failed  (${r.seconds.toFixed(1)} s)`}`);
+  const passed = results.reduce((a, r) => a + r.passed, 0);
+  const failed = results.reduce((a, r) => a + r.failed, 0);
+  console.log(`total: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv[2] === '--list') for (const { path, needs } of classify()) console.log(`${path}: ${Object.entries(needs).map(([n, why]) => `needs ${n} (${why})`).join('; ') || 'portable'}`);
+  else await main(process.argv.slice(2));
+}
