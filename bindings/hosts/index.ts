@@ -18,6 +18,13 @@ export interface Host {
   /** An environment variable, where the host has them and lets us read them. */
   env(name: string): string | undefined;
   now(): number;
+  /**
+   * Atomics.waitAsync where the host has it: a promise that settles once `i32[index]` is notified
+   * (or no longer holds `value`); null where the host lacks it (then a message wakes the loop).
+   */
+  waitAsync: ((i32: Int32Array, index: number, value: number) => Promise<unknown>) | null;
+  /** Logical processors, for sizing worker pools. */
+  cores(): number;
 }
 
 const g = globalThis as any;
@@ -110,6 +117,27 @@ function makeHost(): Host {
       }
     },
     now,
+    waitAsync: makeWaitAsync(),
+    cores() {
+      const n = g.navigator?.hardwareConcurrency;
+      if (typeof n === 'number' && n > 0) return n;
+      try {
+        const os = g.process?.getBuiltinModule?.('node:os');
+        if (os) return os.availableParallelism?.() ?? os.cpus().length;
+      } catch {
+        // fall through
+      }
+      return 4;
+    },
+  };
+}
+
+function makeWaitAsync(): Host['waitAsync'] {
+  const wa = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number) => { async: boolean; value: unknown } }).waitAsync;
+  if (typeof wa !== 'function') return null;
+  return (i32, index, value) => {
+    const r = wa(i32, index, value);
+    return r.async ? (r.value as Promise<unknown>) : Promise.resolve(r.value);
   };
 }
 
