@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLoop, RuntimeError, connect, newEventLoop, setEventLoop } from '../bindings/index.js';
 import { C_WAKE } from '../bindings/core/inbox.js';
+import { host } from '../bindings/hosts/index.js';
 import { CORES } from './helpers.js';
 
 const AGENT = new URL('./workers/node-agent.mjs', import.meta.url);
@@ -207,6 +208,29 @@ describe.each(CORES)('threads (%s core)', (core) => {
     await loop.runForever();
     expect(got).toEqual(Array.from({ length: report.sent }, (_, i) => i));
     loop.close();
+  });
+});
+
+describe('waking without Atomics.waitAsync', () => {
+  it.each(CORES)('where the host lacks Atomics.waitAsync, a message wakes the loop sleeping in the host (%s)', async (core) => {
+    const saved = host.waitAsync;
+    host.waitAsync = null; // as in a browser without waitAsync
+    try {
+      const loop = newEventLoop({ core });
+      const port = loop.port();
+      expect(port.wake).toMatch(/^wasmloop-wake-/);
+      const got: number[] = [];
+      loop.expose('sub', (_p: number, i: number) => {
+        got.push(i);
+        if (got.length === 1000) loop.stop();
+      });
+      agent('produce', { port, producer: 0, n: 1000 });
+      await loop.runForever(); // sleeps with no timer: only the worker's messages can wake it
+      expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+      loop.close();
+    } finally {
+      host.waitAsync = saved;
+    }
   });
 });
 
