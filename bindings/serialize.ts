@@ -276,6 +276,7 @@ export class Reader {
   pos = 0;
   private refs: unknown[] = [];
   private units = new Uint16Array(256);
+  private readonly recent: string[] = [];
 
   constructor(private readonly errors: ErrorClasses = {}) {}
 
@@ -318,6 +319,31 @@ export class Reader {
     for (let i = 0; i < n; i++, p += 2) u[i] = b[p]! | (b[p + 1]! << 8);
     let s = '';
     for (let i = 0; i < n; i += 8192) s += fromCharCode.apply(null, u.subarray(i, Math.min(n, i + 8192)) as unknown as number[]);
+    return s;
+  }
+
+  /**
+   * A string that is likely one of a few seen lately (function names): compared in place and
+   * returned without building a new string when it matches.
+   */
+  name(): string {
+    const n = this.dv.getUint32(this.pos, true);
+    const b = this.b;
+    const p = this.pos + 4;
+    const recent = this.recent;
+    for (let k = 0; k < recent.length; k++) {
+      const s = recent[k]!;
+      if (s.length !== n) continue;
+      let i = 0;
+      while (i < n && s.charCodeAt(i) === (b[p + 2 * i]! | (b[p + 2 * i + 1]! << 8))) i++;
+      if (i === n) {
+        this.pos = p + 2 * n;
+        return s;
+      }
+    }
+    const s = this.str();
+    if (recent.length === 8) recent.pop();
+    recent.unshift(s);
     return s;
   }
 

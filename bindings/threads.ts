@@ -76,6 +76,7 @@ const ERROR_CLASSES: ErrorClasses = {
 };
 
 const EMPTY_VARS = new Context()._vars;
+const noop = (): void => {};
 
 function checkName(name: unknown, method: string): asserts name is string {
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${method}() needs the name of an exposed function (a non-empty string), got ${describe(name)}`);
@@ -137,6 +138,7 @@ class LoopThreads implements InboxOwner {
   private readonly channels = new Map<string, BroadcastChannel>();
   private readonly owed = new Map<Future<unknown>, { channel: string; id: number }>();
   private sleepGen = 0;
+  private keepAlive: unknown = null;
   private wakeChannel: BroadcastChannel | null = null;
   private wakeName: string | null = null;
 
@@ -194,6 +196,9 @@ class LoopThreads implements InboxOwner {
       return;
     }
     const gen = ++this.sleepGen;
+    // another thread may wake us at any time, so the host must not end this thread meanwhile
+    // (Node ends a thread with nothing but a pending waitAsync or an unref'd channel)
+    this.keepAlive ??= host.setTimer(noop, 0x7fffffff);
     if (host.waitAsync !== null) {
       void host.waitAsync(i32, index, 1).then(() => {
         if (gen === this.sleepGen) this.loop._wake();
@@ -204,6 +209,10 @@ class LoopThreads implements InboxOwner {
   disarm(): void {
     if (this.inbox === null) return;
     this.sleepGen++;
+    if (this.keepAlive !== null) {
+      host.clearTimer(this.keepAlive);
+      this.keepAlive = null;
+    }
     const { i32, index } = this.loop._cell();
     // release our own pending waitAsync (its callback sees a stale generation)
     if (Atomics.load(i32, index) !== 0 && Atomics.exchange(i32, index, 0) !== 0) Atomics.notify(i32, index);
@@ -238,7 +247,7 @@ class LoopThreads implements InboxOwner {
       id = r.u32();
       channel = r.str();
     }
-    const name = r.str();
+    const name = r.name();
     const argc = r.u32();
     const args = new Array<unknown>(argc);
     for (let i = 0; i < argc; i++) args[i] = r.value();
@@ -325,6 +334,7 @@ class LoopThreads implements InboxOwner {
     this.wakeChannel?.close();
     this.wakeChannel = null;
     this.exposed.clear();
+    this.disarm();
   }
 }
 

@@ -4,6 +4,9 @@
  * worker does lives in test/workers/roles.mjs, which imports no host module, so that a browser
  * runner can drive the same roles in Web Workers.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLoop, RuntimeError, connect, newEventLoop, setEventLoop } from '../bindings/index.js';
@@ -11,6 +14,7 @@ import { C_WAKE } from '../bindings/core/inbox.js';
 import { host } from '../bindings/hosts/index.js';
 import { CORES } from './helpers.js';
 
+const execFileP = promisify(execFile);
 const AGENT = new URL('./workers/node-agent.mjs', import.meta.url);
 
 interface Agent {
@@ -208,6 +212,13 @@ describe.each(CORES)('threads (%s core)', (core) => {
     await loop.runForever();
     expect(got).toEqual(Array.from({ length: report.sent }, (_, i) => i));
     loop.close();
+  });
+});
+
+describe('the README example', () => {
+  it('two threads, each running its own loop, call each other (examples/two-loops.mjs)', async () => {
+    const { stdout } = await execFileP(process.execPath, [fileURLToPath(new URL('../examples/two-loops.mjs', import.meta.url))], { timeout: 30_000 });
+    expect(stdout).toBe('square(12) in the worker: 144\nthe worker asked us, and heard: hello worker, from the main thread\n');
   });
 });
 

@@ -112,10 +112,11 @@ export function tryReserve(v: InboxViews, n: number, seen: { head: number }): nu
 export function commit(v: InboxViews, pos: number, n: number, bytes: Uint8Array, len: number): boolean {
   const { r, r8, data, mask } = v;
   r[data + ((pos + 1) & mask)] = len;
-  let w = (pos + 2) & mask;
+  const w = (pos + 2) & mask;
   const room = (mask + 1 - w) * 4; // bytes before the ring's end
   const at = (data + w) * 4;
-  if (len <= room) r8.set(len === bytes.length ? bytes : bytes.subarray(0, len), at);
+  if (len <= 64 && len <= room) for (let i = 0; i < len; i++) r8[at + i] = bytes[i]!; // no view for small records
+  else if (len <= room) r8.set(len === bytes.length ? bytes : bytes.subarray(0, len), at);
   else {
     r8.set(bytes.subarray(0, room), at);
     r8.set(bytes.subarray(room, len), data * 4);
