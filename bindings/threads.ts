@@ -18,24 +18,13 @@
  * so a message (structured clone, exact) is the natural path back.
  */
 import { Context } from './context.js';
-import {
-  BrokenBarrierError,
-  CancelledError,
-  InvalidStateError,
-  NotImplementedError,
-  QueueEmpty,
-  QueueFull,
-  QueueShutDown,
-  RuntimeError,
-  TimeoutError,
-  describe,
-} from './errors.js';
+import { CancelledError, NotImplementedError, QueueFull, RuntimeError, TimeoutError, describe, errorClasses } from './errors.js';
 import { Future } from './futures.js';
 import { host } from './hosts/index.js';
 import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
 import { EventLoop, _ext, type InboxOwner } from './loop.js';
-import { Reader, Writer, type ErrorClasses } from './serialize.js';
+import { Reader, Writer } from './serialize.js';
 import { ensureFutureOn, isGenerator, isThenable } from './tasks.js';
 import { threadToken } from './thread.js';
 
@@ -61,19 +50,6 @@ export interface ConnectOptions {
 const KIND_CALL = 1;
 const KIND_RUN = 2;
 const KIND_STOP = 3;
-
-/** Errors rebuilt with their own class when they cross threads. */
-const ERROR_CLASSES: ErrorClasses = {
-  RuntimeError,
-  CancelledError,
-  InvalidStateError,
-  TimeoutError,
-  QueueEmpty,
-  QueueFull,
-  QueueShutDown,
-  BrokenBarrierError,
-  NotImplementedError,
-};
 
 const EMPTY_VARS = new Context()._vars;
 const noop = (): void => {};
@@ -115,7 +91,7 @@ function packError(e: unknown): Reply['error'] {
 
 function unpackError(p: NonNullable<Reply['error']>): unknown {
   if ('thrown' in p) return p.thrown;
-  const Ctor = ERROR_CLASSES[p.name] ?? (globalThis as unknown as Record<string, ErrorConstructor | undefined>)[p.name] ?? Error;
+  const Ctor = errorClasses[p.name] ?? (globalThis as unknown as Record<string, ErrorConstructor | undefined>)[p.name] ?? Error;
   const e = typeof Ctor === 'function' && Ctor.prototype instanceof Error ? new Ctor(p.message) : new Error(p.message);
   if (!(Ctor.prototype instanceof Error) || e.name !== p.name) Object.defineProperty(e, 'name', { value: p.name, writable: true, configurable: true });
   if (p.stack !== undefined) Object.defineProperty(e, 'stack', { value: p.stack, writable: true, configurable: true });
@@ -129,10 +105,12 @@ class LoopThreads implements InboxOwner {
   private bytes: Uint8Array = new Uint8Array(0);
   private dv: DataView = new DataView(new ArrayBuffer(0));
   private readonly exposed = new Map<string, (...args: any[]) => unknown>();
-  private readonly reader = new Reader(ERROR_CLASSES);
+  private readonly reader = new Reader(errorClasses);
   private readonly batchCtx = new Context();
   /** Words drained and not yet run (the batch callback runs them in this iteration). */
   private drained = 0;
+  /** Drained words whose batch callback could not be scheduled yet. */
+  private unscheduled = false;
   private readonly runBatch = (n: number): void => this.run(n);
   /** Reply channels by name, and the calls that still owe a reply (rejected at close). */
   private readonly channels = new Map<string, BroadcastChannel>();
@@ -175,14 +153,19 @@ class LoopThreads implements InboxOwner {
   }
 
   pending(): boolean {
-    return this.inbox !== null && this.drained === 0 && this.inbox.pending();
+    return this.inbox !== null && (this.unscheduled || (this.drained === 0 && this.inbox.pending()));
   }
 
   drain(): void {
-    const n = this.inbox!.drain();
-    if (n === 0) return;
-    this.drained = n;
-    this.loop.callSoon(this.runBatch, n, this.batchCtx);
+    if (!this.unscheduled) {
+      const n = this.inbox!.drain();
+      if (n === 0) return;
+      this.drained = n;
+      this.unscheduled = true;
+    }
+    // if scheduling fails (core memory exhausted) the drained records stay put and the next iteration tries again
+    this.loop.callSoon(this.runBatch, this.drained, this.batchCtx);
+    this.unscheduled = false;
   }
 
   arm(): void {

@@ -4,7 +4,7 @@
  * (test/threads.test.ts does the same across real worker threads.)
  */
 import { describe, expect, it } from 'vitest';
-import { ContextVar, QueueFull, RuntimeError, connect, newEventLoop, type EventLoop } from '../bindings/index.js';
+import { ContextVar, QueueFull, RuntimeError, connect, newEventLoop, type EventLoop, type RemoteLoop } from '../bindings/index.js';
 import { Reader, Writer } from '../bindings/serialize.js';
 import { CORES, captureConsole, runFor, vloop } from './helpers.js';
 
@@ -74,6 +74,16 @@ describe('the inbox codec keeps what structured clone keeps', () => {
     expect(() => w.value(new WeakMap())).toThrow(TypeError);
   });
 });
+
+/** Submits n(0), n(1), … until the inbox refuses one; returns how many it took and the refusal. */
+function fill(r: RemoteLoop): { accepted: number; err: unknown } {
+  let accepted = 0;
+  try {
+    for (;;) r.callSoonThreadsafe('n', accepted), accepted++;
+  } catch (err) {
+    return { accepted, err };
+  }
+}
 
 async function runUntilIdle(loop: EventLoop, seconds = 1): Promise<void> {
   await runFor(loop, seconds);
@@ -169,13 +179,7 @@ describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
     const got: number[] = [];
     loop.expose('n', (i: number) => got.push(i));
     const r = connect(loop.port());
-    let accepted = 0;
-    let err: unknown = null;
-    try {
-      for (;;) r.callSoonThreadsafe('n', accepted), accepted++;
-    } catch (e) {
-      err = e;
-    }
+    const { accepted, err } = fill(r);
     expect(err).toBeInstanceOf(QueueFull);
     expect((err as Error).message).toMatch(/inbox is full \(4096 bytes\) and this thread runs the loop: nothing was submitted/);
     expect(accepted).toBeGreaterThan(50);
@@ -192,12 +196,7 @@ describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
     const got: number[] = [];
     loop.expose('n', (i: number) => got.push(i));
     const r = connect(loop.port());
-    let i = 0;
-    try {
-      for (;;) r.callSoonThreadsafe('n', i), i++;
-    } catch {
-      // full
-    }
+    const i = fill(r).accepted;
     const waiting = [r.runThreadsafe('n', i), r.runThreadsafe('n', i + 1)];
     expect(() => r.callSoonThreadsafe('n', -1)).toThrow(/earlier runThreadsafe\(\) calls from this handle still wait for room/);
     const all = Promise.all(waiting).then(() => loop.stop());
