@@ -109,8 +109,8 @@ describe.each(CORES)('threads (%s core)', (core) => {
     await until(() => asleep(port), 'the worker to sleep');
     expect(await remote.runThreadsafe('ping', 21)).toBe(42); // answered from inside Atomics.wait
     await until(() => asleep(port), 'the worker to sleep again');
-    // its own timer fires while it blocks, with no help from this thread
-    await new Promise((r) => setTimeout(r, 400));
+    // its own timer fires while it blocks, with no submission from this thread
+    expect(await a.next()).toEqual({ timer: true });
     const log = await remote.runThreadsafe<unknown[]>('log');
     expect(log).toEqual([
       ['ping', 21],

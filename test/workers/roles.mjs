@@ -28,7 +28,10 @@ export const roles = {
       return x * 2;
     });
     loop.expose('log', () => log);
-    loop.callLater(data.timer, () => log.push(['timer', data.timer]));
+    loop.callLater(data.timer, () => {
+      log.push(['timer', data.timer]);
+      send({ timer: true }); // observable with no submission in flight
+    });
     send({ port: loop.port() });
     const t0 = performance.now();
     loop.runForeverSync();
