@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLoop, RuntimeError, connect, newEventLoop, setEventLoop } from '../bindings/index.js';
-import { C_WAKE } from '../bindings/core/inbox.js';
+import { C_WAITERS, C_WAKE } from '../bindings/core/inbox.js';
 import { host } from '../bindings/hosts/index.js';
 import { CORES } from './helpers.js';
 
@@ -190,8 +190,10 @@ describe.each(CORES)('threads (%s core)', (core) => {
       got.push(i);
       if (got.length === N) loop.stop();
     });
-    const a = agent('produce', { port: loop.port(), producer: 0, n: N });
-    await new Promise((r) => setTimeout(r, 50)); // the worker fills the inbox and blocks
+    const port = loop.port();
+    const a = agent('produce', { port, producer: 0, n: N });
+    const ctrl = new Int32Array(port.ctrlBuffer);
+    await until(() => Atomics.load(ctrl, port.ctrl + C_WAITERS) === 1, 'the worker to wait for room');
     await loop.runForever();
     expect((await a.next<any>()).sent).toBe(N);
     expect(got).toEqual(Array.from({ length: N }, (_, i) => i));
