@@ -118,9 +118,8 @@ describe.each(CORES)('threads (%s core)', (core) => {
     ]);
     await until(() => asleep(port), 'the worker to sleep once more');
     remote.stop();
-    const done = await a.next<{ log: unknown[]; elapsed: number }>();
+    const done = await a.next<{ log: unknown[] }>();
     expect(done.log).toEqual(log);
-    expect(done.elapsed).toBeGreaterThanOrEqual(0.3);
     await a.exited;
     expect(remote.isClosed()).toBe(true); // the worker closed its loop after stopping
     expect(() => remote.callSoonThreadsafe('ping', 1)).toThrow(new RuntimeError('Event loop is closed'));
