@@ -191,6 +191,31 @@ describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
     loop.close();
   });
 
+  it('records of every size wrap around the ring intact', async () => {
+    const loop = vloop(core, { inboxBytes: 4096 });
+    const got: string[] = [];
+    loop.expose('s', (x: string) => got.push(x));
+    const r = connect(loop.port());
+    const sent: string[] = [];
+    let seed = 7;
+    for (let k = 0; k < 600; k++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const x = String.fromCharCode(97 + (k % 26)).repeat(seed % 1500) + k;
+      try {
+        r.callSoonThreadsafe('s', x);
+      } catch (e) {
+        expect(e).toBeInstanceOf(QueueFull);
+        await runUntilIdle(loop); // drain, then the same record fits
+        r.callSoonThreadsafe('s', x);
+      }
+      sent.push(x);
+    }
+    await runUntilIdle(loop);
+    expect(got.length).toBe(sent.length);
+    expect(got).toEqual(sent);
+    loop.close();
+  });
+
   it('runThreadsafe waits for room when the inbox is full, keeping order; callSoonThreadsafe may not jump ahead', async () => {
     const loop = vloop(core, { inboxBytes: 4096 });
     const got: number[] = [];
