@@ -14,6 +14,7 @@ import { Context, currentContext } from './context.js';
 import type { Core, CoreKind, WakeCell } from './core/types.js';
 import { createJsCore } from './core/js.js';
 import { createWasmCore } from './core/wasm.js';
+import { inboxWords } from './core/inbox.js';
 import { RuntimeError, describe } from './errors.js';
 import { Future, type FutureLoop } from './futures.js';
 import { Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
@@ -172,6 +173,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._virtual = clock === 'virtual';
     this._resolution = this._virtual ? 1e-9 : measureResolution();
     this._core = this.core === 'wasm' ? createWasmCore({ maximumMemory: opts.maximumMemory }) : createJsCore({ maxEntries: opts.maxEntries });
+    if (opts.inboxBytes !== undefined) inboxWords(opts.inboxBytes); // checked now, used by port()
     this._inboxBytes = opts.inboxBytes;
   }
 

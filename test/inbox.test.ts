@@ -255,6 +255,8 @@ describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
     loop.expose('f', (x: unknown) => got.push(x));
     const r = connect(loop.port());
     expect(() => connect({} as never)).toThrow(TypeError);
+    expect(() => newEventLoop({ core, inboxBytes: 100 })).toThrow(RangeError);
+    expect(() => newEventLoop({ core, inboxBytes: '1' as never })).toThrow(TypeError);
     expect(() => connect(loop.port(), { timeout: -1 })).toThrow(TypeError);
     expect(() => loop.expose('', () => 1)).toThrow(TypeError);
     expect(() => loop.expose('g', 5 as never)).toThrow(TypeError);

@@ -50,7 +50,8 @@ export function recordWords(bytes: number): number {
 /** The ring size in words for a requested byte size: a power of two within bounds. */
 export function inboxWords(bytes: number | undefined): number {
   if (bytes === undefined) return DEFAULT_INBOX_BYTES >>> 2;
-  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < MIN_INBOX_BYTES || bytes > 1 << 28)
+  if (typeof bytes !== 'number') throw new TypeError(`inboxBytes must be a number, got ${typeof bytes}`);
+  if (!Number.isInteger(bytes) || bytes < MIN_INBOX_BYTES || bytes > 1 << 28)
     throw new RangeError(`inboxBytes must be an integer from ${MIN_INBOX_BYTES} to ${1 << 28}, got ${String(bytes)}`);
   let w = 1;
   while (w * 4 < bytes) w *= 2;
