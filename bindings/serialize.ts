@@ -62,7 +62,8 @@ const VIEW_NAMES = [
   'BigUint64Array',
   'Float16Array',
 ];
-const ERROR_CTORS: Record<string, ErrorConstructor | undefined> = {
+/** The standard error classes, by name. */
+export const ERROR_CTORS: Record<string, ErrorConstructor | undefined> = {
   Error,
   EvalError,
   RangeError,

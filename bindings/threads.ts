@@ -24,7 +24,7 @@ import { host } from './hosts/index.js';
 import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
 import { EventLoop, _ext, type InboxOwner } from './loop.js';
-import { Reader, Writer } from './serialize.js';
+import { ERROR_CTORS, Reader, Writer } from './serialize.js';
 import { ensureFutureOn, isGenerator, isThenable } from './tasks.js';
 import { threadToken } from './thread.js';
 
@@ -91,9 +91,8 @@ function packError(e: unknown): Reply['error'] {
 
 function unpackError(p: NonNullable<Reply['error']>): unknown {
   if ('thrown' in p) return p.thrown;
-  const Ctor = errorClasses[p.name] ?? (globalThis as unknown as Record<string, ErrorConstructor | undefined>)[p.name] ?? Error;
-  const e = typeof Ctor === 'function' && Ctor.prototype instanceof Error ? new Ctor(p.message) : new Error(p.message);
-  if (!(Ctor.prototype instanceof Error) || e.name !== p.name) Object.defineProperty(e, 'name', { value: p.name, writable: true, configurable: true });
+  const e = new (ERROR_CTORS[p.name] ?? errorClasses[p.name] ?? Error)(p.message);
+  if (e.name !== p.name) Object.defineProperty(e, 'name', { value: p.name, writable: true, configurable: true });
   if (p.stack !== undefined) Object.defineProperty(e, 'stack', { value: p.stack, writable: true, configurable: true });
   return e;
 }
