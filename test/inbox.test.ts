@@ -75,6 +75,14 @@ describe('the inbox codec keeps what structured clone keeps', () => {
   });
 });
 
+/** A virtual-clock loop with a 4 KiB inbox that records what `name` receives, and a handle on it. */
+function smallInbox<T>(core: (typeof CORES)[number], name: string): { loop: EventLoop; got: T[]; r: RemoteLoop } {
+  const loop = vloop(core, { inboxBytes: 4096 });
+  const got: T[] = [];
+  loop.expose(name, (x: T) => got.push(x));
+  return { loop, got, r: connect(loop.port()) };
+}
+
 /** Submits n(0), n(1), … until the inbox refuses one; returns how many it took and the refusal. */
 function fill(r: RemoteLoop): { accepted: number; err: unknown } {
   let accepted = 0;
@@ -175,10 +183,7 @@ describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
   });
 
   it('a full inbox on the owner thread throws QueueFull at once, and every accepted submission runs', async () => {
-    const loop = vloop(core, { inboxBytes: 4096 });
-    const got: number[] = [];
-    loop.expose('n', (i: number) => got.push(i));
-    const r = connect(loop.port());
+    const { loop, got, r } = smallInbox<number>(core, 'n');
     const { accepted, err } = fill(r);
     expect(err).toBeInstanceOf(QueueFull);
     expect((err as Error).message).toMatch(/inbox is full \(4096 bytes\) and this thread runs the loop: nothing was submitted/);
@@ -192,10 +197,7 @@ describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
   });
 
   it('records of every size wrap around the ring intact', async () => {
-    const loop = vloop(core, { inboxBytes: 4096 });
-    const got: string[] = [];
-    loop.expose('s', (x: string) => got.push(x));
-    const r = connect(loop.port());
+    const { loop, got, r } = smallInbox<string>(core, 's');
     const sent: string[] = [];
     let seed = 7;
     for (let k = 0; k < 600; k++) {
@@ -217,10 +219,7 @@ describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
   });
 
   it('runThreadsafe waits for room when the inbox is full, keeping order; callSoonThreadsafe may not jump ahead', async () => {
-    const loop = vloop(core, { inboxBytes: 4096 });
-    const got: number[] = [];
-    loop.expose('n', (i: number) => got.push(i));
-    const r = connect(loop.port());
+    const { loop, got, r } = smallInbox<number>(core, 'n');
     const i = fill(r).accepted;
     const waiting = [r.runThreadsafe('n', i), r.runThreadsafe('n', i + 1)];
     expect(() => r.callSoonThreadsafe('n', -1)).toThrow(/earlier runThreadsafe\(\) calls from this handle still wait for room/);
