@@ -114,7 +114,7 @@ function fail(code: u32): usize {
 }
 
 /** A block of at least `bytes` bytes (16-aligned), or 0 when the memory cannot grow. */
-function allocBlock(bytes: usize): usize {
+export function allocBlock(bytes: usize): usize {
   const cls = sizeClass(bytes);
   const list = FREE_LISTS + (cls << 2);
   const head = load<u32>(list);
@@ -439,3 +439,6 @@ export function nextDeadline(): f64 {
   popCancelledTops();
   return hdr(H_HEAP_SIZE) > 0 ? whenAt(0) : Infinity;
 }
+
+// ---- the cross-thread inbox (assembly/inbox.ts) -------------------------------------------
+export { inboxInit, inboxDrain, inboxClose } from './inbox';

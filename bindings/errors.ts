@@ -2,8 +2,12 @@
  * asyncio's exception classes. Each extends Error, has `name` equal to its class name and a
  * message worded like asyncio's. `TimeoutError` is asyncio's, not the DOM's.
  */
+/** wasmloop's error classes by name, so that an error crossing threads is rebuilt with its class. */
+export const errorClasses: Record<string, (new (message?: string) => Error) | undefined> = Object.create(null);
+
 function named<T extends new (...a: any[]) => Error>(cls: T, name: string): T {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+  errorClasses[name] = cls;
   return cls;
 }
 

@@ -12,6 +12,10 @@ export { Future, isFuture } from './futures.js';
 export { Task, eagerTaskFactory } from './tasks.js';
 export type { Coroutine, CoroutineLike, TaskOptions, TaskFactory } from './tasks.js';
 export { Context, ContextVar, Token, copyContext } from './context.js';
+export { connect, RemoteLoop } from './threads.js';
+export type { LoopPort, ConnectOptions } from './threads.js';
+export { WorkerPoolExecutor } from './executor.js';
+export type { Executor, WorkerPoolExecutorOptions } from './executor.js';
 export {
   RuntimeError,
   CancelledError,

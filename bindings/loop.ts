@@ -11,14 +11,17 @@
  * wake-up (scheduling onto a sleeping loop wakes it). The blocking runner sleeps in Atomics.wait.
  */
 import { Context, currentContext } from './context.js';
-import type { Core, CoreKind } from './core/types.js';
+import type { Core, CoreKind, WakeCell } from './core/types.js';
 import { createJsCore } from './core/js.js';
 import { createWasmCore } from './core/wasm.js';
+import { inboxWords } from './core/inbox.js';
 import { RuntimeError, describe } from './errors.js';
 import { Future, type FutureLoop } from './futures.js';
 import { Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
 import { enterRunning, leaveRunning } from './thread.js';
+import type { LoopPort } from './threads.js';
+import type { Executor } from './executor.js';
 
 export type ClockKind = 'monotonic' | 'virtual';
 
@@ -32,6 +35,8 @@ export interface LoopOptions {
   maximumMemory?: number;
   /** Most pending callbacks and timers for the JS core (default 2^26). */
   maxEntries?: number;
+  /** Size of the cross-thread inbox that `port()` opens, in bytes (default 1 MiB; a power of two is used). */
+  inboxBytes?: number;
 }
 
 export interface ExceptionContext {
@@ -110,6 +115,28 @@ export interface TaskHooks {
   createTask(loop: EventLoop, coro: unknown, opts: { name?: string; context?: Context }): Future<unknown>;
 }
 let taskHooks: TaskHooks | null = null;
+
+/** @internal The owner's side of the cross-thread inbox (threads.ts), once port() or expose() opened it. */
+export interface InboxOwner {
+  /** Whether a committed submission waits (checked once per iteration). */
+  pending(): boolean;
+  /** Schedules everything that arrived (one crossing into the core, one callback). */
+  drain(): void;
+  /** The loop goes to sleep in the host: arm a wake-up for submissions from other threads. */
+  arm(): void;
+  /** The loop woke up for another reason: release what arm() set. */
+  disarm(): void;
+  close(): void;
+}
+
+/** @internal Set by threads.ts and executor.ts, which this file cannot import without a cycle. */
+export const _ext: {
+  port?: (loop: EventLoop) => LoopPort;
+  expose?: (loop: EventLoop, name: string, fn: ((...args: any[]) => unknown) | null) => void;
+  runInExecutor?: (loop: EventLoop, executor: Executor | null | undefined, fn: unknown, args: unknown[]) => Future<unknown>;
+  setDefaultExecutor?: (loop: EventLoop, executor: Executor) => void;
+  shutdownDefaultExecutor?: (loop: EventLoop, wait: boolean) => Promise<void>;
+} = {};
 /** @internal */
 export function _setTaskHooks(h: TaskHooks): void {
   taskHooks = h;
@@ -144,7 +171,9 @@ export class EventLoop implements HandleOwner, FutureLoop {
   private _promiseActivity = false;
   /** @internal promise-based work the loop is waiting on (async-function tasks, wrapped promises) */
   _promiseBridges = 0;
-  private _waitCell: Int32Array | null = null;
+  /** @internal */ _threads: InboxOwner | null = null;
+  private _blocking = false;
+  /** @internal */ readonly _inboxBytes: number | undefined;
   /** @internal per-loop state other modules keep (tasks, executors) */
   _extra: Record<string, unknown> = {};
 
@@ -160,6 +189,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._virtual = clock === 'virtual';
     this._resolution = this._virtual ? 1e-9 : measureResolution();
     this._core = this.core === 'wasm' ? createWasmCore({ maximumMemory: opts.maximumMemory }) : createJsCore({ maxEntries: opts.maxEntries });
+    if (opts.inboxBytes !== undefined) inboxWords(opts.inboxBytes); // checked now, used by port()
+    this._inboxBytes = opts.inboxBytes;
   }
 
   // ---- time ---------------------------------------------------------------------------------
@@ -370,6 +401,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
   close(): void {
     if (this._running) throw new RuntimeError('Cannot close a running event loop');
     if (this._closed) return;
+    this._threads?.close(); // other threads' submissions are refused from now on
+    _ext.shutdownDefaultExecutor?.(this, false).catch((e) => console.error('wasmloop: shutting the default executor down failed', e));
     this._closed = true;
     for (const h of this._table) if (h !== undefined) h._slot = -1;
     this._table = [];
@@ -396,6 +429,37 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** A new Future bound to this loop. */
   createFuture<T = unknown>(): Future<T> {
     return new Future<T>({ loop: this });
+  }
+
+  // ---- threads (threads.ts, executor.ts) ----------------------------------------------------
+
+  /** A structured-cloneable descriptor of this loop's inbox: `connect(port)` in another thread submits to this loop. */
+  port(): LoopPort {
+    this._checkClosed();
+    return _ext.port!(this);
+  }
+
+  /** Makes `fn` callable by name from other threads (`remote.callSoonThreadsafe(name, …)`); `null` removes it. */
+  expose(name: string, fn: ((...args: any[]) => unknown) | null): void {
+    this._checkClosed();
+    _ext.expose!(this, name, fn);
+  }
+
+  /** Runs `fn(...args)` in `executor` (null: the loop's default worker pool); a Future of its result. */
+  runInExecutor<T = unknown>(executor: Executor | null | undefined, fn: ((...args: any[]) => T | PromiseLike<T>) | string, ...args: unknown[]): Future<Awaited<T>> {
+    this._checkClosed();
+    return _ext.runInExecutor!(this, executor, fn, args) as Future<Awaited<T>>;
+  }
+
+  /** Sets the executor runInExecutor(null, …) uses. */
+  setDefaultExecutor(executor: Executor): void {
+    this._checkClosed();
+    _ext.setDefaultExecutor!(this, executor);
+  }
+
+  /** Shuts the default executor down, waiting for its running calls (asyncio's shutdown_default_executor). */
+  shutdownDefaultExecutor(): Promise<void> {
+    return _ext.shutdownDefaultExecutor!(this, true);
   }
 
   // ---- errors and debug ---------------------------------------------------------------------
@@ -527,6 +591,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** One iteration: the core's tick, then the batch's callbacks in order. */
   private _runOnce(): void {
     const core = this._core;
+    const threads = this._threads;
+    if (threads !== null && threads.pending()) threads.drain();
     const now = this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0;
     const n = core.tick(now, this._resolution);
     if (n === 0) return;
@@ -622,10 +688,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return new Promise<void>((resolve) => {
       this._sleepResolve = resolve;
       if (seconds !== Infinity) this._sleepTimer = host.setTimer(this._onSleepTimer, Math.min(Math.ceil(seconds * 1000), 0x7fffffff));
+      this._threads?.arm();
     });
   }
 
-  private _wake(): void {
+  /** @internal ends a sleep in the host (a timer, local scheduling, or a submission from another thread) */
+  _wake(): void {
     const r = this._sleepResolve;
     if (r === null) return;
     this._sleepResolve = null;
@@ -633,42 +701,53 @@ export class EventLoop implements HandleOwner, FutureLoop {
       host.clearTimer(this._sleepTimer);
       this._sleepTimer = null;
     }
+    this._threads?.disarm();
     r();
   }
 
-  /** @internal the cell a blocked runForeverSync waits on; other threads notify it */
-  _cell(): Int32Array {
-    return (this._waitCell ??= new Int32Array(new SharedArrayBuffer(4)));
+  /**
+   * @internal The wake word (core/inbox.ts C_WAKE): 1 while the loop sleeps or is about to;
+   * whoever adds work sets it to 0 and notifies. Other threads' submissions do the same.
+   */
+  _cell(): WakeCell {
+    return this._core.wakeCell();
   }
 
   private _notifyBlocked(): void {
-    const c = this._waitCell;
-    if (c !== null) {
-      Atomics.store(c, 0, 1);
-      Atomics.notify(c, 0);
-    }
+    if (!this._blocking) return;
+    const { i32, index } = this._core.wakeCell();
+    if (Atomics.load(i32, index) !== 0 && Atomics.exchange(i32, index, 0) !== 0) Atomics.notify(i32, index);
   }
 
   private _runSync(): void {
     const core = this._core;
-    const cell = this._cell();
-    for (;;) {
-      this._runOnce();
-      if (this._stopping) return;
-      if (core.readyCount() > 0) continue;
-      const next = core.nextDeadline();
-      if (this._virtual) {
-        if (next !== Infinity) {
-          if (next > this._vnow + this._resolution) this._vnow = next;
-          continue;
+    const { i32, index } = this._cell();
+    this._blocking = true;
+    try {
+      for (;;) {
+        this._runOnce();
+        if (this._stopping) return;
+        if (core.readyCount() > 0) continue;
+        const next = core.nextDeadline();
+        let ms: number | undefined;
+        if (this._virtual) {
+          if (next !== Infinity) {
+            if (next > this._vnow + this._resolution) this._vnow = next;
+            continue;
+          }
+        } else {
+          const now = host.now() / 1000;
+          if (next <= now + this._resolution) continue;
+          if (next !== Infinity) ms = (next - now) * 1000;
         }
-        Atomics.wait(cell, 0, 0);
-      } else {
-        const now = host.now() / 1000;
-        if (next <= now + this._resolution) continue;
-        Atomics.wait(cell, 0, 0, next === Infinity ? undefined : (next - now) * 1000);
+        // announce the sleep, then look once more: a submission committed before the store is seen here
+        Atomics.store(i32, index, 1);
+        const threads = this._threads;
+        if (!this._stopping && core.readyCount() === 0 && (threads === null || !threads.pending())) Atomics.wait(i32, index, 1, ms);
+        Atomics.store(i32, index, 0);
       }
-      Atomics.store(cell, 0, 0);
+    } finally {
+      this._blocking = false;
     }
   }
 }

@@ -9,6 +9,9 @@ export interface RunnableLoop {
 }
 
 let running: RunnableLoop | null = null;
+
+/** Names this thread (this module instance) for ports: a port used on its owner's thread must not block. */
+export const threadToken = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 let current: RunnableLoop | null = null;
 
 export function getRunning(): RunnableLoop | null {

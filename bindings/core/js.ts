@@ -12,7 +12,8 @@
  *   - heap order: parent (when, seq) < child (when, seq) lexicographically; seq strictly grows;
  *   - cancelled = number of CANCELLED_TIMER slots, all of them in the heap.
  */
-import { Core, MEMORY_EXHAUSTED, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES } from './types.js';
+import { Core, CoreInbox, MEMORY_EXHAUSTED, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES, WakeCell } from './types.js';
+import { C_WAKE, ConsumerInbox, closeInbox, drainInto, initInbox, noSharedMemory, standaloneCell } from './inbox.js';
 
 export const enum SlotState {
   FREE = 0,
@@ -55,6 +56,9 @@ export class JsCore implements Core {
   private cancelled = 0;
   private readonly maxEntries: number;
   private closed = false;
+  // the cross-thread inbox: its control block (with the wake word) and, once opened, its ring
+  private ictrl: Int32Array | null = null;
+  private inbox: ConsumerInbox | null = null;
 
   constructor(opts: JsCoreOptions = {}) {
     this.maxEntries = opts.maxEntries ?? 1 << 26;
@@ -175,6 +179,22 @@ export class JsCore implements Core {
     this.hWhen = this.hSeq = new Float64Array(0);
     this.batchLen = this.hSize = this.head = this.tail = this.freeTop = this.nSlots = 0;
     this.cancelled = 0;
+  }
+
+  wakeCell(): WakeCell {
+    return { i32: (this.ictrl ??= standaloneCell()), index: C_WAKE };
+  }
+
+  openInbox(words: number): CoreInbox {
+    if (this.inbox !== null) return this.inbox;
+    if (typeof SharedArrayBuffer !== 'function') throw noSharedMemory();
+    const c = (this.ictrl ??= standaloneCell());
+    const ringBuffer = new SharedArrayBuffer(words * 4);
+    initInbox(c, 0, 0, words, 0);
+    const out = new Int32Array(words);
+    const region = { ctrlBuffer: c.buffer as SharedArrayBuffer, ctrl: 0, ringBuffer };
+    const inbox: ConsumerInbox = new ConsumerInbox(region, out, 0, () => drainInto(inbox.views, out), () => closeInbox(c, 0));
+    return (this.inbox = inbox);
   }
 
   // ---- internals -------------------------------------------------------------------------

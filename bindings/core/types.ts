@@ -64,6 +64,41 @@ export interface Core {
   footprint(): number;
   /** Drops everything and releases the core's memory. The core is unusable afterwards. */
   close(): void;
+  /**
+   * The owner's wake word (the inbox's C_WAKE, see core/inbox.ts): a shared i32 where the host has
+   * SharedArrayBuffer. A blocked or sleeping runner waits on it; other threads notify it.
+   */
+  wakeCell(): WakeCell;
+  /** Opens the cross-thread inbox with a ring of `words` words (idempotent). */
+  openInbox(words: number): CoreInbox;
+}
+
+export interface WakeCell {
+  readonly i32: Int32Array;
+  readonly index: number;
+}
+
+/** Where an inbox lives: what a port carries to other threads (all structured-cloneable). */
+export interface InboxRegion {
+  readonly ctrlBuffer: SharedArrayBuffer;
+  /** Word index of the control block in ctrlBuffer. */
+  readonly ctrl: number;
+  readonly ringBuffer: SharedArrayBuffer;
+}
+
+/** The consumer's side of an open inbox (core/inbox.ts). */
+export interface CoreInbox {
+  readonly region: InboxRegion;
+  /** Whether a committed record waits (one atomic load or two). */
+  pending(): boolean;
+  /** Moves every committed record to the drain area (`out` from word `outBase`); returns the words moved. */
+  drain(): number;
+  readonly out: Int32Array;
+  readonly outBase: number;
+  /** Refuses new reservations; returns the tail position at closing. */
+  close(): number;
+  /** The consumed position. */
+  head(): number;
 }
 
 export interface CoreFactory {

@@ -12,9 +12,10 @@
  * Memory: shared where the host allows SharedArrayBuffer (room for a cross-thread inbox, see
  * H_INBOX), ordinary otherwise; each variant's Module is compiled once, an Instance made per core.
  */
-import { Core, MEMORY_EXHAUSTED } from './types.js';
+import { Core, CoreInbox, MEMORY_EXHAUSTED, WakeCell } from './types.js';
 import { RuntimeError } from '../errors.js';
 import { host } from '../hosts/index.js';
+import { C_DRAIN, C_WAKE, ConsumerInbox, noSharedMemory, standaloneCell } from './inbox.js';
 import { PLAIN_WASM, SHARED_WASM } from './wasm-bytes.js';
 
 export interface WasmCoreOptions {
@@ -32,6 +33,9 @@ interface CoreExports {
   flushTimers(): void;
   tick(now: number, resolution: number): number;
   nextDeadline(): number;
+  inboxInit(words: number): number;
+  inboxDrain(): number;
+  inboxClose(): number;
 }
 
 const PAGE = 65536;
@@ -44,6 +48,9 @@ const DEFAULT_MAXIMUM = 1 << 30;
  * states (`S_<name>`) and error codes (`E_<name>`): the module's first instance is checked against
  * these. Frozen objects, so the check can walk them (measured as fast as const enums).
  */
+/** The inbox's control block: header() + H_INBOX (assembly/core.ts), in words from the header. */
+const H_INBOX_WORD = 32;
+
 const H = Object.freeze({
   EPOCH: 0,
   ERROR: 1,
@@ -62,6 +69,7 @@ const H = Object.freeze({
   BATCH: 15,
   CANCELLED: 17,
   HEAP_SIZE: 18,
+  INBOX: H_INBOX_WORD,
 });
 const S = Object.freeze({ FREE: 0, READY: 1, TIMER: 2, CANCELLED_TIMER: 3, CANCELLED_READY: 4 });
 const E = Object.freeze({ LIMIT: 2 });
@@ -127,6 +135,8 @@ export class WasmCore implements Core {
   private stageWhen = 0;
   private stageSlot = 0;
   private stageCap = 0;
+  private cell: Int32Array | null = null;
+  private inbox: ConsumerInbox | null = null;
 
   constructor(opts: WasmCoreOptions = {}) {
     // shared memory needs SharedArrayBuffer and, in a browser, a crossOriginIsolated page
@@ -244,6 +254,27 @@ export class WasmCore implements Core {
     this.f64 = new Float64Array(0);
   }
 
+  /** The header's inbox wake word when the memory is shared (the header never moves), else a cell of its own. */
+  wakeCell(): WakeCell {
+    if (!this.shared) return { i32: (this.cell ??= standaloneCell()), index: C_WAKE };
+    return { i32: (this.cell ??= new Int32Array(this.memory.buffer)), index: this.h + H.INBOX + C_WAKE };
+  }
+
+  openInbox(words: number): CoreInbox {
+    if (this.inbox !== null) return this.inbox;
+    if (!this.shared) throw noSharedMemory();
+    const ok = this.ex.inboxInit(words);
+    this.refresh();
+    if (!ok) throw this.exhausted();
+    // the ring and the drain area never move: views of today's buffer stay valid after growth
+    const buffer = this.memory.buffer as unknown as SharedArrayBuffer;
+    const region = { ctrlBuffer: buffer, ctrl: this.h + H.INBOX, ringBuffer: buffer };
+    const out = new Int32Array(buffer);
+    const ex = this.ex;
+    this.inbox = new ConsumerInbox(region, out, out[this.h + H.INBOX + C_DRAIN]!, () => ex.inboxDrain(), () => ex.inboxClose());
+    return this.inbox;
+  }
+
   // ---- internals -------------------------------------------------------------------------
 
   /** Rebuilds the views and reads the array addresses (after growth or an epoch change). */
@@ -292,6 +323,9 @@ const closedExports: CoreExports = {
   flushTimers: closed,
   tick: closed,
   nextDeadline: closed,
+  inboxInit: closed,
+  inboxDrain: closed,
+  inboxClose: closed,
 };
 
 export function createWasmCore(opts?: WasmCoreOptions): WasmCore {

@@ -118,5 +118,26 @@ export function portableHost(): Host {
     env: () => undefined,
     now: monotonicNow(),
     decodeBase64,
+    waitAsync: makeWaitAsync(),
+    cores() {
+      const n = g.navigator?.hardwareConcurrency;
+      if (typeof n === 'number' && n > 0) return n;
+      try {
+        const os = g.process?.getBuiltinModule?.('node:os');
+        if (os) return os.availableParallelism?.() ?? os.cpus().length;
+      } catch {
+        // fall through
+      }
+      return 4;
+    },
+  };
+}
+
+function makeWaitAsync(): Host['waitAsync'] {
+  const wa = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number) => { async: boolean; value: unknown } }).waitAsync;
+  if (typeof wa !== 'function') return null;
+  return (i32, index, value) => {
+    const r = wa(i32, index, value);
+    return r.async ? (r.value as Promise<unknown>) : Promise.resolve(r.value);
   };
 }

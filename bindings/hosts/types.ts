@@ -36,4 +36,11 @@ export interface Host {
   now(): number;
   /** Decodes the embedded WebAssembly binaries (base64) with the host's fastest decoder. */
   decodeBase64(text: string): Uint8Array<ArrayBuffer>;
+  /**
+   * Atomics.waitAsync where the host has it: a promise that settles once `i32[index]` is notified
+   * (or no longer holds `value`); null where the host lacks it (then a message wakes the loop).
+   */
+  waitAsync: ((i32: Int32Array, index: number, value: number) => Promise<unknown>) | null;
+  /** Logical processors, for sizing worker pools. */
+  cores(): number;
 }

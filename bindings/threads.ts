@@ -1,0 +1,553 @@
+/**
+ * Loops and threads (API.md §8): a loop's port, the functions it exposes, and remote handles.
+ *
+ * The owner's side (`loop.port()`, `loop.expose()`): the core opens an inbox in shared memory
+ * (core/inbox.ts; for the WASM core inside the core's own memory, drained by assembly/inbox.ts).
+ * Once per iteration the loop checks it (an atomic load or two) and, when records wait, drains
+ * them all in one step and schedules one callback that runs them in order.
+ *
+ * The other side (`connect(port)` → RemoteLoop): each submission is encoded with the structured-
+ * clone codec (serialize.ts) into a reused buffer, then reserved (one CAS), copied and committed
+ * into the ring; the record is the payload, so order and delivery need nothing beside the queue.
+ * The owner is woken if it sleeps: Atomics.notify on the wake word (it waits there in
+ * runForeverSync, or with Atomics.waitAsync in the host), or, where the owner's host lacks
+ * waitAsync, a message on a BroadcastChannel named in the port.
+ *
+ * Results of runThreadsafe travel back by postMessage on a BroadcastChannel private to the
+ * submitting RemoteLoop: the owner is running when it replies, and the submitter awaits a promise,
+ * so a message (structured clone, exact) is the natural path back.
+ */
+import { Context } from './context.js';
+import { CancelledError, NotImplementedError, QueueFull, RuntimeError, TimeoutError, describe, errorClasses } from './errors.js';
+import { Future } from './futures.js';
+import { host } from './hosts/index.js';
+import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
+import type { CoreInbox, InboxRegion } from './core/types.js';
+import { EventLoop, _ext, type InboxOwner } from './loop.js';
+import { ERROR_CTORS, Reader, Writer } from './serialize.js';
+import { ensureFutureOn, isGenerator, isThenable } from './tasks.js';
+import { threadToken } from './thread.js';
+
+/** What `loop.port()` returns: plain data, structured-cloneable, for `connect()` in any thread. */
+export interface LoopPort extends InboxRegion {
+  readonly wasmloopPort: 1;
+  /** The owning thread (a port used there must never block waiting for room). */
+  readonly owner: string;
+  /** The owner thread's name, for messages. */
+  readonly thread: string;
+  /** A BroadcastChannel name that wakes the owner, where its host lacks Atomics.waitAsync. */
+  readonly wake: string | null;
+}
+
+export interface ConnectOptions {
+  /**
+   * Seconds a submission may wait for room in a full inbox before it throws TimeoutError (with
+   * nothing submitted). Default Infinity. Only threads that may block wait; see RemoteLoop.
+   */
+  timeout?: number;
+}
+
+const KIND_CALL = 1;
+const KIND_RUN = 2;
+const KIND_STOP = 3;
+
+const EMPTY_VARS = new Context()._vars;
+const noop = (): void => {};
+
+function checkName(name: unknown, method: string): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${method}() needs the name of an exposed function (a non-empty string), got ${describe(name)}`);
+}
+
+let channelCounter = 0;
+function channelName(kind: string): string {
+  return `wasmloop-${kind}-${threadToken}-${++channelCounter}`;
+}
+
+function hasBroadcastChannel(): boolean {
+  return typeof BroadcastChannel === 'function';
+}
+
+/** Node keeps a process alive for a BroadcastChannel with a listener; the others have no ref/unref. */
+function unref(bc: BroadcastChannel): void {
+  (bc as { unref?: () => void }).unref?.();
+}
+function ref(bc: BroadcastChannel): void {
+  (bc as { ref?: () => void }).ref?.();
+}
+
+// ---- replies -------------------------------------------------------------------------------------
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: { name: string; message: string; stack?: string } | { thrown: unknown };
+}
+
+function packError(e: unknown): Reply['error'] {
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  return { thrown: e };
+}
+
+function unpackError(p: NonNullable<Reply['error']>): unknown {
+  if ('thrown' in p) return p.thrown;
+  const e = new (ERROR_CTORS[p.name] ?? errorClasses[p.name] ?? Error)(p.message);
+  if (e.name !== p.name) Object.defineProperty(e, 'name', { value: p.name, writable: true, configurable: true });
+  if (p.stack !== undefined) Object.defineProperty(e, 'stack', { value: p.stack, writable: true, configurable: true });
+  return e;
+}
+
+// ---- the owner's side ----------------------------------------------------------------------------
+
+class LoopThreads implements InboxOwner {
+  private inbox: CoreInbox | null = null;
+  private bytes: Uint8Array = new Uint8Array(0);
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private readonly exposed = new Map<string, (...args: any[]) => unknown>();
+  private readonly reader = new Reader(errorClasses);
+  private readonly batchCtx = new Context();
+  /** Words drained and not yet run (the batch callback runs them in this iteration). */
+  private drained = 0;
+  /** Drained words whose batch callback could not be scheduled yet. */
+  private unscheduled = false;
+  private readonly runBatch = (n: number): void => this.run(n);
+  /** Reply channels by name, and the calls that still owe a reply (rejected at close). */
+  private readonly channels = new Map<string, BroadcastChannel>();
+  private readonly owed = new Map<Future<unknown>, { channel: string; id: number }>();
+  private sleepGen = 0;
+  private keepAlive: unknown = null;
+  private wakeChannel: BroadcastChannel | null = null;
+  private wakeName: string | null = null;
+
+  constructor(private readonly loop: EventLoop) {}
+
+  open(): CoreInbox {
+    if (this.inbox !== null) return this.inbox;
+    const inbox = this.loop._core.openInbox(inboxWords(this.loop._inboxBytes));
+    if (host.waitAsync === null && hasBroadcastChannel()) {
+      // no Atomics.waitAsync here: producers wake a sleeping owner with a message
+      this.wakeName = channelName('wake');
+      this.wakeChannel = new BroadcastChannel(this.wakeName);
+      this.wakeChannel.onmessage = () => this.loop._wake();
+      unref(this.wakeChannel);
+    }
+    this.bytes = new Uint8Array(inbox.out.buffer);
+    this.dv = new DataView(inbox.out.buffer);
+    return (this.inbox = inbox);
+  }
+
+  port(): LoopPort {
+    const r = this.open().region;
+    return { wasmloopPort: 1, ctrlBuffer: r.ctrlBuffer, ctrl: r.ctrl, ringBuffer: r.ringBuffer, owner: threadToken, thread: host.threadName(), wake: this.wakeName };
+  }
+
+  expose(name: string, fn: ((...args: any[]) => unknown) | null): void {
+    checkName(name, 'expose');
+    if (fn === null) {
+      this.exposed.delete(name);
+      return;
+    }
+    if (typeof fn !== 'function') throw new TypeError(`expose() needs a function or null, got ${describe(fn)}`);
+    this.exposed.set(name, fn);
+  }
+
+  pending(): boolean {
+    return this.inbox !== null && (this.unscheduled || (this.drained === 0 && this.inbox.pending()));
+  }
+
+  drain(): void {
+    if (!this.unscheduled) {
+      const n = this.inbox!.drain();
+      if (n === 0) return;
+      this.drained = n;
+      this.unscheduled = true;
+    }
+    // if scheduling fails (core memory exhausted) the drained records stay put and the next iteration tries again
+    this.loop.callSoon(this.runBatch, this.drained, this.batchCtx);
+    this.unscheduled = false;
+  }
+
+  arm(): void {
+    const inbox = this.inbox;
+    if (inbox === null) return;
+    const { i32, index } = this.loop._cell();
+    Atomics.store(i32, index, 1);
+    if (this.pending()) {
+      Atomics.store(i32, index, 0);
+      this.loop._wake();
+      return;
+    }
+    const gen = ++this.sleepGen;
+    // another thread may wake us at any time, so the host must not end this thread meanwhile
+    // (Node ends a thread with nothing but a pending waitAsync or an unref'd channel)
+    this.keepAlive ??= host.setTimer(noop, 0x7fffffff);
+    if (host.waitAsync !== null) {
+      void host.waitAsync(i32, index, 1).then(() => {
+        if (gen === this.sleepGen) this.loop._wake();
+      });
+    }
+  }
+
+  disarm(): void {
+    if (this.inbox === null) return;
+    this.sleepGen++;
+    if (this.keepAlive !== null) {
+      host.clearTimer(this.keepAlive);
+      this.keepAlive = null;
+    }
+    const { i32, index } = this.loop._cell();
+    // release our own pending waitAsync (its callback sees a stale generation)
+    if (Atomics.load(i32, index) !== 0 && Atomics.exchange(i32, index, 0) !== 0) Atomics.notify(i32, index);
+  }
+
+  /** The batch callback: runs the drained records in order. */
+  private run(n: number): void {
+    this.drained = 0;
+    this.forEachRecord(n, (kind, r) => this.dispatch(kind, r));
+  }
+
+  private forEachRecord(n: number, each: (kind: number, r: Reader) => void): void {
+    const inbox = this.inbox!;
+    const out = inbox.out;
+    const { bytes, dv } = this;
+    const r = this.reader;
+    for (let w = inbox.outBase, end = inbox.outBase + n; w < end; w += out[w]!) {
+      r.reset(bytes, dv, (w + 2) * 4);
+      try {
+        each(r.u8(), r);
+      } catch (e) {
+        this.loop.callExceptionHandler({ message: 'Exception while running a submission from another thread', exception: e });
+      }
+    }
+  }
+
+  private dispatch(kind: number, r: Reader): void {
+    if (kind === KIND_STOP) return this.loop.stop();
+    let id = 0;
+    let channel = '';
+    if (kind === KIND_RUN) {
+      id = r.u32();
+      channel = r.str();
+    }
+    const name = r.name();
+    const argc = r.u32();
+    const args = new Array<unknown>(argc);
+    for (let i = 0; i < argc; i++) args[i] = r.value();
+    const fn = this.exposed.get(name);
+    this.batchCtx._vars = EMPTY_VARS; // each submission starts in an empty context
+    if (kind === KIND_CALL) {
+      if (fn === undefined) {
+        this.loop.callExceptionHandler({ message: `callSoonThreadsafe from another thread: no function named '${name}' is exposed on this loop` });
+        return;
+      }
+      try {
+        fn(...args);
+      } catch (e) {
+        this.loop.callExceptionHandler({ message: `Exception in callback ${name}() submitted from another thread`, exception: e });
+      }
+      return;
+    }
+    if (fn === undefined) return this.reply(channel, id, false, new RuntimeError(`runThreadsafe: no function named '${name}' is exposed on this loop`));
+    let result: unknown;
+    try {
+      result = fn(...args);
+    } catch (e) {
+      return this.reply(channel, id, false, e);
+    }
+    if (!(result instanceof Future) && !isGenerator(result) && !isThenable(result)) return this.reply(channel, id, true, result);
+    // like run_coroutine_threadsafe: the outcome of the coroutine, task, future or promise
+    let fut: Future<unknown>;
+    try {
+      fut = ensureFutureOn(result, this.loop);
+    } catch (e) {
+      return this.reply(channel, id, false, e);
+    }
+    this.owed.set(fut, { channel, id });
+    fut.addDoneCallback((f) => {
+      if (!this.owed.delete(f)) return;
+      if (f.cancelled()) return this.reply(channel, id, false, new CancelledError(`${name}() was cancelled in its loop`));
+      const exc = f.exception();
+      if (exc !== null) this.reply(channel, id, false, exc);
+      else this.reply(channel, id, true, f.result());
+    });
+  }
+
+  private reply(channel: string, id: number, ok: boolean, value: unknown): void {
+    let bc = this.channels.get(channel);
+    if (bc === undefined) {
+      bc = new BroadcastChannel(channel);
+      unref(bc);
+      this.channels.set(channel, bc);
+    }
+    try {
+      bc.postMessage(ok ? ({ id, ok, value } satisfies Reply) : ({ id, ok, error: packError(value) } satisfies Reply));
+    } catch (e) {
+      // the result could not be cloned: the caller learns why
+      bc.postMessage({ id, ok: false, error: packError(new TypeError(`the result could not be sent back to the calling thread: ${(e as Error)?.message ?? String(e)}`)) } satisfies Reply);
+    }
+  }
+
+  /**
+   * Closes the inbox (no submission is accepted from now on; submitters get RuntimeError), then
+   * consumes what was accepted before: runThreadsafe calls are answered RuntimeError, as are
+   * calls still running; callSoonThreadsafe ones are dropped with the loop's other callbacks.
+   */
+  close(): void {
+    const inbox = this.inbox;
+    if (inbox !== null) {
+      const tail = inbox.close();
+      const closedMsg = new RuntimeError('Event loop is closed');
+      const giveUp = host.now() + 1000; // a producer killed between reserving and committing
+      while (inbox.head() !== tail && host.now() < giveUp) {
+        const n = inbox.drain();
+        if (n === 0) continue; // a producer is copying its record: it commits in microseconds
+        this.forEachRecord(n, (kind, r) => {
+          if (kind !== KIND_RUN) return;
+          const id = r.u32();
+          this.reply(r.str(), id, false, closedMsg);
+        });
+      }
+    }
+    for (const [, { channel, id }] of this.owed) this.reply(channel, id, false, new RuntimeError('Event loop is closed before the call completed'));
+    this.owed.clear();
+    // posted messages are delivered after close(): closing only stops this side from sending more
+    for (const bc of this.channels.values()) bc.close();
+    this.channels.clear();
+    this.wakeChannel?.close();
+    this.wakeChannel = null;
+    this.exposed.clear();
+    this.disarm();
+  }
+}
+
+function threadsOf(loop: EventLoop): LoopThreads {
+  let t = loop._threads as LoopThreads | null;
+  if (t === null) loop._threads = t = new LoopThreads(loop);
+  return t;
+}
+
+_ext.port = (loop) => threadsOf(loop).port();
+_ext.expose = (loop, name, fn) => threadsOf(loop).expose(name, fn);
+
+// ---- the other side ------------------------------------------------------------------------------
+
+function checkPort(port: unknown): asserts port is LoopPort {
+  const p = port as LoopPort | null;
+  if (p === null || typeof p !== 'object' || p.wasmloopPort !== 1 || typeof p.ctrl !== 'number' || typeof p.owner !== 'string')
+    throw new TypeError(`connect() needs what loop.port() returned, got ${describe(port)}`);
+}
+
+interface Waiting {
+  bytes: Uint8Array;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * A handle on a loop in another thread (or this one). Submissions keep their order per RemoteLoop
+ * and are never dropped: each is accepted, or throws at the call site with nothing submitted.
+ *
+ * When the inbox is full, a thread that may block (a worker, Node's main thread) waits in
+ * Atomics.wait for room, up to `timeout` (then TimeoutError). A thread that may not (a browser's
+ * main thread), or the owner's own thread (waiting there would never end): runThreadsafe waits
+ * for room asynchronously, and callSoonThreadsafe/stop throw QueueFull while the inbox is full
+ * or earlier runThreadsafe calls from this handle still wait for room.
+ */
+export class RemoteLoop {
+  private readonly v: InboxViews;
+  private readonly w = new Writer();
+  private readonly seen = { head: 0 };
+  private readonly timeoutMs: number;
+  private readonly mayBlock: boolean;
+  private readonly port: LoopPort;
+  private replies: BroadcastChannel | null = null;
+  private readonly replyName: string;
+  private readonly calls = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void }>();
+  private nextId = 1;
+  private readonly backlog: Waiting[] = [];
+  private wakeChannel: BroadcastChannel | null = null;
+
+  constructor(port: LoopPort, opts: ConnectOptions = {}) {
+    checkPort(port);
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`connect() options must be an object, got ${describe(opts)}`);
+    const timeout = opts.timeout ?? Infinity;
+    if (typeof timeout !== 'number' || timeout !== timeout || timeout < 0) throw new TypeError(`connect() timeout must be a non-negative number of seconds, got ${describe(timeout)}`);
+    this.port = port;
+    this.v = inboxViews(port.ctrlBuffer, port.ctrl, port.ringBuffer);
+    this.timeoutMs = timeout * 1000;
+    this.mayBlock = port.owner !== threadToken && host.canBlock();
+    this.replyName = channelName('reply');
+  }
+
+  /** Runs the exposed function `name(...args)` in the owner's loop, soon; errors go to that loop's exception handler. */
+  callSoonThreadsafe(name: string, ...args: unknown[]): void {
+    checkName(name, 'callSoonThreadsafe');
+    const w = this.encode(KIND_CALL, name, args, 0);
+    this.submitNow(w.bytes, w.pos);
+  }
+
+  /**
+   * Runs the exposed function `name(...args)` in the owner's loop; a promise of its result, or its
+   * error (a returned coroutine, Future or promise is awaited there first, like asyncio's
+   * run_coroutine_threadsafe). Arguments and result must be structured-cloneable.
+   */
+  runThreadsafe<T = unknown>(name: string, ...args: unknown[]): Promise<T> {
+    checkName(name, 'runThreadsafe');
+    if (!hasBroadcastChannel()) return Promise.reject(new NotImplementedError('runThreadsafe() needs BroadcastChannel, which this host lacks'));
+    const id = this.nextId++;
+    let w: Writer;
+    try {
+      w = this.encode(KIND_RUN, name, args, id);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.listen();
+      this.calls.set(id, { resolve, reject });
+      const fail = (e: unknown) => {
+        this.calls.delete(id);
+        this.quiet();
+        reject(e);
+      };
+      try {
+        if (this.backlog.length === 0 && this.tryCommit(w.bytes, w.pos)) return;
+        if (this.mayBlock) return this.waitAndCommit(w.bytes, w.pos);
+        this.backlog.push({ bytes: w.bytes.slice(0, w.pos), reject: fail });
+        if (this.backlog.length === 1) this.flushLater();
+      } catch (e) {
+        fail(e);
+      }
+    });
+  }
+
+  /** Stops the owner's loop (its `stop()`, run in its thread); wakes it wherever it sleeps. */
+  stop(): void {
+    const w = this.w;
+    w.reset();
+    w.u8(KIND_STOP);
+    this.submitNow(w.bytes, w.pos);
+  }
+
+  /** Whether the owner's loop is closed (it accepts nothing any more). */
+  isClosed(): boolean {
+    return (Atomics.load(this.v.c, this.v.ctrl + C_TAIL) & CLOSED) !== 0;
+  }
+
+  toString(): string {
+    return `<wasmloop.RemoteLoop thread=${this.port.thread} closed=${this.isClosed()}>`;
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private encode(kind: number, name: string, args: unknown[], id: number): Writer {
+    const w = this.w;
+    w.reset();
+    w.u8(kind);
+    if (kind === KIND_RUN) {
+      w.u32(id);
+      w.str(this.replyName);
+    }
+    w.str(name);
+    w.u32(args.length);
+    for (let i = 0; i < args.length; i++) w.value(args[i]);
+    const words = recordWords(w.pos);
+    if (words > this.v.mask + 1)
+      throw new RangeError(`a submission of ${w.pos} bytes does not fit the loop's inbox of ${(this.v.mask + 1) * 4 - 8} bytes (newEventLoop({ inboxBytes }) makes it larger)`);
+    return w;
+  }
+
+  /** Submits now, waiting for room only where this thread may block; else throws. */
+  private submitNow(bytes: Uint8Array, len: number): void {
+    if (this.backlog.length === 0 && this.tryCommit(bytes, len)) return;
+    if (this.mayBlock) return this.waitAndCommit(bytes, len);
+    throw new QueueFull(
+      this.backlog.length > 0
+        ? "the loop's inbox is full: earlier runThreadsafe() calls from this handle still wait for room"
+        : `the loop's inbox is full (${(this.v.mask + 1) * 4} bytes) and this thread ${this.port.owner === threadToken ? 'runs the loop' : 'may not block'}: nothing was submitted; retry later, or use runThreadsafe(), which waits for room`,
+    );
+  }
+
+  /** One attempt: true when committed, false when full; throws when the loop is closed. */
+  private tryCommit(bytes: Uint8Array, len: number): boolean {
+    const n = recordWords(len);
+    const pos = tryReserve(this.v, n, this.seen);
+    if (pos === RESERVE_FULL) return false;
+    if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
+    if (commit(this.v, pos, n, bytes, len) && this.port.wake !== null) this.wakeByMessage();
+    return true;
+  }
+
+  private waitAndCommit(bytes: Uint8Array, len: number): void {
+    const { c, ctrl } = this.v;
+    const deadline = host.now() + this.timeoutMs;
+    Atomics.add(c, ctrl + C_WAITERS, 1);
+    try {
+      while (!this.tryCommit(bytes, len)) {
+        const left = deadline - host.now();
+        if (left <= 0)
+          throw new TimeoutError(`the loop's inbox stayed full for ${this.timeoutMs / 1000} s: nothing was submitted (connect(port, { timeout }) sets the wait)`);
+        Atomics.wait(c, ctrl + C_HEAD, this.seen.head, left === Infinity ? undefined : left);
+      }
+    } finally {
+      Atomics.sub(c, ctrl + C_WAITERS, 1);
+    }
+  }
+
+  /** Moves backlogged runThreadsafe calls into the inbox as room appears (never blocking). */
+  private flushLater(): void {
+    const again = (): void => {
+      try {
+        while (this.backlog.length > 0) {
+          const head = this.backlog[0]!;
+          if (!this.tryCommit(head.bytes, head.bytes.length)) break;
+          this.backlog.shift();
+        }
+      } catch (e) {
+        // closed: every waiting call learns it
+        for (const item of this.backlog.splice(0)) item.reject(e);
+        return;
+      }
+      if (this.backlog.length === 0) return;
+      const { c, ctrl } = this.v;
+      if (host.waitAsync !== null && this.port.owner !== threadToken) {
+        Atomics.add(c, ctrl + C_WAITERS, 1);
+        void host.waitAsync(c, ctrl + C_HEAD, this.seen.head).then(() => {
+          Atomics.sub(c, ctrl + C_WAITERS, 1);
+          again();
+        });
+      } else host.setTimer(again, 1);
+    };
+    host.setTimer(again, 0);
+  }
+
+  private wakeByMessage(): void {
+    (this.wakeChannel ??= new BroadcastChannel(this.port.wake!)).postMessage(0);
+  }
+
+  private listen(): void {
+    if (this.replies === null) {
+      const bc = (this.replies = new BroadcastChannel(this.replyName));
+      bc.onmessage = (ev: MessageEvent<Reply>) => this.settle(ev.data);
+    }
+    if (this.calls.size === 0) ref(this.replies);
+  }
+
+  /** No call is waiting for a reply: the channel no longer keeps the thread alive. */
+  private quiet(): void {
+    if (this.calls.size === 0 && this.replies !== null) unref(this.replies);
+  }
+
+  private settle(m: Reply): void {
+    const call = this.calls.get(m.id);
+    if (call === undefined) return;
+    this.calls.delete(m.id);
+    this.quiet();
+    if (m.ok) call.resolve(m.value);
+    else call.reject(unpackError(m.error!));
+  }
+}
+
+/** A RemoteLoop for a port that `loop.port()` made in any thread (this one included). */
+export function connect(port: LoopPort, opts?: ConnectOptions): RemoteLoop {
+  return new RemoteLoop(port, opts);
+}
+

@@ -1,0 +1,269 @@
+/**
+ * API.md §8 and the thread rules of §1, with real Node worker threads. The workers run the built
+ * package (dist/: `npm test` builds it first) through test/workers/node-agent.mjs; what each
+ * worker does lives in test/workers/roles.mjs, which imports no host module, so that a browser
+ * runner can drive the same roles in Web Workers.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventLoop, RuntimeError, connect, newEventLoop, setEventLoop } from '../bindings/index.js';
+import { C_WAITERS, C_WAKE } from '../bindings/core/inbox.js';
+import { host } from '../bindings/hosts/index.js';
+import { CORES } from './helpers.js';
+
+const execFileP = promisify(execFile);
+const AGENT = new URL('./workers/node-agent.mjs', import.meta.url);
+
+interface Agent {
+  worker: Worker;
+  /** The next message from the worker. */
+  next<T = any>(): Promise<T>;
+  send(m: unknown): void;
+  /** Resolves when the worker has exited. */
+  exited: Promise<number>;
+}
+
+const started: Worker[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((w) => w.terminate()));
+  setEventLoop(null);
+});
+
+function agent(role: string, data: Record<string, unknown> = {}): Agent {
+  const worker = new Worker(AGENT, { workerData: { role, ...data } });
+  started.push(worker);
+  const queue: unknown[] = [];
+  const waiters: Array<(m: unknown) => void> = [];
+  let failure: unknown = null;
+  worker.on('message', (m) => {
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  worker.on('error', (e) => {
+    failure = e;
+    for (const w of waiters.splice(0)) w(Promise.reject(e));
+  });
+  return {
+    worker,
+    next<T>() {
+      if (queue.length > 0) return Promise.resolve(queue.shift() as T);
+      if (failure !== null) return Promise.reject(failure);
+      return new Promise<T>((resolve) => waiters.push(resolve as (m: unknown) => void));
+    },
+    send: (m) => worker.postMessage(m),
+    exited: new Promise((resolve) => worker.once('exit', resolve)),
+  };
+}
+
+/** Polls until `cond()` holds (the worker's state is visible through shared memory). */
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Whether the loop behind `port` is asleep (its wake word is set while it sleeps). */
+function asleep(port: { ctrlBuffer: SharedArrayBuffer; ctrl: number }): boolean {
+  return Atomics.load(new Int32Array(port.ctrlBuffer), port.ctrl + C_WAKE) === 1;
+}
+
+describe.each(CORES)('threads (%s core)', (core) => {
+  it('4 producer workers x 250,000 submissions: each received exactly once, in per-producer order', async () => {
+    const loop = newEventLoop({ core });
+    const P = 4;
+    const N = 250_000;
+    const nextExpected = new Array<number>(P).fill(0);
+    let received = 0;
+    let outOfOrder = 0;
+    loop.expose('sub', (p: number, i: number) => {
+      if (nextExpected[p] !== i) outOfOrder++;
+      nextExpected[p] = i + 1;
+      if (++received === P * N) loop.stop();
+    });
+    const port = loop.port();
+    const producers = Array.from({ length: P }, (_, p) => agent('produce', { port, producer: p, n: N }));
+    await loop.runForever();
+    const reports = await Promise.all(producers.map((a) => a.next<{ sent: number; error?: unknown }>()));
+    expect(reports.map((r) => r.sent)).toEqual([N, N, N, N]);
+    expect(reports.every((r) => r.error === undefined)).toBe(true);
+    expect(received).toBe(P * N);
+    expect(outOfOrder).toBe(0);
+    expect(nextExpected).toEqual([N, N, N, N]);
+    // nothing extra arrives later
+    loop.callLater(0.05, () => loop.stop());
+    await loop.runForever();
+    expect(received).toBe(P * N);
+    loop.close();
+  });
+
+  it('a worker blocked in runForeverSync is woken by a submission and by its own timer, and stopped through its port', async () => {
+    const a = agent('blocking', { core, timer: 0.3 });
+    const { port } = await a.next<{ port: any }>();
+    const remote = connect(port);
+    await until(() => asleep(port), 'the worker to sleep');
+    expect(await remote.runThreadsafe('ping', 21)).toBe(42); // answered from inside Atomics.wait
+    await until(() => asleep(port), 'the worker to sleep again');
+    // its own timer fires while it blocks, with no submission from this thread
+    expect(await a.next()).toEqual({ timer: true });
+    const log = await remote.runThreadsafe<unknown[]>('log');
+    expect(log).toEqual([
+      ['ping', 21],
+      ['timer', 0.3],
+    ]);
+    await until(() => asleep(port), 'the worker to sleep once more');
+    remote.stop();
+    const done = await a.next<{ log: unknown[] }>();
+    expect(done.log).toEqual(log);
+    await a.exited;
+    expect(remote.isClosed()).toBe(true); // the worker closed its loop after stopping
+    expect(() => remote.callSoonThreadsafe('ping', 1)).toThrow(new RuntimeError('Event loop is closed'));
+  });
+
+  it('a submission to a closed loop fails on the submitting side', async () => {
+    const loop = newEventLoop({ core });
+    const a = agent('closed', { port: loop.port() });
+    await a.next();
+    loop.close();
+    a.send('go');
+    const out = await a.next<any>();
+    expect(out).toEqual({
+      isClosed: true,
+      call: { name: 'RuntimeError', message: 'Event loop is closed' },
+      run: { name: 'RuntimeError', message: 'Event loop is closed' },
+    });
+  });
+
+  it('runThreadsafe from a worker returns results and errors, awaiting coroutines, futures and promises', async () => {
+    const loop = newEventLoop({ core });
+    loop.expose('add', (x: number, y: number) => x + y);
+    loop.expose('fail', (msg: string) => {
+      throw new RangeError(msg);
+    });
+    loop.expose('gen', function* (x: number): Generator<unknown, number, unknown> {
+      const f = loop.createFuture<number>();
+      loop.callLater(0.01, () => f.setResult(x + 1));
+      return (yield* f) * 10;
+    });
+    loop.expose('async', async (x: string) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return { echoed: x, at: new Date(0), tags: new Set(['a']) };
+    });
+    loop.expose('future', () => {
+      const f = loop.createFuture();
+      loop.callSoon(() => f.setException(new RuntimeError('from a future')));
+      return f;
+    });
+    loop.expose('fn', () => () => 1);
+    const a = agent('call', {
+      port: loop.port(),
+      calls: [['add', 2, 3], ['fail', 'bad'], ['gen', 4], ['async', 'hi'], ['future'], ['missing'], ['fn']],
+    });
+    const result = a.next<any[]>();
+    const done = result.then(() => loop.stop());
+    await loop.runForever();
+    await done;
+    const out = await result;
+    expect(out[0]).toEqual({ ok: true, value: 5 });
+    expect(out[1]).toEqual({ ok: false, name: 'RangeError', message: 'bad', classMatches: true });
+    expect(out[2]).toEqual({ ok: true, value: 50 });
+    expect(out[3]).toEqual({ ok: true, value: { echoed: 'hi', at: new Date(0), tags: new Set(['a']) } });
+    expect(out[4]).toEqual({ ok: false, name: 'RuntimeError', message: 'from a future', classMatches: true });
+    expect(out[5]).toEqual({ ok: false, name: 'RuntimeError', message: "runThreadsafe: no function named 'missing' is exposed on this loop", classMatches: true });
+    expect(out[6].ok).toBe(false);
+    expect(out[6].name).toBe('TypeError');
+    expect(out[6].message).toMatch(/could not be sent back/);
+    loop.close();
+  });
+
+  it('a worker that fills the inbox waits for room, and nothing is lost', async () => {
+    const loop = newEventLoop({ core, inboxBytes: 4096 });
+    const got: number[] = [];
+    const N = 5000; // about 20 times what the inbox holds
+    loop.expose('sub', (_p: number, i: number) => {
+      got.push(i);
+      if (got.length === N) loop.stop();
+    });
+    const port = loop.port();
+    const a = agent('produce', { port, producer: 0, n: N });
+    const ctrl = new Int32Array(port.ctrlBuffer);
+    await until(() => Atomics.load(ctrl, port.ctrl + C_WAITERS) === 1, 'the worker to wait for room');
+    await loop.runForever();
+    expect((await a.next<any>()).sent).toBe(N);
+    expect(got).toEqual(Array.from({ length: N }, (_, i) => i));
+    loop.close();
+  });
+
+  it('a worker whose wait for room times out gets TimeoutError, and what it submitted before arrives', async () => {
+    const loop = newEventLoop({ core, inboxBytes: 4096 });
+    const got: number[] = [];
+    loop.expose('sub', (_p: number, i: number) => void got.push(i));
+    const a = agent('produce', { port: loop.port(), producer: 0, n: 100_000, timeout: 0.05 });
+    const report = await a.next<any>();
+    expect(report.error.name).toBe('TimeoutError');
+    expect(report.error.message).toMatch(/stayed full for 0.05 s: nothing was submitted/);
+    expect(report.sent).toBeGreaterThan(0);
+    expect(report.sent).toBeLessThan(100_000);
+    loop.callLater(0.05, () => loop.stop());
+    await loop.runForever();
+    expect(got).toEqual(Array.from({ length: report.sent }, (_, i) => i));
+    loop.close();
+  });
+});
+
+describe('the README example', () => {
+  it('two threads, each running its own loop, call each other (examples/two-loops.mjs)', async () => {
+    const { stdout } = await execFileP(process.execPath, [fileURLToPath(new URL('../examples/two-loops.mjs', import.meta.url))], { timeout: 30_000 });
+    expect(stdout).toBe('square(12) in the worker: 144\nthe worker asked us, and heard: hello worker, from the main thread\n');
+  });
+});
+
+describe('waking without Atomics.waitAsync', () => {
+  it.each(CORES)('where the host lacks Atomics.waitAsync, a message wakes the loop sleeping in the host (%s)', async (core) => {
+    const saved = host.waitAsync;
+    host.waitAsync = null; // as in a browser without waitAsync
+    try {
+      const loop = newEventLoop({ core });
+      const port = loop.port();
+      expect(port.wake).toMatch(/^wasmloop-wake-/);
+      const got: number[] = [];
+      loop.expose('sub', (_p: number, i: number) => {
+        got.push(i);
+        if (got.length === 1000) loop.stop();
+      });
+      agent('produce', { port, producer: 0, n: 1000 });
+      await loop.runForever(); // sleeps with no timer: only the worker's messages can wake it
+      expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+      loop.close();
+    } finally {
+      host.waitAsync = saved;
+    }
+  });
+});
+
+describe('the per-thread policy in workers', () => {
+  it.each(CORES)('getEventLoop throws in a worker until a loop is set; one loop runs per thread (%s)', async (core) => {
+    const a = agent('policy', { core });
+    const out = await a.next<any>();
+    expect(out.noLoop).toEqual({
+      name: 'RuntimeError',
+      message: `There is no current event loop in thread 'Worker-${a.worker.threadId}'.`,
+      isRuntimeError: true,
+    });
+    expect(out.setLoopReturned).toBe(true);
+    expect(out.second).toBe('Cannot run the event loop while another loop is running');
+    expect(out.runningInside).toBe(true);
+  });
+
+  it('getEventLoop on the main thread makes a loop', async () => {
+    const { getEventLoop } = await import('../bindings/index.js');
+    const loop = getEventLoop();
+    expect(loop).toBeInstanceOf(EventLoop);
+    loop.close();
+  });
+});
