@@ -6,9 +6,13 @@ import type { CoreName } from './helpers.js';
 export async function onLoop<T>(core: CoreName, main: (loop: EventLoop) => Promise<T> | Generator<unknown, T, any>, limit = 20): Promise<T> {
   const loop = newEventLoop({ core });
   const task = loop.createTask(() => main(loop));
-  const guard = loop.callLater(limit, () => task.cancel(`test took longer than ${limit} s`));
+  // a guard against hangs: cancel the task, and stop the loop if cancellation cannot reach it
+  const guard = loop.callLater(limit, () => {
+    task.cancel(`test took longer than ${limit} s`);
+    loop.callLater(1, () => loop.stop());
+  });
   try {
-    return await loop.runUntilComplete(task);
+    return (await loop.runUntilComplete(task)) as T;
   } finally {
     guard.cancel();
     loop.close();
