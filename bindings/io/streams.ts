@@ -595,7 +595,8 @@ export function mapFuture<S, T>(loop: EventLoop, src: Future<S>, fn: (v: S) => T
   return out;
 }
 
-function streamPair(loop: EventLoop, limit: number | undefined, connect: (factory: () => StreamReaderProtocol) => Future<[Transport, StreamReaderProtocol]>): Future<[StreamReader, StreamWriter]> {
+/** A StreamReader/StreamWriter pair over the transport `connect` makes with a StreamReaderProtocol. */
+export function streamPair(loop: EventLoop, limit: number | undefined, connect: (factory: () => StreamReaderProtocol) => Future<[Transport, StreamReaderProtocol]>): Future<[StreamReader, StreamWriter]> {
   const reader = new StreamReader({ limit, loop });
   const protocol = new StreamReaderProtocol(reader, null, loop);
   return mapFuture(loop, connect(() => protocol), ([transport]) => [reader, new StreamWriter(transport, protocol, reader, loop)]);
