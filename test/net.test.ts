@@ -142,6 +142,55 @@ describe.each(CORES)('TCP transports and protocols (%s core)', (core) => {
     expect(got.insideLoop).toBe(true);
   });
 
+  it('in debug mode each transport’s deliveries are a callback of their own, so a slow one is reported', async () => {
+    const { captureConsole } = await import('./helpers.js');
+    const { warnings } = await captureConsole(() =>
+      onLoop(core, async (loop) => {
+        loop.setDebug(true);
+        loop.slowCallbackDuration = 0.01;
+        const done = loop.createFuture();
+        const server = await loop.createServer(
+          () => ({
+            dataReceived() {
+              const until = performance.now() + 20;
+              while (performance.now() < until);
+              done.setResult(undefined);
+            },
+          }),
+          '127.0.0.1',
+          0,
+        );
+        const [t] = await loop.createConnection(() => new Protocol(), ...addrOf(server));
+        t.write(enc('x'));
+        await done;
+        t.close();
+        server.close();
+      }),
+    );
+    expect(warnings.some((w) => /Executing .*_drain.* took 0\.0\d\d seconds/.test(String(w[0])))).toBe(true);
+  });
+
+  it('an exception in connectionLost reaches the exception handler', async () => {
+    const got = await onLoop(core, async (loop) => {
+      const reports: any[] = [];
+      loop.setExceptionHandler((_l, ctx) => void reports.push(ctx));
+      const server = await loop.createServer(() => new Protocol(), '127.0.0.1', 0);
+      const [t] = await loop.createConnection(
+        () => ({
+          connectionLost() {
+            throw new Error('lost failed');
+          },
+        }),
+        ...addrOf(server),
+      );
+      t.abort();
+      while (reports.length === 0) await new Promise((r) => setTimeout(r, 1));
+      server.close();
+      return reports.map((r) => [r.message, r.exception.message, r.transport === t]);
+    });
+    expect(got).toEqual([['Exception in protocol.connectionLost()', 'lost failed', true]]);
+  });
+
   it('connecting to a closed port fails with ConnectionRefusedError carrying errno 111', async () => {
     // a port that was free a moment ago: bind, read it, close
     const port = await new Promise<number>((resolve) => {

@@ -4,9 +4,14 @@
  * of a child process. Works in Node, and in Deno and Bun through their node: compatibility.
  *
  * Completion-based, like asyncio's proactor: the host reads and reports chunks; each chunk goes
- * into `_inbox` and one loop callback (`_drain`, scheduled with callSoon) hands the inbox to the
- * protocol in order — data, then EOF, then connectionLost — so protocol callbacks are loop
- * callbacks (ordering, exception handler, debug reports). Invariants: at most one `_drain` is
+ * into `_inbox` and a loop callback (`_drain`) hands the inbox to the protocol in order — data,
+ * then EOF, then connectionLost — so protocol callbacks are loop callbacks (ordering, exception
+ * handler). The transports of one loop that the host reported during one turn of its I/O poll are
+ * drained by ONE loop callback, scheduled with callSoon from the host's check phase (setImmediate):
+ * the loop wakes once per host I/O turn rather than once per socket event, which is what keeps
+ * many busy connections as cheap as plain node:net. With a single live transport (nothing to
+ * batch) and in debug mode (so slow-callback reports name the transport) each drain is scheduled
+ * with callSoon at once. Invariants: at most one `_drain` is
  * scheduled; nothing reaches the protocol while reading is paused (except connectionLost after a
  * host error, which drops what was not delivered, as asyncio does); after close()/abort()
  * nothing but connectionLost reaches it; connectionLost is called exactly once.
@@ -15,6 +20,7 @@
  * its `writableLength`. A write that leaves more than the low-water mark asks the host for a
  * completion callback, so a paused protocol always has a pending completion that resumes it.
  */
+import { setImmediate } from 'node:timers';
 import { NotImplementedError, RuntimeError } from '../../errors.js';
 import type { EventLoop } from '../../loop.js';
 import { hostError, isConnectionError } from '../../io/errors.js';
@@ -47,6 +53,36 @@ export interface TransportOwner {
 
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
+/** The transports of one loop with host events waiting, drained by one loop callback. */
+class IoBatch {
+  /** Live transports of the loop: with one, batching cannot save a wake-up, so it is skipped. */
+  live = 0;
+  private _pending: StreamTransport[] = [];
+  private _armed = false;
+  constructor(private readonly _loop: EventLoop) {}
+
+  add(t: StreamTransport): void {
+    this._pending.push(t);
+    if (this._armed) return;
+    this._armed = true;
+    setImmediate(this._arm);
+  }
+
+  /** The host's check phase: every socket event of this I/O turn is in; wake the loop once. */
+  private readonly _arm = (): void => {
+    this._armed = false;
+    if (!this._loop.isClosed()) this._loop.callSoon(this._run);
+    else for (const t of this._pending.splice(0)) t._sock.destroy();
+  };
+
+  private readonly _run = (): void => {
+    const list = this._pending;
+    this._pending = [];
+    for (const t of list) t._drain();
+  };
+}
+const batches = new WeakMap<EventLoop, IoBatch>();
+
 export class StreamTransport extends BaseTransport implements Transport {
   /** @internal */ _sock: NodeStream;
   private readonly _owner: TransportOwner | null;
@@ -64,6 +100,7 @@ export class StreamTransport extends BaseTransport implements Transport {
   private _drainScheduled = false;
   private _connLost = false;
   private _lostWrites = 0;
+  private readonly _batch: IoBatch;
 
   constructor(
     loop: EventLoop,
@@ -84,6 +121,10 @@ export class StreamTransport extends BaseTransport implements Transport {
     }
     sock.on('error', this._onError);
     sock.on('close', this._onClose);
+    let b = batches.get(loop);
+    if (b === undefined) batches.set(loop, (b = new IoBatch(loop)));
+    this._batch = b;
+    b.live++;
     this._owner?._attach(this);
     if (typeof protocol.connectionMade === 'function') loop.callSoon(this._connectionMade);
   }
@@ -237,11 +278,13 @@ export class StreamTransport extends BaseTransport implements Transport {
       return;
     }
     this._drainScheduled = true;
-    this._loop.callSoon(this._drain);
+    const loop = this._loop;
+    if (this._batch.live > 1 && !loop.getDebug()) this._batch.add(this);
+    else loop.callSoon(this._drain);
   }
 
-  /** One loop callback: deliver what the host reported, in order. */
-  private readonly _drain = (): void => {
+  /** @internal Delivers what the host reported, in order (a loop callback, or part of the I/O batch's). */
+  readonly _drain = (): void => {
     this._drainScheduled = false;
     if (this._connLost) return;
     const p = this._protocol;
@@ -296,10 +339,13 @@ export class StreamTransport extends BaseTransport implements Transport {
   /** connectionLost, exactly once; then the owner forgets the transport. */
   private _lose(exc: unknown): void {
     this._connLost = true;
+    this._batch.live--;
     this._closing = true;
     this._dropInbox();
     try {
       this._protocol.connectionLost?.(exc);
+    } catch (exception) {
+      this._loop.callExceptionHandler({ message: 'Exception in protocol.connectionLost()', exception, transport: this, protocol: this._protocol });
     } finally {
       this._owner?._detach(this);
     }
