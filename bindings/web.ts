@@ -16,6 +16,7 @@ import { Future } from './futures.js';
 import type { EventLoop } from './loop.js';
 import type { TimerHandle } from './handles.js';
 import { getRunningLoop } from './events.js';
+import { wrapThenable } from './tasks.js';
 import { ConnectionError, ConnectionResetError, hostError } from './io/errors.js';
 import type { Transport } from './io/host.js';
 import type { ProtocolLike } from './io/protocols.js';
@@ -303,28 +304,20 @@ export function fetch(input: RequestInfo | URL, init?: FetchInit): Future<any> {
     if (signal.aborted) ac.abort(signal.reason);
     else signal.addEventListener('abort', () => ac.abort(signal.reason), { once: true });
   }
-  const fut = new Future<unknown>({ loop });
-  fut.addDoneCallback((f) => {
-    if (f.cancelled()) ac.abort();
-  });
-  loop._promiseBridges++;
-  let settled = false;
-  const settle = (fn: () => void) => {
-    if (settled) return;
-    settled = true;
-    loop._promiseBridges--;
-    if (!fut.done() && !loop.isClosed()) fn();
-  };
-  hostFetch(input, { ...rest, signal: ac.signal })
-    .then(async (res) => {
+  const body = hostFetch(input, { ...rest, signal: ac.signal }).then(
+    async (res) => {
       if (read === undefined) return res;
       if (read === 'bytes') return new Uint8Array(await res.arrayBuffer());
       return res[read]();
-    })
-    .then(
-      (v) => settle(() => fut.setResult(v)),
-      (e) => settle(() => fut.setException(fetchError(e))),
-    );
+    },
+    (e) => {
+      throw fetchError(e);
+    },
+  );
+  const fut = wrapThenable<unknown>(body, loop);
+  fut.addDoneCallback((f) => {
+    if (f.cancelled()) ac.abort();
+  });
   return fut;
 }
 

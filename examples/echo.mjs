@@ -5,25 +5,26 @@ import { openConnection, startServer } from 'wasmloop/node';
 const encode = (s) => new TextEncoder().encode(s);
 const decode = (b) => new TextDecoder().decode(b);
 
-async function handleClient(reader, writer) {
-  const [host, port] = writer.getExtraInfo('peername');
-  for await (const line of reader) {         // one line at a time, until the client's EOF
-    writer.write(encode(`echo: ${decode(line)}`));
-    await writer.drain();                    // waits while the write buffer is above its high-water mark
+export async function main({ port = 8888, log = console.log } = {}) {
+  async function handleClient(reader, writer) {
+    const [host, peerPort] = writer.getExtraInfo('peername');
+    for await (const line of reader) {       // one line at a time, until the client's EOF
+      writer.write(encode(`echo: ${decode(line)}`));
+      await writer.drain();                  // waits while the write buffer is above its high-water mark
+    }
+    log(`server: ${host}:${peerPort} finished`);
+    writer.close();
+    await writer.waitClosed();
   }
-  console.log(`server: ${host}:${port} finished`);
-  writer.close();
-  await writer.waitClosed();
-}
 
-async function main() {
-  const server = await startServer(handleClient, '127.0.0.1', 8888);
-  console.log('server: serving on', server.sockets[0].getsockname());
+  const server = await startServer(handleClient, '127.0.0.1', port);
+  const [, boundPort] = server.sockets[0].getsockname();
+  log(`server: serving on 127.0.0.1:${port || boundPort}`);
 
-  const [reader, writer] = await openConnection('127.0.0.1', 8888);
+  const [reader, writer] = await openConnection('127.0.0.1', boundPort);
   for (const text of ['hello', 'wasmloop']) {
     writer.write(encode(`${text}\n`));
-    console.log('client:', decode(await reader.readline()).trim());
+    log(`client: ${decode(await reader.readline()).trim()}`);
   }
   writer.writeEof();                         // half-close: the server's loop ends
   await reader.read();                       // EOF once the server closes
@@ -34,4 +35,4 @@ async function main() {
   await server.waitClosed();
 }
 
-await run(main);
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) await run(() => main());

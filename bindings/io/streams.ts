@@ -34,15 +34,7 @@ interface ReadingTransport {
 }
 
 /** What a StreamWriter needs from its transport. */
-export interface WritingTransport {
-  write(data: Uint8Array | ArrayBuffer | ArrayBufferView): void;
-  writelines(list: Iterable<Uint8Array | ArrayBuffer | ArrayBufferView>): void;
-  writeEof(): void;
-  canWriteEof(): boolean;
-  close(): void;
-  isClosing(): boolean;
-  getExtraInfo(name: string, dflt?: unknown): unknown;
-}
+export type WritingTransport = Pick<Transport, 'write' | 'writelines' | 'writeEof' | 'canWriteEof' | 'close' | 'isClosing' | 'getExtraInfo'>;
 
 function settled<T>(loop: EventLoop, fn: () => T): Future<T> {
   const f = new Future<T>({ loop });

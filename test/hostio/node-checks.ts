@@ -4,6 +4,7 @@
  * subprocesses, signals, getaddrinfo. Each check throws on failure. Loopback only.
  */
 import type * as Index from '../../bindings/index.js';
+import { dec, enc, eq, onLoop } from './kit.js';
 import type * as NodeIO from '../../bindings/node.js';
 
 export interface NodeEnv {
@@ -15,35 +16,11 @@ export interface NodeEnv {
   closedPort: number;
 }
 
-function eq(actual: unknown, expected: unknown, what: string): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
-
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-
-async function onLoop<T>(env: NodeEnv, main: (loop: Index.EventLoop) => Promise<T>): Promise<T> {
-  const loop = env.wl.newEventLoop({ core: env.core });
-  const task = loop.createTask(() => main(loop));
-  const guard = loop.callLater(15, () => {
-    task.cancel('check took longer than 15 s');
-    loop.callLater(1, () => loop.stop());
-  });
-  try {
-    return (await loop.runUntilComplete(task)) as T;
-  } finally {
-    guard.cancel();
-    loop.close();
-  }
-}
-
 const addr = (s: NodeIO.Server) => s.sockets[0]!.getsockname() as [string, number];
 
 export const nodeChecks: Record<string, (env: NodeEnv) => Promise<void>> = {
   async 'a protocol echo server over TCP: callbacks in order, extra info'(env) {
-    await onLoop(env, async (loop) => {
+    await onLoop(env.wl, env.core, async (loop) => {
       const events: string[] = [];
       const server = await loop.createServer(
         () => {
@@ -81,7 +58,7 @@ export const nodeChecks: Record<string, (env: NodeEnv) => Promise<void>> = {
   },
 
   async 'streams over TCP and Unix sockets echo lines'(env) {
-    await onLoop(env, async () => {
+    await onLoop(env.wl, env.core, async () => {
       const handler = async (r: NodeIO.StreamReader, w: NodeIO.StreamWriter) => {
         for await (const line of r) w.write(line);
         w.close();
@@ -105,7 +82,7 @@ export const nodeChecks: Record<string, (env: NodeEnv) => Promise<void>> = {
   },
 
   async 'a slow reader holds the writer back: drain waits, nothing is lost'(env) {
-    await onLoop(env, async (loop) => {
+    await onLoop(env.wl, env.core, async (loop) => {
       const CHUNK = 64 * 1024;
       let paused = 0;
       let maxBuf = 0;
@@ -142,14 +119,14 @@ export const nodeChecks: Record<string, (env: NodeEnv) => Promise<void>> = {
   },
 
   async 'a connection to a closed port fails with ConnectionRefusedError'(env) {
-    await onLoop(env, async () => {
+    await onLoop(env.wl, env.core, async () => {
       const e = await env.io.openConnection('127.0.0.1', env.closedPort).then(() => null, (x: unknown) => x);
       eq([e instanceof env.io.ConnectionRefusedError, (e as NodeIO.OSError).errno], [true, 111], 'refused');
     });
   },
 
   async 'a subprocess: communicate, returncode, kill'(env) {
-    await onLoop(env, async () => {
+    await onLoop(env.wl, env.core, async () => {
       const p = await env.io.createSubprocessExec('sh', '-c', 'cat; exit 4', { stdin: env.io.PIPE, stdout: env.io.PIPE });
       const [out] = await p.communicate(enc('through cat'));
       eq([dec(out!), p.returncode], ['through cat', 4], 'communicate');
@@ -160,7 +137,7 @@ export const nodeChecks: Record<string, (env: NodeEnv) => Promise<void>> = {
   },
 
   async 'a signal handler runs as a loop callback'(env) {
-    await onLoop(env, async (loop) => {
+    await onLoop(env.wl, env.core, async (loop) => {
       const fut = loop.createFuture<string>();
       loop.addSignalHandler('SIGUSR2', (x: string) => fut.setResult(x), 'got it');
       (globalThis as any).process.kill((globalThis as any).process.pid, 'SIGUSR2');
@@ -170,7 +147,7 @@ export const nodeChecks: Record<string, (env: NodeEnv) => Promise<void>> = {
   },
 
   async 'getaddrinfo resolves localhost'(env) {
-    await onLoop(env, async (loop) => {
+    await onLoop(env.wl, env.core, async (loop) => {
       const infos = await loop.getaddrinfo('localhost', 80, { family: env.io.AF_INET, type: env.io.SOCK_STREAM });
       eq(infos[0], [env.io.AF_INET, env.io.SOCK_STREAM, env.io.IPPROTO_TCP, '', ['127.0.0.1', 80]], 'entry');
     });

@@ -4,6 +4,7 @@
  * servers' URLs). Each check throws on failure.
  */
 import type * as Index from '../../bindings/index.js';
+import { dec, enc, eq, onLoop } from './kit.js';
 import type * as Web from '../../bindings/web.js';
 
 export interface WebEnv {
@@ -18,33 +19,9 @@ export interface WebEnv {
   WebSocket?: Web.WebSocketConstructor;
 }
 
-function eq(actual: unknown, expected: unknown, what: string): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
-
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-
-async function onLoop<T>(env: WebEnv, main: (loop: Index.EventLoop) => Promise<T>): Promise<T> {
-  const loop = env.wl.newEventLoop({ core: env.core });
-  const task = loop.createTask(() => main(loop));
-  const guard = loop.callLater(10, () => {
-    task.cancel('check took longer than 10 s');
-    loop.callLater(1, () => loop.stop());
-  });
-  try {
-    return (await loop.runUntilComplete(task)) as T;
-  } finally {
-    guard.cancel();
-    loop.close();
-  }
-}
-
 export const webChecks: Record<string, (env: WebEnv) => Promise<void>> = {
   async 'a WebSocket protocol gets text and binary messages in order, then connectionLost(null) and the close code'(env) {
-    await onLoop(env, async (loop) => {
+    await onLoop(env.wl, env.core, async (loop) => {
       const got: unknown[] = [];
       const lost = loop.createFuture<unknown>();
       const [t] = await env.web.createWebSocketConnection(
@@ -66,7 +43,7 @@ export const webChecks: Record<string, (env: WebEnv) => Promise<void>> = {
   },
 
   async 'WebSocket streams: writes are messages, the reader sees one byte stream'(env) {
-    await onLoop(env, async () => {
+    await onLoop(env.wl, env.core, async () => {
       const [reader, writer] = await env.web.openWebSocket(env.wsUrl, { WebSocket: env.WebSocket });
       writer.write(enc('hel'));
       writer.write(enc('lo\nwor'));
@@ -80,7 +57,7 @@ export const webChecks: Record<string, (env: WebEnv) => Promise<void>> = {
   },
 
   async 'a dropped WebSocket reaches connectionLost and the reader as ConnectionResetError'(env) {
-    await onLoop(env, async (loop) => {
+    await onLoop(env.wl, env.core, async (loop) => {
       const lost = loop.createFuture<unknown>();
       const [t] = await env.web.createWebSocketConnection(() => ({ connectionLost: (e: unknown) => lost.setResult(e) }), env.wsUrl, { WebSocket: env.WebSocket });
       t.write('drop-me');
@@ -95,14 +72,14 @@ export const webChecks: Record<string, (env: WebEnv) => Promise<void>> = {
   },
 
   async 'a WebSocket to a closed port fails with ConnectionError'(env) {
-    await onLoop(env, async () => {
+    await onLoop(env.wl, env.core, async () => {
       const e = await env.web.createWebSocketConnection(() => ({}), `ws://127.0.0.1:${env.closedPort}/`, { WebSocket: env.WebSocket }).then(() => null, (x: unknown) => x);
       eq(e instanceof env.web.ConnectionError, true, 'connect error');
     });
   },
 
   async 'fetch is a loop Future: it reads bodies and fails over HTTP errors only where the host does'(env) {
-    await onLoop(env, async () => {
+    await onLoop(env.wl, env.core, async () => {
       const res = await env.web.fetch(`${env.httpUrl}/text`);
       eq([res.status, await res.text()], [200, 'hello web'], 'response');
       eq(await env.web.fetch(`${env.httpUrl}/json`, { read: 'json' }), { ok: true }, 'json body');
@@ -112,7 +89,7 @@ export const webChecks: Record<string, (env: WebEnv) => Promise<void>> = {
   },
 
   async 'cancelling a task that awaits fetch aborts the request, and so does cancelling the Future'(env) {
-    await onLoop(env, async (loop) => {
+    await onLoop(env.wl, env.core, async (loop) => {
       const aborted = () => env.web.fetch(`${env.httpUrl}/aborted`, { read: 'text' }).then(Number);
       const waitAborted = async (n: number) => {
         let seen = await aborted();
