@@ -48,6 +48,7 @@ export class WebSocketTransport extends BaseTransport implements Transport {
   private _closing = false;
   private _paused = false;
   private _connLost = false;
+  private _aborting = false;
   private _inbox: Array<Uint8Array | string> = [];
   private _inHead = 0;
   private _drainScheduled = false;
@@ -93,14 +94,16 @@ export class WebSocketTransport extends BaseTransport implements Transport {
     this._ws.close(code, reason);
   }
 
-  /** Closes without waiting for the handshake: connectionLost(null) comes at once. */
+  /** Closes without waiting for the handshake: connectionLost(null) follows as the next loop callback. */
   abort(): void {
-    if (this._connLost) return;
+    if (this._connLost || this._aborting) return;
+    this._aborting = true;
     if (!this._closing) {
       this._closing = true;
       this._ws.close();
     }
-    this._lose(null);
+    this._inbox = [];
+    this._loop.callSoon(() => this._lose(null));
   }
 
   isClosing(): boolean {
@@ -164,7 +167,7 @@ export class WebSocketTransport extends BaseTransport implements Transport {
 
   private readonly _drain = (): void => {
     this._drainScheduled = false;
-    if (this._connLost) return;
+    if (this._connLost || this._aborting) return;
     const p = this._protocol;
     while (!this._closing && !this._paused && this._inHead < this._inbox.length) {
       const msg = this._inbox[this._inHead]!;
@@ -190,6 +193,7 @@ export class WebSocketTransport extends BaseTransport implements Transport {
   };
 
   private _lose(exc: unknown): void {
+    if (this._connLost) return;
     this._connLost = true;
     this._closing = true;
     this._inbox = [];

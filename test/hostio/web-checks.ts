@@ -71,6 +71,32 @@ export const webChecks: Record<string, (env: WebEnv) => Promise<void>> = {
     });
   },
 
+  async 'abort() ends a WebSocket transport at once: connectionLost(null) as the next loop callback, nothing delivered after'(env) {
+    await onLoop(env.wl, env.core, async (loop) => {
+      const events: string[] = [];
+      const lost = loop.createFuture<unknown>();
+      const [t] = await env.web.createWebSocketConnection(
+        () => ({
+          messageReceived: (m: Uint8Array | string) => void events.push(`message ${String(m)}`),
+          connectionLost: (e: unknown) => {
+            events.push('lost');
+            lost.setResult(e);
+          },
+        }),
+        env.wsUrl,
+        { WebSocket: env.WebSocket },
+      );
+      t.write('late');
+      t.abort();
+      events.push('aborted');
+      t.abort();
+      eq(await lost, null, 'connectionLost');
+      await new Promise((r) => setTimeout(r, 50));
+      eq(events, ['aborted', 'lost'], 'events');
+      eq(t.isClosing(), true, 'isClosing');
+    });
+  },
+
   async 'a WebSocket to a closed port fails with ConnectionError'(env) {
     await onLoop(env.wl, env.core, async () => {
       const e = await env.web.createWebSocketConnection(() => ({}), `ws://127.0.0.1:${env.closedPort}/`, { WebSocket: env.WebSocket }).then(() => null, (x: unknown) => x);
