@@ -4,24 +4,25 @@
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
-const entries = { index: 'bindings/index.ts' };
-// loaded on first runInExecutor (a dynamic import), never bundled
-const external = ['workerpool'];
+const entries = { index: 'bindings/index.ts', node: 'bindings/node.ts', web: 'bindings/web.ts' };
+// host modules stay imports (Node, Deno and Bun resolve node: specifiers themselves); workerpool is
+// loaded on the first runInExecutor by a dynamic import and never bundled
+const external = (id) => id.startsWith('node:') || id === 'workerpool';
 
 export default [
   {
     input: entries,
+    external,
     output: [
       { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
       { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: true },
     ],
-    external,
     plugins: [typescript({ tsconfig: './tsconfig.build.json' })],
   },
   {
     input: entries,
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts' },
     external,
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts' },
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
   },
 ];
