@@ -12,6 +12,9 @@ export { Future, isFuture } from './futures.js';
 export { Task, eagerTaskFactory } from './tasks.js';
 export type { Coroutine, CoroutineLike, TaskOptions, TaskFactory } from './tasks.js';
 export { Context, ContextVar, Token, copyContext } from './context.js';
+export { isCoro } from './coro.js';
+export type { Coro } from './coro.js';
+export * from './toolkit/index.js';
 export {
   RuntimeError,
   CancelledError,
@@ -21,5 +24,6 @@ export {
   QueueFull,
   QueueShutDown,
   BrokenBarrierError,
+  ExceptionGroup,
   NotImplementedError,
 } from './errors.js';
