@@ -166,6 +166,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._hasException = true;
     this._state = FutureState.FINISHED;
     this._logTraceback = true;
+    // format the stack now: until then V8 keeps the frames' receivers (this future's task among
+    // them), and the registry holds the exception strongly, so the future could never be collected
+    if (exception instanceof Error) void exception.stack;
     unretrieved?.register(this, { loop: this._loop, exception, kind: this[Symbol.toStringTag], repr: String(this), source: this._sourceTraceback }, this);
     this._scheduleCallbacks();
   }
@@ -224,9 +227,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return (this._p ??= new Promise<T>((resolve, reject) => this._addAwaiter(new Awaiter(resolve as (v: unknown) => void, reject, null, null))));
   }
 
-  /** @internal */ _addAwaiter(aw: Awaiter): void {
-    if (this._state !== FutureState.PENDING) this._loop.callSoon(deliver, this, aw);
-    else (this._callbacks ??= []).push(aw);
+  /**
+   * @internal An await of a done future resumes at once (its continuation is still a microtask:
+   * asyncio's `await` of a done future does not suspend at all), unless the future asks to give
+   * up an iteration (sleep(0)).
+   */
+  _addAwaiter(aw: Awaiter): void {
+    if (this._state === FutureState.PENDING) (this._callbacks ??= []).push(aw);
+    else if (this._yieldsOnce) this._loop.callSoon(deliver, this, aw);
+    else deliver(this, aw);
+  }
+
+  /** @internal awaiting it gives up one loop iteration even when it is done (sleep(0)) */
+  get _yieldsOnce(): boolean {
+    return false;
   }
 
   /** @internal */ _markRetrieved(): void {
@@ -296,10 +310,13 @@ function deliver(fut: Future<unknown>, aw: Awaiter): void {
     t._asyncWaiter = null;
     if (t._mustCancel && !t.done()) {
       // cancel() came after the future was done, before the task resumed: asyncio throws
-      // CancelledError into the task at this await instead of the result
+      // CancelledError into the task at this await instead of the outcome (a CancelledError of
+      // the future itself stays, with its message)
       t._mustCancel = false;
-      ok = false;
-      value = new CancelledError(t._cancelMessage ?? '');
+      if (!(value instanceof CancelledError)) {
+        ok = false;
+        value = new CancelledError(t._cancelMessage ?? '');
+      }
     }
   }
   resumeFor(t, ok ? aw.resolve : aw.reject, value);

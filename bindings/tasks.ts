@@ -19,7 +19,7 @@
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
-import { Future } from './futures.js';
+import { Future, FutureState } from './futures.js';
 import type { EventLoop } from './loop.js';
 import { _setTaskHooks } from './loop.js';
 import { running, swapRunning, type Marks, type Runner } from './running.js';
@@ -74,6 +74,8 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   /** @internal */ _start: (() => unknown) | null = null;
   /** @internal */ _promiseLike: PromiseLike<T> | null = null;
   /** @internal */ _name: string;
+  /** @internal the coroutine for repr: `name()` of a function, else what it is */
+  /** @internal */ _coroRepr: string;
   /** @internal */ _context: Context;
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _asyncWaiter: object | null = null;
@@ -81,17 +83,24 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   /** @internal */ _numCancelsRequested = 0;
   /** @internal */ _marks: Marks | null = null;
   private readonly _pending: Set<Task<unknown>>;
-  private readonly _stepFn = (exc?: unknown) => this._step(exc);
-  private readonly _wakeupFn = (_fut: Future<unknown>) => this._step();
+  /** @internal a bare `yield promise`: its wrapper, whose outcome is sent into the generator */
+  /** @internal */ _bareAwait: Future<unknown> | null = null;
+  private readonly _stepFn: (exc?: unknown) => void;
+  private readonly _wakeupFn: (fut: Future<unknown>) => void;
 
   constructor(coro: CoroutineLike<T>, opts: TaskOptions & { loop: EventLoop; eagerStart?: boolean }) {
     super({ loop: opts.loop });
+    const taskStep = (exc?: unknown) => this._step(exc);
+    const taskWakeup = (fut: Future<unknown>) => this._wakeup(fut);
+    this._stepFn = taskStep;
+    this._wakeupFn = taskWakeup;
     if (opts.context !== undefined && !(opts.context instanceof Context)) throw new TypeError(`context must be a Context, got ${describe(opts.context)}`);
     if (isGenerator(coro)) this._coro = coro as Coroutine<T>;
     else if (coro instanceof Future) throw new TypeError(`a coroutine was expected, got ${coro}`);
     else if (typeof coro === 'function') this._start = coro as () => unknown;
     else if (isThenable(coro)) this._promiseLike = coro as PromiseLike<T>;
     else throw new TypeError(`a coroutine was expected, got ${describe(coro)}`);
+    this._coroRepr = typeof coro === 'function' ? `${coro.name || '<anonymous>'}()` : this._coro !== null ? 'generator' : 'promise';
     this._name = opts.name !== undefined ? String(opts.name) : `Task-${++taskCounter}`;
     this._context = opts.context ?? copyContext();
     const loop = opts.loop;
@@ -172,8 +181,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     const info = super._reprInfo();
     if (this._mustCancel && !this.done()) info[0] = 'cancelling';
     info.splice(1, 0, `name=${JSON.stringify(this._name)}`);
-    const c = this._coro ?? this._start;
-    if (c !== null) info.splice(2, 0, `coro=<${(c as { name?: string }).name || (typeof c === 'function' ? 'function' : 'generator')}()>`);
+    info.splice(2, 0, `coro=<${this._coroRepr}>`);
     if (this._futWaiter !== null) info.push(`wait_for=${this._futWaiter}`);
     return info;
   }
@@ -185,7 +193,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   // ---- stepping -------------------------------------------------------------------------------
 
   /** @internal one step: a loop callback (or the eager first step), with this task running. */
-  _step(exc?: unknown): void {
+  _step(exc?: unknown, sent?: unknown): void {
     if (this.done()) throw new InvalidStateError(`_step(): already done: ${this}, ${exc}`);
     if (this._mustCancel) {
       if (!(exc instanceof CancelledError)) exc = this._makeCancelledError();
@@ -194,18 +202,18 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     this._futWaiter = null;
     const prev = swapRunning(this);
     try {
-      if (this._coro !== null) this._stepGenerator(exc);
+      if (this._coro !== null) this._stepGenerator(exc, sent);
       else this._stepAsync(exc);
     } finally {
       swapRunning(prev);
     }
   }
 
-  private _stepGenerator(exc: unknown): void {
+  private _stepGenerator(exc: unknown, sent?: unknown): void {
     const coro = this._coro!;
     let r: IteratorResult<unknown, T>;
     try {
-      r = exc === undefined ? coro.next(undefined) : coro.throw(exc);
+      r = exc === undefined ? coro.next(sent) : coro.throw(exc);
     } catch (e) {
       this._finishWithError(e);
       return;
@@ -263,6 +271,30 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     );
   }
 
+  /** The future it waited on is done: the next step (`yield* fut` reads the outcome itself). */
+  private _wakeup(fut: Future<unknown>): void {
+    if (fut !== this._bareAwait) {
+      // as asyncio's __wakeup: an exception (a CancelledError with its message among them) is
+      // thrown in at the yield*, so a pending cancel() does not replace it
+      if (fut._state === FutureState.FINISHED && !fut._hasException) this._step();
+      else {
+        let exc: unknown;
+        try {
+          fut.result();
+        } catch (e) {
+          exc = e;
+        }
+        this._step(exc);
+      }
+      return;
+    }
+    // a bare `yield promise`: send its value in, or throw its error
+    this._bareAwait = null;
+    if (fut.cancelled()) this._step(fut._makeCancelledError());
+    else if (fut._hasException) this._step(fut.exception());
+    else this._step(undefined, fut.result());
+  }
+
   /** A function task that returned a Future: the task follows it, and cancel() reaches it. */
   private _followFuture(fut: Future<T>): void {
     this._asyncWaiter = fut;
@@ -305,6 +337,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       // a bare `yield promise` (a JavaScript convenience; `yield* ensureFuture(p)` is typed)
       const fut = wrapThenable(yielded, loop);
       fut._asyncioFutureBlocking = true;
+      this._bareAwait = fut;
       this._suspendOn(fut);
       return;
     }

@@ -120,7 +120,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   for (const arg of args) {
     let fut = argToFut.get(arg);
     if (fut === undefined) {
-      fut = ensureFutureOn<unknown>(arg, loop ?? getEventLoop());
+      fut = loop === null && arg instanceof Future ? arg : ensureFutureOn<unknown>(arg, loop ?? getEventLoop());
       loop ??= fut.getLoop() as EventLoop;
       nfuts++;
       argToFut.set(arg, fut);
@@ -236,7 +236,8 @@ export function asCompleted<T>(fs: Iterable<Future<T> | Generator<unknown, T, an
   if (opts === null || typeof opts !== 'object') throw new TypeError(`asCompleted() options must be an object, got ${describe(opts)}`);
   const timeout = opts.timeout ?? null;
   checkSeconds(timeout, 'asCompleted', 'timeout', true);
-  const loop = getEventLoop();
+  const first = args.find((a) => a instanceof Future) as Future<unknown> | undefined;
+  const loop = first !== undefined ? (first.getLoop() as EventLoop) : getEventLoop();
   const todo = new Set(args.map((a) => ensureFutureOn<T>(a, loop)));
   const done = new Queue<Future<T> | null>();
   let timeoutHandle: ReturnType<EventLoop['callLater']> | null = null;

@@ -19,8 +19,12 @@ class SleepFuture<T> extends Future<T> {
   constructor(loop: EventLoop, delay: number, result: T) {
     super({ loop });
     this._zero = !(delay > 0);
-    if (this._zero) Future.prototype.setResult.call(this, result);
+    if (this._zero) this.setResult(result);
     else this._handle = loop.callLater(delay, wake, this, result);
+  }
+
+  /** @internal */ override get _yieldsOnce(): boolean {
+    return this._zero;
   }
 
   override cancel(msg?: string): boolean {
