@@ -13,7 +13,18 @@ import { RuntimeError, describe } from '../errors.js';
 import { getRunningLoop } from '../events.js';
 import { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
+import { running } from '../running.js';
 import { isGenerator, isThenable, wrapThenable } from '../tasks.js';
+
+/**
+ * The loop of the code calling: the loop of the task it runs for, else the running loop. (In
+ * asyncio they are the same; here an async-function task's continuation may run in the
+ * microtasks right after its loop stopped, and it still belongs to that loop.)
+ */
+export function callerLoop(): EventLoop {
+  const t = running;
+  return t !== null ? (t._loop as EventLoop) : getRunningLoop();
+}
 
 /** An object bound to the first loop that uses it (asyncio's _LoopBoundMixin). */
 export abstract class LoopBound {
@@ -21,7 +32,7 @@ export abstract class LoopBound {
 
   /** @internal the running loop, which must be the one this object is bound to */
   _getLoop(): EventLoop {
-    const loop = getRunningLoop();
+    const loop = callerLoop();
     if (this._boundLoop === null) this._boundLoop = loop;
     else if (loop !== this._boundLoop) throw new RuntimeError(`${this} is bound to a different event loop`);
     return loop;
@@ -60,7 +71,7 @@ export const withContext = coroutine(withContextGen) as <V, R>(cm: AsyncContextM
 export function* awaitValue<R>(v: unknown): Generator<unknown, R, unknown> {
   if (v instanceof Future) return (yield* v) as R;
   if (isGenerator(v)) return (yield* v) as R;
-  if (isThenable(v)) return (yield* wrapThenable(v, getRunningLoop())) as R;
+  if (isThenable(v)) return (yield* wrapThenable(v, callerLoop())) as R;
   return v as R;
 }
 

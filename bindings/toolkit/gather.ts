@@ -8,11 +8,11 @@
  */
 import { coroutine, type Coro } from '../coro.js';
 import { CancelledError, TimeoutError, describe } from '../errors.js';
-import { getEventLoop, getRunningLoop } from '../events.js';
+import { getEventLoop } from '../events.js';
 import { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
 import { ensureFutureOn, isGenerator } from '../tasks.js';
-import { checkSeconds } from './base.js';
+import { callerLoop, checkSeconds } from './base.js';
 import { Queue } from './queues.js';
 
 /** What an awaitable argument resolves to. */
@@ -195,7 +195,7 @@ export function wait<T>(fs: Iterable<Future<T>>, opts: WaitOptions = {}): Coro<[
 }
 
 const waitCoro = coroutine(function* (fs: Future<unknown>[], timeout: number | null, returnWhen: ReturnWhen): Generator<unknown, [Set<Future<unknown>>, Set<Future<unknown>>], unknown> {
-  const loop = getRunningLoop();
+  const loop = callerLoop();
   const waiter = loop.createFuture<void>();
   const release = () => {
     if (!waiter.done()) waiter.setResult(undefined);

@@ -6,11 +6,10 @@
  * `sleep(0)` (or a negative delay) gives up exactly one loop iteration, as asyncio's does: in a
  * generator task it is a bare `yield`; awaited, it resumes at the next iteration.
  */
-import { getRunningLoop } from '../events.js';
 import { Future } from '../futures.js';
 import type { TimerHandle } from '../handles.js';
 import type { EventLoop } from '../loop.js';
-import { checkSeconds } from './base.js';
+import { callerLoop, checkSeconds } from './base.js';
 
 class SleepFuture<T> extends Future<T> {
   /** @internal */ _handle: TimerHandle | null = null;
@@ -53,5 +52,5 @@ export function sleep(delay: number): Future<void>;
 export function sleep<T>(delay: number, result: T): Future<T>;
 export function sleep<T>(delay: number, result?: T): Future<T | undefined> {
   checkSeconds(delay, 'sleep', 'delay', false);
-  return new SleepFuture(getRunningLoop(), delay, result);
+  return new SleepFuture(callerLoop(), delay, result);
 }

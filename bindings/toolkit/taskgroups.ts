@@ -9,11 +9,11 @@
  */
 import { coroutine, type Coro } from '../coro.js';
 import { CancelledError, ExceptionGroup, RuntimeError } from '../errors.js';
-import { currentTask, getRunningLoop } from '../events.js';
+import { currentTask } from '../events.js';
 import type { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
 import type { CoroutineLike, Task, TaskOptions } from '../tasks.js';
-import { checkBody, withContextGen, type AsyncContextManager, type Body } from './base.js';
+import { callerLoop, checkBody, withContextGen, type AsyncContextManager, type Body } from './base.js';
 
 export class TaskGroup implements AsyncContextManager<TaskGroup> {
   /** @internal */ _entered = false;
@@ -98,7 +98,7 @@ const runCoro = coroutine(withContextGen);
 
 const tgEnter = coroutine(function* (tg: TaskGroup): Generator<unknown, TaskGroup, unknown> {
   if (tg._entered) throw new RuntimeError(`TaskGroup ${tg} has already been entered`);
-  tg._loop ??= getRunningLoop();
+  tg._loop ??= callerLoop();
   const parent = currentTask(tg._loop);
   if (parent === null) throw new RuntimeError(`TaskGroup ${tg} cannot determine the parent task`);
   tg._parentTask = parent;

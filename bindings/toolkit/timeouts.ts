@@ -10,11 +10,12 @@
  */
 import { coroutine, type Coro } from '../coro.js';
 import { CancelledError, RuntimeError, TimeoutError } from '../errors.js';
-import { currentTask, getRunningLoop } from '../events.js';
+import { currentTask } from '../events.js';
 import type { Future } from '../futures.js';
 import type { Handle } from '../handles.js';
+import type { EventLoop } from '../loop.js';
 import { ensureFutureOn, type Task } from '../tasks.js';
-import { awaitArg, checkAwaitableArg, checkBody, checkSeconds, withContextGen, type AsyncContextManager, type Body } from './base.js';
+import { awaitArg, callerLoop, checkAwaitableArg, checkBody, checkSeconds, withContextGen, type AsyncContextManager, type Body } from './base.js';
 
 const enum State {
   CREATED,
@@ -60,7 +61,7 @@ export class Timeout implements AsyncContextManager<Timeout> {
     this._handle?.cancel();
     if (when === null) this._handle = null;
     else {
-      const loop = getRunningLoop();
+      const loop = this._task!._loop as EventLoop;
       this._handle = when <= loop.time() ? loop.callSoon(this._onTimeout) : loop.callAt(when, this._onTimeout);
     }
   }
@@ -97,7 +98,7 @@ const runCoro = coroutine(withContextGen);
 
 const timeoutEnter = coroutine(function* (tm: Timeout): Generator<unknown, Timeout, unknown> {
   if (tm._state !== State.CREATED) throw new RuntimeError('Timeout has already been entered');
-  const task = currentTask();
+  const task = currentTask(callerLoop());
   if (task === null) throw new RuntimeError('Timeout should be used inside a task');
   tm._state = State.ENTERED;
   tm._task = task;
@@ -121,7 +122,7 @@ const timeoutExit = coroutine(function* (tm: Timeout, error: [] | [unknown]): Ge
 /** A Timeout that expires `delay` seconds from now (null: never, until rescheduled). */
 export function timeout(delay: number | null): Timeout {
   checkSeconds(delay, 'timeout', 'delay', true);
-  return new Timeout(delay === null ? null : getRunningLoop().time() + delay);
+  return new Timeout(delay === null ? null : callerLoop().time() + delay);
 }
 
 /** A Timeout that expires at loop time `when` (null: never, until rescheduled). */
@@ -143,7 +144,7 @@ export function waitFor<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseL
 }
 
 const waitForCoro = coroutine(function* (aw: unknown, delay: number | null): Generator<unknown, unknown, unknown> {
-  const loop = getRunningLoop();
+  const loop = callerLoop();
   if (delay !== null && delay <= 0) {
     const fut = ensureFutureOn(aw, loop);
     if (fut.done()) return fut.result();
@@ -160,7 +161,7 @@ const waitForCoro = coroutine(function* (aw: unknown, delay: number | null): Gen
 
 /** @internal cancels `fut` and waits until it is done, without waiting on it directly (so this wait stays cancellable). */
 export function* cancelAndWait(fut: Future<unknown>): Generator<unknown, void, unknown> {
-  const waiter = getRunningLoop().createFuture<void>();
+  const waiter = callerLoop().createFuture<void>();
   const release = () => {
     if (!waiter.done()) waiter.setResult(undefined);
   };
