@@ -270,7 +270,9 @@ export function asCompleted<T>(fs: Iterable<Future<T> | Generator<unknown, T, an
         next: async (): Promise<IteratorResult<Future<T>>> => {
           if (handedOut >= total) return { done: true, value: undefined };
           handedOut++;
-          return { done: false, value: (await waitForOne(done, false)) as Future<T> };
+          // boxed: a promise resolved with a Future would adopt its result instead
+          const [fut] = (await waitForOne(done, false)) as [Future<T>];
+          return { done: false, value: fut };
         },
       };
     },
@@ -280,5 +282,5 @@ export function asCompleted<T>(fs: Iterable<Future<T> | Generator<unknown, T, an
 const waitForOne = coroutine(function* <T>(done: Queue<Future<T> | null>, result: boolean): Generator<unknown, unknown, unknown> {
   const f = yield* done.get();
   if (f === null) throw new TimeoutError('');
-  return result ? f.result() : f;
+  return result ? f.result() : [f];
 });
