@@ -330,7 +330,7 @@ describe.each(CORES)('asCompleted (%s core)', (core) => {
       const got: string[] = [];
       for (const next of asCompleted([sleep(2, 'b'), failing])) {
         try {
-          got.push(await next);
+          got.push(String(await next));
         } catch (e) {
           got.push((e as Error).message);
         }
