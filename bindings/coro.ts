@@ -16,10 +16,11 @@
  */
 import { copyContext, type Context } from './context.js';
 import { CancelledError, RuntimeError, describe } from './errors.js';
-import { Future } from './futures.js';
+import { Future, isPendingAwaitable } from './futures.js';
 import { getRunningLoop } from './events.js';
 import type { EventLoop } from './loop.js';
-import { _setThenImpl, isResolvingFunction, marksOf, resumeFor, runAs, running, type Runner } from './running.js';
+import { _enterContext, _exitContext } from './context.js';
+import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, resumeFor, running, swapRunning, type Runner } from './running.js';
 import { _addCancelHook, isGenerator } from './tasks.js';
 
 /** A toolkit coroutine: `yield*` it in a generator task, `await` it in async code. */
@@ -76,7 +77,7 @@ class Driver {
   start(): void {
     const t = this.task;
     if (this.awaited && t !== null) {
-      t._asyncWaiter = this.gen;
+      noteAwaiting(t, this.gen, false, isPendingAwaitable);
       if (t._mustCancel && t._cancelsThroughPromises()) {
         // cancel() came while nothing was known to be awaited: it applies at this await
         t._mustCancel = false;
@@ -108,12 +109,22 @@ class Driver {
     }
     this.waiting = null;
     const gen = this.gen;
+    const t = this.task;
+    // run on behalf of the awaiting task (running.ts' runAs, without a closure per step)
+    const swap = t !== null && running !== t;
+    const prev = swap ? swapRunning(t) : null;
+    const prevCtx = swap ? _enterContext(t._context) : null;
     let r: IteratorResult<unknown, unknown>;
     try {
-      r = runAs(this.task, () => (exc === undefined ? gen.next(undefined) : gen.throw(exc)));
+      r = exc === undefined ? gen.next(undefined) : gen.throw(exc);
     } catch (e) {
       this.finish(false, e);
       return;
+    } finally {
+      if (swap) {
+        swapRunning(prev);
+        if (prevCtx !== null) _exitContext(t._context, prevCtx);
+      }
     }
     if (r.done) {
       this.finish(true, r.value);
@@ -128,10 +139,9 @@ class Driver {
       y._asyncioFutureBlocking = false;
       this.waiting = y;
       y.addDoneCallback(this.wakeup, this.ctx);
-      const t = this.task;
       if (this.awaited && t !== null && !y._wrapsPromise && !t.done()) {
         // the awaiting task is suspended here now (inner awaits that settled no longer hold it)
-        t._asyncWaiter = gen;
+        noteAwaiting(t, gen, false, isPendingAwaitable);
         if (t._mustCancel && y.cancel(t._cancelMessage)) t._mustCancel = false;
       }
       if (this.mustCancel && y.cancel(this.cancelMsg)) this.mustCancel = false;
@@ -160,7 +170,7 @@ class Driver {
 function coroThen(gen: CoroObject, onF: unknown, onR: unknown, t: Runner | null): Promise<unknown> {
   if (gen[DRIVER] !== undefined) throw new RuntimeError('cannot reuse already awaited coroutine');
   if (t !== null && t.done()) t = null;
-  if (isResolvingFunction(onF) && isResolvingFunction(onR)) {
+  if (isResolvingFunctions(onF, onR)) {
     let after!: () => void;
     const p = new Promise<void>((r) => (after = r));
     const d = new Driver(gen, onF, onR as (e: unknown) => void, after, t, true);

@@ -17,7 +17,7 @@
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
-import { _setThenImpl, isResolvingFunction, marksOf, resumeFor, running, type Runner } from './running.js';
+import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, resumeFor, running, type Runner } from './running.js';
 
 /** What a Future needs from its loop. */
 export interface FutureLoop {
@@ -325,21 +325,26 @@ function deliver(fut: Future<unknown>, aw: Awaiter): void {
 
 /** `fut.then(onF, onR)` for the task `t` that looked `then` up (null: none known). */
 function futureThen(fut: Future<unknown>, onF: unknown, onR: unknown, t: Runner | null): Promise<unknown> {
-  if (isResolvingFunction(onF) && isResolvingFunction(onR)) {
+  if (isResolvingFunctions(onF, onR)) {
     if (t !== null) {
       if (t.done()) t = null;
       else {
-        t._asyncWaiter = fut;
+        noteAwaiting(t, fut, fut._wrapsPromise, isPendingAwaitable);
         // a cancellation requested while no awaitable was known applies at this suspension point
         if (t._mustCancel && t._cancelsThroughPromises() && fut.cancel(t._cancelMessage)) t._mustCancel = false;
       }
     }
     let after!: () => void;
     const p = new Promise<void>((r) => (after = r));
-    fut._addAwaiter(new Awaiter(onF, onR, t, after));
+    fut._addAwaiter(new Awaiter(onF, onR as (e: unknown) => void, t, after));
     return p;
   }
   return fut._promise().then(onF as never, onR as never);
+}
+
+/** A pending Future, or a toolkit coroutine (pending until its driver clears the waiter). */
+export function isPendingAwaitable(w: object): boolean {
+  return w instanceof Future ? !w.done() : true;
 }
 
 function plainThen(this: Future<unknown>, onF?: unknown, onR?: unknown): Promise<unknown> {

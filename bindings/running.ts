@@ -17,7 +17,7 @@
  * runs. The `then` getters of Future and of toolkit coroutines read `running` at that moment and hand
  * back a `then` bound to that task; the engine calls it one microtask later.
  *
- * Invariant: `running` is restored by whoever set it (steps, `runAs`, unmark), so it is null whenever
+ * Invariant: `running` is restored by whoever set it (steps, coroutine drivers, unmark), so it is null whenever
  * the microtask queue runs code that no wasmloop awaitable resumed.
  */
 import { type Context, _enterContext, _exitContext } from './context.js';
@@ -28,6 +28,10 @@ export interface Runner {
   readonly _context: Context;
   /** the last wasmloop awaitable that promise-based code running for this task awaited, until it settles */
   _asyncWaiter: object | null;
+  /** `_segment` when `_asyncWaiter` was set */
+  _asyncWaiterSegment: number;
+  /** counts the task's segments: its steps and its marked continuations */
+  _segment: number;
   _mustCancel: boolean;
   _cancelMessage: string | undefined;
   _marks: Marks | null;
@@ -67,6 +71,7 @@ export class Marks {
 
   constructor(t: Runner) {
     this.mark = () => {
+      t._segment++;
       this.prevRunning = running;
       running = t;
       this.prevContext = _enterContext(t._context);
@@ -89,6 +94,19 @@ export class Marks {
   }
 }
 
+/**
+ * Records that `t` now awaits `w`. A promise wrapper (`await ensureFuture(helper())`) does not
+ * displace a pending awaitable that code of the same segment awaited first (the helper's own
+ * await): cancelling that one reaches the helper, whose CancelledError then comes back through
+ * the wrapper.
+ */
+export function noteAwaiting(t: Runner, w: object, isWrapper: boolean, isPending: (w: object) => boolean): void {
+  const prev = t._asyncWaiter;
+  if (isWrapper && prev !== null && prev !== w && t._asyncWaiterSegment === t._segment && isPending(prev)) return;
+  t._asyncWaiter = w;
+  t._asyncWaiterSegment = t._segment;
+}
+
 export function marksOf(t: Runner): Marks {
   return (t._marks ??= new Marks(t));
 }
@@ -108,27 +126,18 @@ export function resumeFor(t: Runner | null, settle: (v: unknown) => unknown, val
   queueMicrotask(m.unmark);
 }
 
-/** Runs `fn` on behalf of `t`: `t` is the running task and its context is current (if not already). */
-export function runAs<R>(t: Runner | null, fn: () => R): R {
-  if (t === null || running === t) return fn();
-  const prev = running;
-  running = t;
-  const prevCtx = _enterContext(t._context);
-  try {
-    return fn();
-  } finally {
-    running = prev;
-    if (prevCtx !== null) _exitContext(t._context, prevCtx);
-  }
-}
-
 const fnToString = Function.prototype.toString;
 
+function anonymousNoPrototype(f: unknown): f is (v: unknown) => void {
+  return typeof f === 'function' && f.name === '' && !('prototype' in f);
+}
+
 /**
- * Whether `f` is a promise resolving function made by the engine (what `await` and
- * `Promise.resolve(thenable)` pass to `then`): anonymous, no `prototype`, native code. Calling one
- * runs no user code; it only enqueues the reactions of its promise.
+ * Whether `resolve` and `reject` are a promise's resolving functions made by the engine (what
+ * `await` and `Promise.resolve(thenable)` pass to `then`): anonymous, no `prototype`, native code.
+ * Calling them runs no user code; it only enqueues the reactions of their promise. (The native
+ * code test, which allocates a string, is made on one of the two.)
  */
-export function isResolvingFunction(f: unknown): f is (v: unknown) => void {
-  return typeof f === 'function' && f.name === '' && !('prototype' in f) && fnToString.call(f).includes('[native code]');
+export function isResolvingFunctions(resolve: unknown, reject: unknown): resolve is (v: unknown) => void {
+  return anonymousNoPrototype(resolve) && anonymousNoPrototype(reject) && fnToString.call(resolve).includes('[native code]');
 }

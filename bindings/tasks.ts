@@ -79,6 +79,8 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   /** @internal */ _context: Context;
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _asyncWaiter: object | null = null;
+  /** @internal */ _asyncWaiterSegment = 0;
+  /** @internal */ _segment = 0;
   /** @internal */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
   /** @internal */ _marks: Marks | null = null;
@@ -200,6 +202,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       this._mustCancel = false;
     }
     this._futWaiter = null;
+    this._segment++;
     const prev = swapRunning(this);
     try {
       if (this._coro !== null) this._stepGenerator(exc, sent);

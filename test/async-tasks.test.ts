@@ -5,7 +5,7 @@
  * "Generator tasks and async-function tasks".
  */
 import { describe, expect, it } from 'vitest';
-import { ContextVar, Future, Queue, RuntimeError, Task, createTask, currentTask, ensureFuture, gather, sleep } from '../bindings/index.js';
+import { CancelledError, ContextVar, Future, Queue, RuntimeError, Task, createTask, currentTask, ensureFuture, gather, sleep } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';
 
 describe.each(CORES)('async-function tasks (%s core)', (core) => {
@@ -45,17 +45,65 @@ describe.each(CORES)('async-function tasks (%s core)', (core) => {
     loop.close();
   });
 
-  it('a helper async function awaited by the task runs as the task too', async () => {
+  it('a helper async function runs as the task; after it returns, the caller is unknown unless it awaited through ensureFuture', async () => {
     const loop = vloop(core);
-    let seenInHelper: unknown;
+    const seen: unknown[] = [];
     async function helper() {
       await sleep(1);
-      seenInHelper = currentTask();
+      seen.push(['in helper', currentTask() === t]);
       return 3;
     }
-    const t: Task<number> = loop.createTask(async () => (await helper()) * 2);
-    expect(await loop.runUntilComplete(t)).toBe(6);
-    expect(seenInHelper).toBe(t);
+    const t: Task<void> = loop.createTask(async () => {
+      const a = await helper(); // resumed by the helper's promise: the host, not the loop
+      seen.push(['after await helper()', a, currentTask()]);
+      const b = await ensureFuture<number>(helper()); // resumed by a wasmloop Future
+      seen.push(['after await ensureFuture(helper())', b, currentTask() === t]);
+    });
+    await loop.runUntilComplete(t);
+    expect(seen).toEqual([
+      ['in helper', true],
+      ['after await helper()', 3, null],
+      ['in helper', false],
+      ['after await ensureFuture(helper())', 3, false],
+    ]);
+    // from a known segment, the same works
+    const seen2: unknown[] = [];
+    const u: Task<void> = loop.createTask(async () => {
+      const b = await ensureFuture<number>(helper());
+      seen2.push([b, currentTask() === u]);
+      const c = await ensureFuture<number>(helper());
+      seen2.push([c, currentTask() === u]);
+    });
+    await loop.runUntilComplete(u);
+    expect(seen2).toEqual([
+      [3, true],
+      [3, true],
+    ]);
+    loop.close();
+  });
+
+  it('cancel reaches a helper awaited through ensureFuture, and comes back through it', async () => {
+    const loop = vloop(core);
+    const log: string[] = [];
+    async function helper() {
+      try {
+        await sleep(10);
+      } catch (e) {
+        log.push(`helper got ${(e as Error).name} at ${loop.time()}`);
+        throw e;
+      }
+    }
+    const t = loop.createTask(async () => {
+      try {
+        await ensureFuture(helper());
+      } catch (e) {
+        log.push(`task got ${(e as Error).name}`);
+        throw e;
+      }
+    });
+    loop.callLater(2, () => t.cancel());
+    await expect(loop.runUntilComplete(t)).rejects.toBeInstanceOf(CancelledError);
+    expect(log).toEqual(['helper got CancelledError at 2', 'task got CancelledError']);
     loop.close();
   });
 
