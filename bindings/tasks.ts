@@ -49,6 +49,11 @@ export function isGenerator(v: unknown): v is Coroutine<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as any).next === 'function' && typeof (v as any).throw === 'function' && typeof (v as any)[Symbol.iterator] === 'function';
 }
 
+/** An async generator object: not a coroutine (its promises come one per step, with no outcome). */
+function isAsyncGenerator(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && typeof (v as any).next === 'function' && typeof (v as any)[Symbol.asyncIterator] === 'function';
+}
+
 export function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as any).then === 'function';
 }
@@ -99,6 +104,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     if (opts.context !== undefined && !(opts.context instanceof Context)) throw new TypeError(`context must be a Context, got ${describe(opts.context)}`);
     if (isGenerator(coro)) this._coro = coro as Coroutine<T>;
     else if (coro instanceof Future) throw new TypeError(`a coroutine was expected, got ${coro}`);
+    else if (isAsyncGenerator(coro)) throw new TypeError('a coroutine was expected, got an async generator');
     else if (typeof coro === 'function') this._start = coro as () => unknown;
     else if (isThenable(coro)) this._promiseLike = coro as PromiseLike<T>;
     else throw new TypeError(`a coroutine was expected, got ${describe(coro)}`);
@@ -249,6 +255,10 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       }
       if (value instanceof Future) {
         this._followFuture(value as Future<T>);
+        return;
+      }
+      if (isAsyncGenerator(value)) {
+        this._finishWithError(new TypeError('a coroutine was expected, got an async generator'));
         return;
       }
       if (!isThenable(value)) {

@@ -176,6 +176,7 @@ describe.each(CORES)('generator tasks (%s core)', (core) => {
     const loop = vloop(core);
     for (const bad of [42, 'x', null, {}, loop.createFuture()]) expect(() => loop.createTask(bad as never)).toThrow(TypeError);
     expect(() => loop.createTask(function* () {}, { context: {} as never })).toThrow(TypeError);
+    expect(() => loop.createTask((async function* () {})() as never)).toThrow(new TypeError('a coroutine was expected, got an async generator'));
     expect(loop._core.readyCount()).toBe(0);
     expect(allTasks(loop).size).toBe(0);
     loop.close();

@@ -17,6 +17,16 @@ function removeItem<T>(list: T[], item: T): void {
   if (i >= 0) list.splice(i, 1);
 }
 
+/** Queues `fut` among `waiters` and waits for it; it leaves the queue however the wait ends. */
+function* waitInLine<T>(waiters: Future<T>[], fut: Future<T>): Generator<unknown, T, unknown> {
+  waiters.push(fut);
+  try {
+    return yield* fut;
+  } finally {
+    removeItem(waiters, fut);
+  }
+}
+
 function* rethrow(error: [] | [unknown]): Generator<never, void, unknown> {
   if (error.length > 0) throw error[0];
 }
@@ -90,15 +100,8 @@ const lockAcquire = coroutine(function* (lock: Lock): Generator<unknown, boolean
     lock._locked = true;
     return true;
   }
-  const waiters = (lock._waiters ??= []);
-  const fut = lock._getLoop().createFuture<boolean>();
-  waiters.push(fut);
   try {
-    try {
-      yield* fut;
-    } finally {
-      removeItem(waiters, fut);
-    }
+    yield* waitInLine((lock._waiters ??= []), lock._getLoop().createFuture<boolean>());
   } catch (e) {
     // woken but cancelled before taking the lock: make sure the next waiter runs
     if (e instanceof CancelledError && !lock._locked) lock._wakeUpFirst();
@@ -141,14 +144,8 @@ export class Event extends LoopBound {
 
 const eventWait = coroutine(function* (ev: Event): Generator<unknown, boolean, unknown> {
   if (ev._value) return true;
-  const fut = ev._getLoop().createFuture<boolean>();
-  ev._waiters.push(fut);
-  try {
-    yield* fut;
-    return true;
-  } finally {
-    removeItem(ev._waiters, fut);
-  }
+  yield* waitInLine(ev._waiters, ev._getLoop().createFuture<boolean>());
+  return true;
 });
 
 /** A condition variable over a Lock (its own, or one given). */
@@ -221,14 +218,8 @@ const condWait = coroutine(function* (cond: Condition): Generator<unknown, boole
   cond.release();
   try {
     try {
-      const fut = cond._getLoop().createFuture<boolean>();
-      cond._waiters.push(fut);
-      try {
-        yield* fut;
-        return true;
-      } finally {
-        removeItem(cond._waiters, fut);
-      }
+      yield* waitInLine(cond._waiters, cond._getLoop().createFuture<boolean>());
+      return true;
     } finally {
       // take the lock again even if cancelled; keep the last CancelledError
       let err: CancelledError | null = null;
@@ -310,15 +301,9 @@ const semAcquire = coroutine(function* (sem: Semaphore): Generator<unknown, bool
     sem._value--;
     return true;
   }
-  const waiters = (sem._waiters ??= []);
   const fut = sem._getLoop().createFuture<boolean>();
-  waiters.push(fut);
   try {
-    try {
-      yield* fut;
-    } finally {
-      removeItem(waiters, fut);
-    }
+    yield* waitInLine((sem._waiters ??= []), fut);
   } catch (e) {
     // woken (a slot was handed to us) but cancelled: give the slot back
     if (e instanceof CancelledError && fut.done() && !fut.cancelled()) sem._value++;

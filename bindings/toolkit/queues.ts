@@ -162,20 +162,28 @@ export class Queue<T = unknown> extends LoopBound {
   }
 }
 
+/**
+ * Waits in `waiters` for a turn (a putter for a free slot, a getter for an item). Woken by the
+ * other side but failing (cancelled) before taking the turn, it wakes the next in line if the
+ * turn is still there (`stillBlocked()` false).
+ */
+function* waitTurn(q: Queue<unknown>, waiters: Future<void>[], stillBlocked: () => boolean): Generator<unknown, void, unknown> {
+  const w = q._getLoop().createFuture<void>();
+  waiters.push(w);
+  try {
+    yield* w;
+  } catch (e) {
+    w.cancel();
+    removeItem(waiters, w); // it may already be gone (taken by a get/put or a shutdown)
+    if (!stillBlocked() && !w.cancelled()) wakeupNext(waiters);
+    throw e;
+  }
+}
+
 const queuePut = coroutine(function* <T>(q: Queue<T>, item: T): Generator<unknown, void, unknown> {
   while (q.full()) {
     if (q._isShutdown) throw new QueueShutDown('');
-    const putter = q._getLoop().createFuture<void>();
-    q._putters.push(putter);
-    try {
-      yield* putter;
-    } catch (e) {
-      putter.cancel();
-      removeItem(q._putters, putter);
-      // woken by a get but not taking the slot: wake the next putter
-      if (!q.full() && !putter.cancelled()) wakeupNext(q._putters);
-      throw e;
-    }
+    yield* waitTurn(q as Queue<unknown>, q._putters, () => q.full());
   }
   q.putNowait(item);
 });
@@ -183,17 +191,7 @@ const queuePut = coroutine(function* <T>(q: Queue<T>, item: T): Generator<unknow
 const queueGet = coroutine(function* <T>(q: Queue<T>): Generator<unknown, T, unknown> {
   while (q.empty()) {
     if (q._isShutdown) throw new QueueShutDown('');
-    const getter = q._getLoop().createFuture<void>();
-    q._getters.push(getter);
-    try {
-      yield* getter;
-    } catch (e) {
-      getter.cancel();
-      removeItem(q._getters, getter);
-      // woken by a put but not taking the item: wake the next getter
-      if (!q.empty() && !getter.cancelled()) wakeupNext(q._getters);
-      throw e;
-    }
+    yield* waitTurn(q as Queue<unknown>, q._getters, () => q.empty());
   }
   return q.getNowait();
 });
