@@ -201,7 +201,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ) => Promise<R1 | R2> {
     const t = running;
-    return (t === null || t === (this as unknown) ? plainThen : marksOf(t).futureThen) as never;
+    if (t === null) return plainThen as never;
+    return (t === (this as unknown) ? selfThen : marksOf(t).futureThen) as never;
   }
 
   catch<R = never>(onrejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
@@ -345,6 +346,11 @@ function futureThen(fut: Future<unknown>, onF: unknown, onR: unknown, t: Runner 
 /** A pending Future, or a toolkit coroutine (pending until its driver clears the waiter). */
 export function isPendingAwaitable(w: object): boolean {
   return w instanceof Future ? !w.done() : true;
+}
+
+/** A task awaiting itself would wait forever: asyncio's RuntimeError instead. */
+function selfThen(this: Future<unknown>, onF?: unknown, onR?: unknown): Promise<unknown> {
+  return Promise.reject(new RuntimeError(`Task cannot await on itself: ${this}`)).then(onF as never, onR as never);
 }
 
 function plainThen(this: Future<unknown>, onF?: unknown, onR?: unknown): Promise<unknown> {

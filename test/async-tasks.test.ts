@@ -225,6 +225,16 @@ describe.each(CORES)('async-function tasks (%s core)', (core) => {
     other.close();
   });
 
+  it('a task awaiting itself gets a RuntimeError instead of waiting forever', async () => {
+    const loop = vloop(core);
+    const t: Task<unknown> = loop.createTask(async () => {
+      await sleep(1);
+      return await t;
+    });
+    await expect(loop.runUntilComplete(t)).rejects.toThrow(/^Task cannot await on itself/);
+    loop.close();
+  });
+
   it('a toolkit coroutine can be awaited once; again is a RuntimeError', async () => {
     const loop = vloop(core);
     const q = new Queue<number>();
