@@ -435,25 +435,16 @@ const barrierWait = coroutine(function* (b: Barrier): Generator<unknown, number,
 });
 
 const barrierReset = coroutine(function* (b: Barrier): Generator<unknown, void, unknown> {
-  const cond = b._cond;
-  yield* cond.acquire();
-  try {
-    if (b._count > 0) {
-      if (b._state !== BarrierState.RESETTING) b._state = BarrierState.RESETTING;
-    } else b._state = BarrierState.FILLING;
-    cond.notifyAll();
-  } finally {
-    cond.release();
-  }
+  yield* withContextGen(b._cond, () => {
+    if (b._count > 0) b._state = BarrierState.RESETTING; // the waiting parties get BrokenBarrierError
+    else b._state = BarrierState.FILLING;
+    b._cond.notifyAll();
+  });
 });
 
 const barrierAbort = coroutine(function* (b: Barrier): Generator<unknown, void, unknown> {
-  const cond = b._cond;
-  yield* cond.acquire();
-  try {
+  yield* withContextGen(b._cond, () => {
     b._state = BarrierState.BROKEN;
-    cond.notifyAll();
-  } finally {
-    cond.release();
-  }
+    b._cond.notifyAll();
+  });
 });
