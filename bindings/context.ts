@@ -97,6 +97,25 @@ export function runInCopy<R>(vars: Vars, fn: () => R): R {
   }
 }
 
+/**
+ * @internal Makes `ctx` current outside of `Context.run`, for code that spans a microtask boundary
+ * (a task's async continuation, see running.ts). Returns the context to restore with
+ * `_exitContext`, or null when `ctx` is already entered (then nothing changed).
+ */
+export function _enterContext(ctx: Context): Context | null {
+  if (ctx._entered) return null;
+  const prev = current;
+  ctx._entered = true;
+  current = ctx;
+  return prev;
+}
+
+/** @internal Undoes `_enterContext`. */
+export function _exitContext(ctx: Context, prev: Context): void {
+  current = prev;
+  ctx._entered = false;
+}
+
 /** A copy of the current context (O(1)). */
 export function copyContext(): Context {
   return new Context(current._vars);
@@ -151,8 +170,8 @@ export class ContextVar<T> {
   reset(token: Token<T>): void {
     if (!(token instanceof Token)) throw new TypeError(`expected an instance of Token, got ${typeof token}`);
     if (token._used) throw new RuntimeError(`${token} has already been used once`);
-    if (token.var_ !== this) throw new Error(`${token} was created by a different ContextVar`);
-    if (token._ctx !== current) throw new Error(`${token} was created in a different Context`);
+    if (token.var_ !== this) throw new RangeError(`${token} was created by a different ContextVar`);
+    if (token._ctx !== current) throw new RangeError(`${token} was created in a different Context`);
     const next = new Map(current._vars);
     if (token.oldValue === MISSING) next.delete(this);
     else next.set(this, token.oldValue);

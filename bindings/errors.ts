@@ -39,6 +39,55 @@ named(QueueShutDown, 'QueueShutDown');
 export class BrokenBarrierError extends RuntimeError {}
 named(BrokenBarrierError, 'BrokenBarrierError');
 
+/**
+ * Python's ExceptionGroup, as an AggregateError: what a TaskGroup raises when children failed.
+ * `exceptions` (also `errors`) holds them; `message` reads like Python's str():
+ * `unhandled errors in a TaskGroup (2 sub-exceptions)`; `groupMessage` is the bare message.
+ */
+export class ExceptionGroup extends AggregateError {
+  readonly groupMessage: string;
+  readonly exceptions: readonly unknown[];
+
+  constructor(message: string, exceptions: Iterable<unknown>) {
+    if (typeof message !== 'string') throw new TypeError(`ExceptionGroup message must be a string, got ${describe(message)}`);
+    if (exceptions === null || typeof (exceptions as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function')
+      throw new TypeError(`ExceptionGroup exceptions must be iterable, got ${describe(exceptions)}`);
+    const list = [...exceptions];
+    if (list.length === 0) throw new RangeError('second argument (exceptions) must be a non-empty sequence');
+    super(list, `${message} (${list.length} sub-exception${list.length === 1 ? '' : 's'})`);
+    this.groupMessage = message;
+    this.exceptions = Object.freeze(list);
+  }
+
+  /** A group like this one with the exceptions that match (recursively), or null if none. */
+  subgroup(match: (e: unknown) => boolean): ExceptionGroup | null {
+    return this.split(match)[0];
+  }
+
+  /** [matching, rest]: two groups (or null) that partition the exceptions, keeping nesting. */
+  split(match: (e: unknown) => boolean): [ExceptionGroup | null, ExceptionGroup | null] {
+    if (typeof match !== 'function') throw new TypeError(`split() needs a predicate, got ${describe(match)}`);
+    if (match(this)) return [this, null];
+    const yes: unknown[] = [];
+    const no: unknown[] = [];
+    for (const e of this.exceptions) {
+      if (e instanceof ExceptionGroup) {
+        const [a, b] = e.split(match);
+        if (a !== null) yes.push(a);
+        if (b !== null) no.push(b);
+      } else if (match(e)) yes.push(e);
+      else no.push(e);
+    }
+    return [yes.length ? this.derive(yes) : null, no.length ? this.derive(no) : null];
+  }
+
+  /** A new group with the same message and other exceptions. */
+  derive(exceptions: Iterable<unknown>): ExceptionGroup {
+    return new ExceptionGroup(this.groupMessage, exceptions);
+  }
+}
+named(ExceptionGroup, 'ExceptionGroup');
+
 /** What the host cannot offer (reactor-style I/O in a completion-based host, for one). */
 export class NotImplementedError extends Error {}
 named(NotImplementedError, 'NotImplementedError');

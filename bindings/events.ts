@@ -7,7 +7,7 @@ import { CancelledError, RuntimeError, describe } from './errors.js';
 import { Future, _setLoopResolver } from './futures.js';
 import { EventLoop, _setDefaultCore, checkCoreKind, type LoopOptions } from './loop.js';
 import { host } from './hosts/index.js';
-import { Task, allTasksOf, createTaskOn, currentTaskOf, ensureFutureOn, type CoroutineLike, type TaskOptions } from './tasks.js';
+import { Task, allTasksOf, createTaskOn, currentTaskOf, ensureFutureOn, isGenerator, type CoroutineLike, type TaskOptions } from './tasks.js';
 import { getCurrent, getRunning, setCurrent } from './thread.js';
 import type { CoreKind } from './core/types.js';
 
@@ -72,11 +72,17 @@ export function ensureFuture<T>(aw: unknown, opts?: { loop?: EventLoop }): Futur
 export interface RunOptions extends LoopOptions {}
 
 /**
- * asyncio.run: a new loop runs `main` to completion; leftover tasks are cancelled and awaited;
- * the loop is closed. Refuses to run inside a running loop.
+ * asyncio.run: a new loop runs `main` (a generator, a generator or async function, or a promise)
+ * to completion as a task; leftover tasks are then cancelled and awaited, and the loop is closed.
+ * Refuses to run inside a running loop. Pass the function (`run(main)`), not its promise
+ * (`run(main())`): the promise's first segment would run before the loop and outside the task.
  */
 export async function run<T>(main: CoroutineLike<T>, opts?: RunOptions): Promise<T> {
-  if (getRunning() !== null) throw new RuntimeError('run() cannot be called from a running event loop');
+  if (getRunning() !== null) {
+    if (isGenerator(main)) main.return(undefined as T);
+    throw new RuntimeError('run() cannot be called from a running event loop');
+  }
+  if (main instanceof Future) throw new TypeError(`run() needs a coroutine (a generator, a function or a promise), got ${main}`);
   const loop = newEventLoop(opts);
   const previous = getCurrent();
   setCurrent(loop);

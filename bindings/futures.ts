@@ -3,11 +3,21 @@
  *
  * States: PENDING → FINISHED (result or exception) | CANCELLED, once. Done callbacks are never
  * called inline: on completion each is scheduled with `loop.callSoon(cb, fut, context)` in the
- * context it was added with. A Future is a thenable (`await fut`) and iterable, so a generator
- * coroutine can `yield* fut` and get a typed result.
+ * context it was added with, in the order they were added.
+ *
+ * Awaiting: a Future is iterable (`const v = yield* fut` in a generator task: the task suspends on
+ * it, as asyncio's `await fut`), and a thenable. `await fut` registers the engine's resolving
+ * functions as an *awaiter* among the done callbacks; when the future is done, one loop callback
+ * settles them — as the awaiting task's marked continuation when a task awaited it (running.ts).
+ * Any other `then(onFulfilled, onRejected)` goes through one cached native promise of the outcome.
+ *
+ * An exception nobody looked at (result(), exception(), await) is reported to the loop's
+ * exception handler as "Future exception was never retrieved" when the future is garbage
+ * collected (FinalizationRegistry; see README).
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
+import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, resumeFor, running, type Runner } from './running.js';
 
 /** What a Future needs from its loop. */
 export interface FutureLoop {
@@ -28,11 +38,43 @@ const STATE_NAMES = ['PENDING', 'CANCELLED', 'FINISHED'];
 
 export type DoneCallback<T> = (fut: Future<T>) => unknown;
 
+/** An `await` (or `Promise.resolve(fut)`) waiting on a future: the engine's resolving functions. */
+class Awaiter {
+  constructor(
+    readonly resolve: (v: unknown) => void,
+    readonly reject: (e: unknown) => void,
+    /** the task that awaits, when known */
+    readonly task: Runner | null,
+    /** settles the promise `then` returned, after the awaiter was settled */
+    readonly after: (() => void) | null,
+  ) {}
+}
+
+// `any`: a Future<T> must stay assignable to Future<unknown>
+type CallbackEntry = [DoneCallback<any>, Context] | Awaiter;
+
 let defaultLoop: (() => FutureLoop) | null = null;
 /** @internal set by events.ts: how `new Future()` finds the current loop */
 export function _setLoopResolver(fn: () => FutureLoop): void {
   defaultLoop = fn;
 }
+
+/** Reported when a future with an unretrieved exception is collected. */
+interface Unretrieved {
+  loop: FutureLoop;
+  exception: unknown;
+  kind: string;
+  repr: string;
+  source: string | null;
+}
+
+function reportUnretrieved(u: Unretrieved): void {
+  const ctx: Record<string, unknown> = { message: `${u.kind} exception was never retrieved`, exception: u.exception, futureRepr: u.repr };
+  if (u.source !== null) ctx.sourceTraceback = u.source;
+  u.loop.callExceptionHandler(ctx);
+}
+
+const unretrieved = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Unretrieved>(reportUnretrieved) : null;
 
 export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _state: FutureState = FutureState.PENDING;
@@ -40,18 +82,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _exception: unknown = undefined;
   /** @internal */ _hasException = false;
   /** @internal */ _loop: FutureLoop;
-  /** @internal */ _callbacks: Array<[DoneCallback<T>, Context]> | null = null;
+  /** @internal */ _callbacks: Array<CallbackEntry> | null = null;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal */ _cancelledExc: CancelledError | null = null;
-  /** @internal set when the result or exception was looked at */
-  /** @internal */ _retrieved = false;
+  /** @internal an exception is set and nobody looked at it yet (registered for the report) */
+  /** @internal */ _logTraceback = false;
+  /** @internal where the future was made (debug mode only) */
+  /** @internal */ _sourceTraceback: string | null = null;
+  /** @internal the cached native promise of the outcome, for `then` callbacks that are not an await */
+  /** @internal */ _p: Promise<T> | null = null;
+  /** @internal this future only follows a promise (ensureFuture(promise)): cancelling it cannot stop the promise */
+  /** @internal */ _wrapsPromise = false;
   /** @internal asyncio's _asyncio_future_blocking: a generator task waits on it */
   _asyncioFutureBlocking = false;
 
   constructor(opts?: { loop?: FutureLoop }) {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`Future options must be an object, got ${describe(opts)}`);
     const loop = opts?.loop ?? (defaultLoop ? defaultLoop() : null);
     if (!loop) throw new TypeError('Future needs a loop');
     this._loop = loop;
+    if (loop.getDebug()) this._sourceTraceback = new Error().stack ?? null;
   }
 
   getLoop(): FutureLoop {
@@ -70,8 +120,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   result(): T {
     if (this._state === FutureState.CANCELLED) throw this._makeCancelledError();
     if (this._state !== FutureState.FINISHED) throw new InvalidStateError('Result is not ready.');
-    this._retrieved = true;
-    if (this._hasException) throw this._exception;
+    if (this._hasException) {
+      this._markRetrieved();
+      throw this._exception;
+    }
     return this._result as T;
   }
 
@@ -79,15 +131,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
   exception(): unknown {
     if (this._state === FutureState.CANCELLED) throw this._makeCancelledError();
     if (this._state !== FutureState.FINISHED) throw new InvalidStateError('Exception is not set.');
-    this._retrieved = true;
-    return this._hasException ? this._exception : null;
+    if (!this._hasException) return null;
+    this._markRetrieved();
+    return this._exception;
   }
 
   /** Cancels a pending future (its callbacks are scheduled); returns false if it was done. */
   cancel(msg?: string): boolean {
     if (this._state !== FutureState.PENDING) return false;
     this._state = FutureState.CANCELLED;
-    this._cancelMessage = msg;
+    this._cancelMessage = msg === undefined ? undefined : String(msg);
     this._scheduleCallbacks();
     return true;
   }
@@ -99,18 +152,24 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._scheduleCallbacks();
   }
 
+  /** Finishes with `exception` (an instance, or an Error class to instantiate). */
   setException(exception: unknown): void {
     if (this._state !== FutureState.PENDING) throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
-    if (typeof exception === 'function') {
-      try {
-        exception = new (exception as new () => unknown)();
-      } catch {
-        throw new TypeError(`setException() needs an exception instance or class, got ${describe(exception)}`);
-      }
-    }
+    if (exception === undefined || exception === null) throw new TypeError(`setException() needs an exception, got ${describe(exception)}`);
+    if (typeof exception === 'function' && (exception === Error || exception.prototype instanceof Error)) exception = new (exception as new () => unknown)();
+    this._finishWithException(exception);
+  }
+
+  /** @internal finishes with any thrown value (JavaScript can throw undefined) */
+  _finishWithException(exception: unknown): void {
     this._exception = exception;
     this._hasException = true;
     this._state = FutureState.FINISHED;
+    this._logTraceback = true;
+    // format the stack now: until then V8 keeps the frames' receivers (this future's task among
+    // them), and the registry holds the exception strongly, so the future could never be collected
+    if (exception instanceof Error) void exception.stack;
+    unretrieved?.register(this, { loop: this._loop, exception, kind: this[Symbol.toStringTag], repr: String(this), source: this._sourceTraceback }, this);
     this._scheduleCallbacks();
   }
 
@@ -119,28 +178,31 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (typeof fn !== 'function') throw new TypeError(`a callable object was expected by addDoneCallback(), got ${describe(fn)}`);
     if (context !== undefined && !(context instanceof Context)) throw new TypeError(`context must be a Context, got ${describe(context)}`);
     const ctx = context ?? copyContext();
-    if (this._state !== FutureState.PENDING) {
-      this._loop.callSoon(fn, this, ctx);
-    } else {
-      (this._callbacks ??= []).push([fn, ctx]);
-    }
+    if (this._state !== FutureState.PENDING) this._loop.callSoon(fn, this, ctx);
+    else (this._callbacks ??= []).push([fn, ctx]);
   }
 
   /** Removes every registration of `fn`; returns how many there were. */
   removeDoneCallback(fn: DoneCallback<T>): number {
     const cbs = this._callbacks;
     if (!cbs) return 0;
-    const kept = cbs.filter(([f]) => f !== fn);
+    const kept = cbs.filter((e) => e instanceof Awaiter || e[0] !== fn);
     const removed = cbs.length - kept.length;
     if (removed) this._callbacks = kept;
     return removed;
   }
 
-  then<R1 = T, R2 = never>(
+  /**
+   * `await fut`, `fut.then(...)`. A getter: `await` reads it while the awaiting code still runs,
+   * which is how the awaiting task is known (running.ts).
+   */
+  get then(): <R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this._promise().then(onfulfilled, onrejected);
+  ) => Promise<R1 | R2> {
+    const t = running;
+    if (t === null) return plainThen as never;
+    return (t === (this as unknown) ? selfThen : marksOf(t).futureThen) as never;
   }
 
   catch<R = never>(onrejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
@@ -152,7 +214,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** `const v = yield* fut` inside a generator coroutine: suspends the task until the future is done. */
-  *[Symbol.iterator](): Generator<Future<T>, T, unknown> {
+  *[Symbol.iterator](): Generator<unknown, T, unknown> {
     if (this._state === FutureState.PENDING) {
       this._asyncioFutureBlocking = true;
       yield this;
@@ -161,36 +223,38 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.result();
   }
 
-  /** @internal a promise settled with this future's outcome */
-  private _p: Promise<T> | null = null;
-  /** @internal */ _promise(): Promise<T> {
-    if (this._p) return this._p;
-    const p = new Promise<T>((resolve, reject) => {
-      const settle = () => {
-        if (this._state === FutureState.CANCELLED) reject(this._makeCancelledError());
-        else if (this._hasException) {
-          this._retrieved = true;
-          reject(this._exception);
-        } else resolve(this._result as T);
-      };
-      if (this._state !== FutureState.PENDING) settle();
-      else
-        (this._callbacks ??= []).push([
-          () => {
-            this._loop._notePromiseActivity();
-            settle();
-          },
-          copyContext(),
-        ]);
-    });
-    this._p = p;
-    return p;
+  /** @internal a native promise settled with this future's outcome */
+  _promise(): Promise<T> {
+    return (this._p ??= new Promise<T>((resolve, reject) => this._addAwaiter(new Awaiter(resolve as (v: unknown) => void, reject, null, null))));
+  }
+
+  /**
+   * @internal An await of a done future resumes at once (its continuation is still a microtask:
+   * asyncio's `await` of a done future does not suspend at all), unless the future asks to give
+   * up an iteration (sleep(0)).
+   */
+  _addAwaiter(aw: Awaiter): void {
+    if (this._state === FutureState.PENDING) (this._callbacks ??= []).push(aw);
+    else if (this._yieldsOnce) this._loop.callSoon(deliver, this, aw);
+    else deliver(this, aw);
+  }
+
+  /** @internal awaiting it gives up one loop iteration even when it is done (sleep(0)) */
+  get _yieldsOnce(): boolean {
+    return false;
+  }
+
+  /** @internal */ _markRetrieved(): void {
+    if (this._logTraceback) {
+      this._logTraceback = false;
+      unretrieved?.unregister(this);
+    }
   }
 
   /** @internal */ _makeCancelledError(): CancelledError {
     if (this._cancelledExc !== null) return this._cancelledExc;
     const exc = new CancelledError(this._cancelMessage ?? '');
-    this._cancelledExc = exc;
+    if (this._state === FutureState.CANCELLED) this._cancelledExc = exc;
     return exc;
   }
 
@@ -198,7 +262,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const cbs = this._callbacks;
     if (!cbs) return;
     this._callbacks = null;
-    for (const [fn, ctx] of cbs) this._loop.callSoon(fn, this, ctx);
+    const loop = this._loop;
+    for (const e of cbs) {
+      if (e instanceof Awaiter) loop.callSoon(deliver, this, e);
+      else loop.callSoon(e[0], this, e[1]);
+    }
   }
 
   get [Symbol.toStringTag](): string {
@@ -211,7 +279,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
       if (this._hasException) info.push(`exception=${reprValue(this._exception)}`);
       else info.push(`result=${reprValue(this._result)}`);
     }
-    if (this._callbacks && this._callbacks.length) info.push(`cb=[${this._callbacks.map(([f]) => f.name || '<anonymous>').join(', ')}]`);
+    const cbs = this._callbacks;
+    if (cbs && cbs.length) info.push(`cb=[${cbs.map((e) => (e instanceof Awaiter ? '<await>' : e[0].name || '<anonymous>')).join(', ')}]`);
     return info;
   }
 
@@ -224,6 +293,72 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
+/** The loop callback that settles an awaiter (asyncio's task wakeup, for promise-based code). */
+function deliver(fut: Future<unknown>, aw: Awaiter): void {
+  const t = aw.task;
+  fut._loop._notePromiseActivity();
+  let ok = true;
+  let value: unknown;
+  if (fut._state === FutureState.CANCELLED) {
+    ok = false;
+    value = fut._makeCancelledError();
+  } else if (fut._hasException) {
+    fut._markRetrieved();
+    ok = false;
+    value = fut._exception;
+  } else value = fut._result;
+  if (t !== null && t._asyncWaiter === fut) {
+    t._asyncWaiter = null;
+    if (t._mustCancel && !t.done()) {
+      // cancel() came after the future was done, before the task resumed: asyncio throws
+      // CancelledError into the task at this await instead of the outcome (a CancelledError of
+      // the future itself stays, with its message)
+      t._mustCancel = false;
+      if (!(value instanceof CancelledError)) {
+        ok = false;
+        value = new CancelledError(t._cancelMessage ?? '');
+      }
+    }
+  }
+  resumeFor(t, ok ? aw.resolve : aw.reject, value);
+  if (aw.after !== null) aw.after();
+}
+
+/** `fut.then(onF, onR)` for the task `t` that looked `then` up (null: none known). */
+function futureThen(fut: Future<unknown>, onF: unknown, onR: unknown, t: Runner | null): Promise<unknown> {
+  if (isResolvingFunctions(onF, onR)) {
+    if (t !== null) {
+      if (t.done()) t = null;
+      else {
+        noteAwaiting(t, fut, fut._wrapsPromise, isPendingAwaitable);
+        // a cancellation requested while no awaitable was known applies at this suspension point
+        if (t._mustCancel && t._cancelsThroughPromises() && fut.cancel(t._cancelMessage)) t._mustCancel = false;
+      }
+    }
+    let after!: () => void;
+    const p = new Promise<void>((r) => (after = r));
+    fut._addAwaiter(new Awaiter(onF, onR as (e: unknown) => void, t, after));
+    return p;
+  }
+  return fut._promise().then(onF as never, onR as never);
+}
+
+/** A pending Future, or a toolkit coroutine (pending until its driver clears the waiter). */
+export function isPendingAwaitable(w: object): boolean {
+  return w instanceof Future ? !w.done() : true;
+}
+
+/** A task awaiting itself would wait forever: asyncio's RuntimeError instead. */
+function selfThen(this: Future<unknown>, onF?: unknown, onR?: unknown): Promise<unknown> {
+  return Promise.reject(new RuntimeError(`Task cannot await on itself: ${this}`)).then(onF as never, onR as never);
+}
+
+function plainThen(this: Future<unknown>, onF?: unknown, onR?: unknown): Promise<unknown> {
+  return futureThen(this, onF, onR, null);
+}
+
+_setThenImpl('future', futureThen);
+
 function reprValue(v: unknown): string {
   if (v instanceof Error) return `${v.name}(${JSON.stringify(v.message)})`;
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
@@ -234,3 +369,6 @@ function reprValue(v: unknown): string {
 export function isFuture(v: unknown): v is Future<unknown> {
   return v instanceof Future;
 }
+
+/** @internal the Awaiter class, for coro.ts */
+export { Awaiter as _Awaiter };

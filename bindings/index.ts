@@ -16,6 +16,9 @@ export { connect, RemoteLoop } from './threads.js';
 export type { LoopPort, ConnectOptions } from './threads.js';
 export { WorkerPoolExecutor } from './executor.js';
 export type { Executor, WorkerPoolExecutorOptions } from './executor.js';
+export { isCoro } from './coro.js';
+export type { Coro } from './coro.js';
+export * from './toolkit/index.js';
 export {
   RuntimeError,
   CancelledError,
@@ -25,5 +28,6 @@ export {
   QueueFull,
   QueueShutDown,
   BrokenBarrierError,
+  ExceptionGroup,
   NotImplementedError,
 } from './errors.js';

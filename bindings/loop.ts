@@ -422,7 +422,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   /** Sets the factory createTask uses (null for the default Task). */
-  setTaskFactory(factory: ((loop: EventLoop, coro: unknown, opts: { name?: string; context?: Context }) => Future<unknown>) | null): void {
+  setTaskFactory(factory: ((loop: EventLoop, coro: any, opts: { name?: string; context?: Context }) => Future<unknown>) | null): void {
     if (factory !== null && typeof factory !== 'function') throw new TypeError(`task factory must be a callable or null, got ${describe(factory)}`);
     this._extra.taskFactory = factory ?? undefined;
   }

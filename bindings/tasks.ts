@@ -2,22 +2,27 @@
  * Task — asyncio.Task: a Future that drives a coroutine on its loop.
  *
  * Two kinds of coroutine:
- * - generator coroutines (`function*` yielding wasmloop awaitables through `yield*`): stepped by
- *   the loop exactly as asyncio steps coroutines. Each step is a loop callback run in the task's
- *   context; the task suspends on the Future it was handed, and `cancel()` throws CancelledError
- *   into the generator at that suspension point;
- * - async functions and promises: run by the host's promise machinery; the task starts them on
- *   its first step and settles when their promise settles. `cancel()` cancels the wasmloop
- *   Future they are known to await (see README, "Generator tasks and async-function tasks").
+ * - generator coroutines (`function*` that `yield*` wasmloop awaitables): stepped by the loop
+ *   exactly as asyncio steps coroutines. Each step is a loop callback run in the task's context
+ *   with the task current; the task suspends on the Future the generator handed over
+ *   (`_futWaiter`), and `cancel()` cancels that Future, or throws CancelledError into the
+ *   generator at its next step;
+ * - async functions and promises: the first step calls the function (its first segment runs as
+ *   the task's step); the promise's reactions then run in the host's microtask queue and the
+ *   task settles when the promise does. Its later segments run on the task's behalf when a
+ *   wasmloop awaitable resumed them (running.ts), and `cancel()` reaches the last wasmloop
+ *   awaitable awaited on its behalf (`_asyncWaiter`). README, "Generator tasks and async-function
+ *   tasks", says precisely what differs.
  *
- * Invariants: a task is in `allTasks()` from creation until done; at most one step is scheduled
- * at a time; `_futWaiter` is the Future a suspended generator task waits on, else null.
+ * Invariants: a task is in its loop's task set from creation until done; at most one step is
+ * scheduled at a time; `_futWaiter` is the Future a suspended generator task waits on, else null.
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
 import { Future, FutureState } from './futures.js';
 import type { EventLoop } from './loop.js';
 import { _setTaskHooks } from './loop.js';
+import { running, swapRunning, type Marks, type Runner } from './running.js';
 
 export type Coroutine<T> = Generator<unknown, T, any>;
 export type CoroutineLike<T> = Coroutine<T> | PromiseLike<T> | (() => Coroutine<T> | PromiseLike<T> | T);
@@ -27,55 +32,92 @@ export interface TaskOptions {
   context?: Context;
 }
 
-const currentTasks = new WeakMap<object, Task<unknown> | null>();
-const liveTasks = new WeakMap<object, Set<Task<unknown>>>();
-let taskCounter = 0;
+/** Per-loop task state, kept in `loop._extra.tasks`. */
+interface LoopTasks {
+  pending: Set<Task<unknown>>;
+}
 
-function loopTasks(loop: EventLoop): Set<Task<unknown>> {
-  let s = liveTasks.get(loop);
-  if (!s) liveTasks.set(loop, (s = new Set()));
+function loopTasks(loop: EventLoop): LoopTasks {
+  let s = loop._extra.tasks as LoopTasks | undefined;
+  if (s === undefined) loop._extra.tasks = s = { pending: new Set() };
   return s;
 }
 
+let taskCounter = 0;
+
 export function isGenerator(v: unknown): v is Coroutine<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as any).next === 'function' && typeof (v as any).throw === 'function' && typeof (v as any)[Symbol.iterator] === 'function';
+}
+
+/** An async generator object: not a coroutine (its promises come one per step, with no outcome). */
+function isAsyncGenerator(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && typeof (v as any).next === 'function' && typeof (v as any)[Symbol.asyncIterator] === 'function';
 }
 
 export function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as any).then === 'function';
 }
 
-export class Task<T = unknown> extends Future<T> {
+const cancelHooks: Array<(w: object, msg: string | undefined) => boolean | undefined> = [];
+/** @internal coro.ts teaches cancel() how to cancel a toolkit coroutine an async task awaits */
+export function _addCancelHook(fn: (w: object, msg: string | undefined) => boolean | undefined): void {
+  cancelHooks.push(fn);
+}
+
+/** Cancels what promise-based code awaits on a task's behalf: a Future, or a toolkit coroutine. */
+function cancelAwaitable(w: object, msg: string | undefined): boolean {
+  if (w instanceof Future) return w.cancel(msg);
+  for (const h of cancelHooks) {
+    const r = h(w, msg);
+    if (r !== undefined) return r;
+  }
+  return false;
+}
+
+export class Task<T = unknown> extends Future<T> implements Runner {
   /** @internal */ _coro: Coroutine<T> | null = null;
   /** @internal */ _start: (() => unknown) | null = null;
   /** @internal */ _promiseLike: PromiseLike<T> | null = null;
   /** @internal */ _name: string;
+  /** @internal the coroutine for repr: `name()` of a function, else what it is */
+  /** @internal */ _coroRepr: string;
   /** @internal */ _context: Context;
   /** @internal */ _futWaiter: Future<unknown> | null = null;
+  /** @internal */ _asyncWaiter: object | null = null;
+  /** @internal */ _asyncWaiterSegment = 0;
+  /** @internal */ _segment = 0;
   /** @internal */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
-  /** @internal */ _isAsync = false;
-  private readonly _stepFn = (exc?: unknown) => this._step(exc);
-  private readonly _wakeupFn = (fut: Future<unknown>) => this._wakeup(fut);
+  /** @internal */ _marks: Marks | null = null;
+  private readonly _pending: Set<Task<unknown>>;
+  /** @internal a bare `yield promise`: its wrapper, whose outcome is sent into the generator */
+  /** @internal */ _bareAwait: Future<unknown> | null = null;
+  private readonly _stepFn: (exc?: unknown) => void;
+  private readonly _wakeupFn: (fut: Future<unknown>) => void;
 
   constructor(coro: CoroutineLike<T>, opts: TaskOptions & { loop: EventLoop; eagerStart?: boolean }) {
     super({ loop: opts.loop });
+    const taskStep = (exc?: unknown) => this._step(exc);
+    const taskWakeup = (fut: Future<unknown>) => this._wakeup(fut);
+    this._stepFn = taskStep;
+    this._wakeupFn = taskWakeup;
     if (opts.context !== undefined && !(opts.context instanceof Context)) throw new TypeError(`context must be a Context, got ${describe(opts.context)}`);
     if (isGenerator(coro)) this._coro = coro as Coroutine<T>;
+    else if (coro instanceof Future) throw new TypeError(`a coroutine was expected, got ${coro}`);
+    else if (isAsyncGenerator(coro)) throw new TypeError('a coroutine was expected, got an async generator');
     else if (typeof coro === 'function') this._start = coro as () => unknown;
-    else if (isThenable(coro)) {
-      this._promiseLike = coro as PromiseLike<T>;
-      this._isAsync = true;
-    } else throw new TypeError(`a coroutine was expected, got ${describe(coro)}`);
+    else if (isThenable(coro)) this._promiseLike = coro as PromiseLike<T>;
+    else throw new TypeError(`a coroutine was expected, got ${describe(coro)}`);
+    this._coroRepr = typeof coro === 'function' ? `${coro.name || '<anonymous>'}()` : this._coro !== null ? 'generator' : 'promise';
     this._name = opts.name !== undefined ? String(opts.name) : `Task-${++taskCounter}`;
     this._context = opts.context ?? copyContext();
     const loop = opts.loop;
-    loopTasks(loop).add(this as Task<unknown>);
-    if (opts.eagerStart && loop.isRunning()) {
-      this._eagerStep();
-    } else {
-      loop.callSoon(this._stepFn, undefined, this._context);
-    }
+    const eager = opts.eagerStart === true && loop.isRunning();
+    if (eager && this._context._entered) throw new RuntimeError(`cannot enter context: ${this._context} is already entered`);
+    this._pending = loopTasks(loop).pending;
+    this._pending.add(this as Task<unknown>);
+    if (eager) this._context.run(this._stepFn);
+    else loop.callSoon(this._stepFn, this._context);
   }
 
   getName(): string {
@@ -86,6 +128,7 @@ export class Task<T = unknown> extends Future<T> {
     this._name = String(name);
   }
 
+  /** The generator, or the promise of an async function once it started (null before). */
   getCoro(): Coroutine<T> | PromiseLike<T> | null {
     return this._coro ?? this._promiseLike;
   }
@@ -103,25 +146,32 @@ export class Task<T = unknown> extends Future<T> {
     throw new RuntimeError('Task does not support setException operation');
   }
 
-  /** Requests cancellation: CancelledError is thrown into the coroutine at its next resumption. */
+  /**
+   * Requests cancellation. A generator task: the Future it is suspended on is cancelled, or
+   * CancelledError is thrown into it at its next step. Promise-based code running for the task:
+   * the last wasmloop awaitable it awaited is cancelled, or the next one it awaits is.
+   */
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
     this._numCancelsRequested++;
-    if (this._futWaiter !== null && this._futWaiter.cancel(msg)) {
-      // the wake-up will throw CancelledError into the coroutine
-      return true;
-    }
+    const fw = this._futWaiter;
+    const aw = this._asyncWaiter;
+    if (fw !== null) {
+      // a promise wrapper: reach the promise's code first, its CancelledError comes back through it
+      if (fw._wrapsPromise && aw !== null && cancelAwaitable(aw, msg)) return true;
+      if (fw.cancel(msg)) return true;
+    } else if (aw !== null && cancelAwaitable(aw, msg)) return true;
     this._mustCancel = true;
-    this._cancelMessage = msg;
+    this._cancelMessage = msg === undefined ? undefined : String(msg);
     return true;
   }
 
-  /** How many cancellation requests are pending. */
+  /** How many cancellation requests are pending (not withdrawn by uncancel()). */
   cancelling(): number {
     return this._numCancelsRequested;
   }
 
-  /** Decrements the pending cancellation requests; returns what is left. */
+  /** Withdraws one cancellation request; returns how many are left. At 0 a pending one is dropped. */
   uncancel(): number {
     if (this._numCancelsRequested > 0) {
       this._numCancelsRequested--;
@@ -130,10 +180,16 @@ export class Task<T = unknown> extends Future<T> {
     return this._numCancelsRequested;
   }
 
+  /** @internal */ _cancelsThroughPromises(): boolean {
+    const fw = this._futWaiter;
+    return fw !== null ? fw._wrapsPromise : this._coro === null;
+  }
+
   protected override _reprInfo(): string[] {
     const info = super._reprInfo();
-    if (this._mustCancel) info[0] = 'cancelling';
+    if (this._mustCancel && !this.done()) info[0] = 'cancelling';
     info.splice(1, 0, `name=${JSON.stringify(this._name)}`);
+    info.splice(2, 0, `coro=<${this._coroRepr}>`);
     if (this._futWaiter !== null) info.push(`wait_for=${this._futWaiter}`);
     return info;
   }
@@ -144,59 +200,45 @@ export class Task<T = unknown> extends Future<T> {
 
   // ---- stepping -------------------------------------------------------------------------------
 
-  private _eagerStep(): void {
-    const loop = this._loop as EventLoop;
-    const prev = currentTasks.get(loop) ?? null;
-    // an eager step runs synchronously inside whatever task created it
-    currentTasks.set(loop, null);
-    try {
-      this._context.run(this._stepFn);
-    } finally {
-      currentTasks.set(loop, prev);
-    }
-  }
-
-  /** @internal */ _step(exc?: unknown): void {
+  /** @internal one step: a loop callback (or the eager first step), with this task running. */
+  _step(exc?: unknown, sent?: unknown): void {
     if (this.done()) throw new InvalidStateError(`_step(): already done: ${this}, ${exc}`);
     if (this._mustCancel) {
       if (!(exc instanceof CancelledError)) exc = this._makeCancelledError();
       this._mustCancel = false;
     }
     this._futWaiter = null;
-    const loop = this._loop as EventLoop;
-    enterTask(loop, this as Task<unknown>);
+    this._segment++;
+    const prev = swapRunning(this);
     try {
-      if (this._coro !== null) this._stepGenerator(exc);
+      if (this._coro !== null) this._stepGenerator(exc, sent);
       else this._stepAsync(exc);
     } finally {
-      leaveTask(loop, this as Task<unknown>);
+      swapRunning(prev);
     }
   }
 
-  private _stepGenerator(exc: unknown): void {
+  private _stepGenerator(exc: unknown, sent?: unknown): void {
     const coro = this._coro!;
     let r: IteratorResult<unknown, T>;
     try {
-      r = exc === undefined ? coro.next(undefined) : coro.throw(exc);
+      r = exc === undefined ? coro.next(sent) : coro.throw(exc);
     } catch (e) {
       this._finishWithError(e);
       return;
     }
-    if (r.done) {
-      this._finishWithResult(r.value);
-      return;
-    }
-    this._suspendOn(r.value);
+    if (r.done) this._finishWithResult(r.value);
+    else this._suspendOn(r.value);
   }
 
-  /** First step of an async-function task: call it; afterwards the promise settles the task. */
+  /** First step of a function or promise task: start it; afterwards its outcome settles the task. */
   private _stepAsync(exc: unknown): void {
     if (exc !== undefined) {
-      // cancelled before it started: it never starts
+      // cancelled (or failed) before it started: it never starts
       this._finishWithError(exc);
       return;
     }
-    let value: unknown;
+    let value: unknown = this._promiseLike;
     if (this._start !== null) {
       const start = this._start;
       this._start = null;
@@ -211,13 +253,20 @@ export class Task<T = unknown> extends Future<T> {
         this._stepGenerator(undefined);
         return;
       }
+      if (value instanceof Future) {
+        this._followFuture(value as Future<T>);
+        return;
+      }
+      if (isAsyncGenerator(value)) {
+        this._finishWithError(new TypeError('a coroutine was expected, got an async generator'));
+        return;
+      }
       if (!isThenable(value)) {
         this._finishWithResult(value as T);
         return;
       }
       this._promiseLike = value as PromiseLike<T>;
     }
-    this._isAsync = true;
     const loop = this._loop as EventLoop;
     loop._promiseBridges++;
     let settled = false;
@@ -229,98 +278,121 @@ export class Task<T = unknown> extends Future<T> {
       if (ok) this._finishWithResult(v as T);
       else this._finishWithError(v);
     };
-    this._promiseLike!.then(
+    (value as PromiseLike<T>).then(
       (v) => settle(true, v),
       (e) => settle(false, e),
     );
+  }
+
+  /** The future it waited on is done: the next step (`yield* fut` reads the outcome itself). */
+  private _wakeup(fut: Future<unknown>): void {
+    if (fut !== this._bareAwait) {
+      // as asyncio's __wakeup: an exception (a CancelledError with its message among them) is
+      // thrown in at the yield*, so a pending cancel() does not replace it
+      if (fut._state === FutureState.FINISHED && !fut._hasException) this._step();
+      else {
+        let exc: unknown;
+        try {
+          fut.result();
+        } catch (e) {
+          exc = e;
+        }
+        this._step(exc);
+      }
+      return;
+    }
+    // a bare `yield promise`: send its value in, or throw its error
+    this._bareAwait = null;
+    if (fut.cancelled()) this._step(fut._makeCancelledError());
+    else if (fut._hasException) this._step(fut.exception());
+    else this._step(undefined, fut.result());
+  }
+
+  /** A function task that returned a Future: the task follows it, and cancel() reaches it. */
+  private _followFuture(fut: Future<T>): void {
+    this._asyncWaiter = fut;
+    fut.addDoneCallback((f) => {
+      if (this.done()) return;
+      if (this._asyncWaiter === f) this._asyncWaiter = null;
+      if (f.cancelled()) this._finishWithError(f._makeCancelledError());
+      else if (f._hasException) this._finishWithError(f.exception());
+      else this._finishWithResult(f.result());
+    }, this._context);
   }
 
   private _suspendOn(yielded: unknown): void {
     const loop = this._loop as EventLoop;
     if (yielded instanceof Future) {
       if (yielded.getLoop() !== loop) {
-        const err = new RuntimeError(`Task ${this} got Future ${yielded} attached to a different loop`);
-        loop.callSoon(this._stepFn, err, this._context);
-        return;
-      }
-      if (yielded === (this as unknown)) {
-        loop.callSoon(this._stepFn, new RuntimeError(`Task cannot await on itself: ${this}`), this._context);
-        return;
-      }
-      if (!yielded._asyncioFutureBlocking) {
+        loop.callSoon(this._stepFn, new RuntimeError(`Task ${this} got Future ${yielded} attached to a different loop`), this._context);
+      } else if (!yielded._asyncioFutureBlocking) {
         loop.callSoon(this._stepFn, new RuntimeError(`yield was used instead of yield* in task ${this} with ${yielded}`), this._context);
-        return;
+      } else if (yielded === (this as unknown)) {
+        loop.callSoon(this._stepFn, new RuntimeError(`Task cannot await on itself: ${this}`), this._context);
+      } else {
+        yielded._asyncioFutureBlocking = false;
+        yielded.addDoneCallback(this._wakeupFn, this._context);
+        this._futWaiter = yielded;
+        if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
       }
-      yielded._asyncioFutureBlocking = false;
-      yielded.addDoneCallback(this._wakeupFn, this._context);
-      this._futWaiter = yielded;
-      if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
       return;
     }
     if (yielded === undefined || yielded === null) {
       // a bare `yield`: give other callbacks one iteration (asyncio's sleep(0))
-      loop.callSoon(this._stepFn, undefined, this._context);
+      loop.callSoon(this._stepFn, this._context);
+      return;
+    }
+    if (isGenerator(yielded)) {
+      loop.callSoon(this._stepFn, new RuntimeError(`yield was used instead of yield* for generator in task ${this} with ${describe(yielded)}`), this._context);
       return;
     }
     if (isThenable(yielded)) {
+      // a bare `yield promise` (a JavaScript convenience; `yield* ensureFuture(p)` is typed)
       const fut = wrapThenable(yielded, loop);
       fut._asyncioFutureBlocking = true;
+      this._bareAwait = fut;
       this._suspendOn(fut);
       return;
     }
     loop.callSoon(this._stepFn, new RuntimeError(`Task got bad yield: ${describe(yielded)}`), this._context);
   }
 
-  private _wakeup(_fut: Future<unknown>): void {
-    // the generator's `yield* fut` reads fut.result() itself, which throws its exception in place
-    this._step();
-  }
-
   private _finishWithResult(v: T): void {
+    this._asyncWaiter = null;
     if (this._mustCancel) {
+      // cancelled right before the coroutine returned
       this._mustCancel = false;
       Future.prototype.cancel.call(this, this._cancelMessage);
     } else Future.prototype.setResult.call(this, v);
-    loopTasks(this._loop as EventLoop).delete(this as Task<unknown>);
+    this._pending.delete(this as Task<unknown>);
   }
 
   private _finishWithError(e: unknown): void {
+    this._asyncWaiter = null;
     if (e instanceof CancelledError) {
       this._cancelledExc = e;
       if (this._cancelMessage === undefined && e.message) this._cancelMessage = e.message;
       Future.prototype.cancel.call(this, this._cancelMessage);
-    } else Future.prototype.setException.call(this, e);
-    loopTasks(this._loop as EventLoop).delete(this as Task<unknown>);
+    } else this._finishWithException(e);
+    this._pending.delete(this as Task<unknown>);
   }
 }
 
-function enterTask(loop: EventLoop, task: Task<unknown>): void {
-  const cur = currentTasks.get(loop) ?? null;
-  if (cur !== null) throw new RuntimeError(`Cannot enter into task ${task} while another task ${cur} is being executed.`);
-  currentTasks.set(loop, task);
-}
-
-function leaveTask(loop: EventLoop, task: Task<unknown>): void {
-  const cur = currentTasks.get(loop) ?? null;
-  if (cur !== task) throw new RuntimeError(`Leaving task ${task} does not match the current task ${cur}.`);
-  currentTasks.set(loop, null);
-}
-
-/** The task whose step is running on `loop` (default: the running loop), or null. */
+/** The task whose code runs right now on `loop`, or null. */
 export function currentTaskOf(loop: EventLoop): Task<unknown> | null {
-  return currentTasks.get(loop) ?? null;
+  const t = running;
+  return t !== null && t._loop === loop ? (t as Task<unknown>) : null;
 }
 
 /** The loop's tasks that are not done yet. */
 export function allTasksOf(loop: EventLoop): Set<Task<unknown>> {
-  const out = new Set<Task<unknown>>();
-  for (const t of loopTasks(loop)) if (!t.done()) out.add(t);
-  return out;
+  return new Set(loopTasks(loop).pending);
 }
 
-/** A Future that settles with a promise (or other thenable). */
+/** A Future that settles with a promise (or other thenable); cancelling it cannot stop the promise. */
 export function wrapThenable<T>(p: PromiseLike<T>, loop: EventLoop): Future<T> {
   const fut = new Future<T>({ loop });
+  fut._wrapsPromise = true;
   loop._promiseBridges++;
   let settled = false;
   const settle = (fn: () => void) => {
@@ -331,34 +403,33 @@ export function wrapThenable<T>(p: PromiseLike<T>, loop: EventLoop): Future<T> {
   };
   p.then(
     (v) => settle(() => fut.setResult(v)),
-    (e) => settle(() => (e instanceof CancelledError ? fut.cancel(e.message || undefined) : fut.setException(e))),
+    (e) => settle(() => (e instanceof CancelledError ? fut.cancel(e.message || undefined) : fut._finishWithException(e))),
   );
   return fut;
 }
 
 export type TaskFactory = (loop: EventLoop, coro: CoroutineLike<unknown>, opts: TaskOptions) => Future<unknown>;
 
-/** Wraps `aw` in a Future: a Future as is, a coroutine in a Task, a promise in a Future. */
+/** Wraps `aw` in a Future: a Future as is, a coroutine (generator or function) in a Task, a promise in a Future. */
 export function ensureFutureOn<T>(aw: unknown, loop: EventLoop): Future<T> {
   if (aw instanceof Future) {
-    if (aw.getLoop() !== loop) throw new Error('The future belongs to a different loop than the one specified as the loop argument');
+    if (aw.getLoop() !== loop) throw new RangeError('The future belongs to a different loop than the one specified as the loop argument');
     return aw as Future<T>;
   }
-  if (isGenerator(aw) || (typeof aw === 'function' && typeof (aw as { then?: unknown }).then !== 'function')) return createTaskOn(loop, aw as CoroutineLike<T>) as Future<T>;
+  if (isGenerator(aw) || typeof aw === 'function') return createTaskOn(loop, aw as CoroutineLike<T>) as Future<T>;
   if (isThenable(aw)) return wrapThenable(aw as PromiseLike<T>, loop);
   throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${describe(aw)}`);
 }
 
 /** loop.createTask: through the loop's task factory when one is set. */
 export function createTaskOn<T>(loop: EventLoop, coro: CoroutineLike<T>, opts: TaskOptions = {}): Task<T> {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`task options must be an object, got ${describe(opts)}`);
   const factory = loop._extra.taskFactory as TaskFactory | undefined;
   if (factory) return factory(loop, coro as CoroutineLike<unknown>, opts) as Task<T>;
   return new Task<T>(coro, { ...opts, loop });
 }
 
-/** A task factory that starts each task's first step at once, inside createTask (Python 3.12's eager_task_factory). */
+/** A task factory that runs each task's first step at once, inside createTask (Python 3.12's eager_task_factory). */
 export const eagerTaskFactory: TaskFactory = (loop, coro, opts) => new Task(coro, { ...opts, loop, eagerStart: true });
 
 _setTaskHooks({ ensureFuture: ensureFutureOn, createTask: (loop, coro, opts) => createTaskOn(loop, coro as CoroutineLike<unknown>, opts) });
-
-export { FutureState };

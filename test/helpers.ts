@@ -32,3 +32,16 @@ export async function captureConsole<T>(fn: () => Promise<T> | T): Promise<{ res
     console.warn = w;
   }
 }
+
+/** Runs exactly `n` loop iterations (stop() before runForever runs one). */
+export async function iterations(loop: EventLoop, n = 1): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    loop.stop();
+    await loop.runForever();
+  }
+}
+
+/** Runs `main` (generator or function) as a task on `loop` until it is done; its result. */
+export function runTask<T>(loop: EventLoop, main: Generator<unknown, T, any> | (() => Generator<unknown, T, any> | PromiseLike<T> | T)): Promise<T> {
+  return loop.runUntilComplete(loop.createTask(main as () => Promise<T>));
+}

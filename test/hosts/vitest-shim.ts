@@ -47,3 +47,6 @@ export const expect = createExpect();
 Object.defineProperty(globalThis, GLOBAL_EXPECT, { value: expect, writable: true, configurable: true });
 
 export { afterAll, afterEach, beforeAll, beforeEach, describe, it, suite, test };
+
+// type-level assertions: checked by `npm run typecheck`; at run time they only have to exist
+export { expectTypeOf } from 'expect-type';
