@@ -5,8 +5,6 @@ import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
 const entries = { index: 'bindings/index.ts' };
-// loaded on first runInExecutor (a dynamic import), never bundled
-const external = ['workerpool'];
 
 export default [
   {
@@ -15,13 +13,11 @@ export default [
       { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
       { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: true },
     ],
-    external,
     plugins: [typescript({ tsconfig: './tsconfig.build.json' })],
   },
   {
     input: entries,
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts' },
-    external,
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
   },
 ];
