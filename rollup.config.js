@@ -4,11 +4,14 @@
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
-const entries = { index: 'bindings/index.ts' };
+const entries = { index: 'bindings/index.ts', node: 'bindings/node.ts', web: 'bindings/web.ts' };
+// host modules stay imports (Node, Deno and Bun resolve node: specifiers themselves)
+const external = (id) => id.startsWith('node:');
 
 export default [
   {
     input: entries,
+    external,
     output: [
       { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
       { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: true },
@@ -17,6 +20,7 @@ export default [
   },
   {
     input: entries,
+    external,
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts' },
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],
   },

@@ -22,6 +22,9 @@ import { host } from './hosts/index.js';
 import { enterRunning, leaveRunning } from './thread.js';
 import type { LoopPort } from './threads.js';
 import type { Executor } from './executor.js';
+import { hostIO, reactorOnly } from './io/host.js';
+import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOptions, SubprocessOptions, SubprocessTransport, Transport, UnixServerOptions } from './io/host.js';
+import type { ProtocolLike, SubprocessProtocolLike } from './io/protocols.js';
 
 export type ClockKind = 'monotonic' | 'virtual';
 
@@ -404,6 +407,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._threads?.close(); // other threads' submissions are refused from now on
     _ext.shutdownDefaultExecutor?.(this, false).catch((e) => console.error('wasmloop: shutting the default executor down failed', e));
     this._closed = true;
+    const onClose = this._extra.onClose as Array<() => void> | undefined;
+    if (onClose) for (const fn of onClose.splice(0)) fn(); // host resources tied to the loop (signal handlers)
     for (const h of this._table) if (h !== undefined) h._slot = -1;
     this._table = [];
     this._core.close();
@@ -461,6 +466,66 @@ export class EventLoop implements HandleOwner, FutureLoop {
   shutdownDefaultExecutor(): Promise<void> {
     return _ext.shutdownDefaultExecutor!(this, true);
   }
+
+  // ---- host I/O (asyncio's loop I/O methods; a host module provides them, see io/host.ts) ----
+
+  /** Connects over TCP; the protocol gets the transport's events as loop callbacks. */
+  createConnection<P extends ProtocolLike>(protocolFactory: () => P, host: string, port: number, opts: ConnectionOptions = {}): Future<[Transport, P]> {
+    return hostIO('createConnection').createConnection(this, protocolFactory, host, port, opts);
+  }
+
+  /** Listens on TCP (`host` null: every interface; a list: each of them); each connection gets a new protocol. */
+  createServer(protocolFactory: () => ProtocolLike, host: string | string[] | null | undefined, port: number, opts: ServerOptions = {}): Future<Server> {
+    return hostIO('createServer').createServer(this, protocolFactory, host, port, opts);
+  }
+
+  createUnixConnection<P extends ProtocolLike>(protocolFactory: () => P, path: string): Future<[Transport, P]> {
+    return hostIO('createUnixConnection').createUnixConnection(this, protocolFactory, path);
+  }
+
+  createUnixServer(protocolFactory: () => ProtocolLike, path: string, opts: UnixServerOptions = {}): Future<Server> {
+    return hostIO('createUnixServer').createUnixServer(this, protocolFactory, path, opts);
+  }
+
+  /** Runs `program` with `args`; the protocol gets the pipes' data and the exit. */
+  subprocessExec<P extends SubprocessProtocolLike>(protocolFactory: () => P, program: string, args: string[] = [], opts: SubprocessOptions = {}): Future<[SubprocessTransport, P]> {
+    return hostIO('subprocessExec').subprocessExec(this, protocolFactory, program, args, opts);
+  }
+
+  subprocessShell<P extends SubprocessProtocolLike>(protocolFactory: () => P, cmd: string, opts: SubprocessOptions = {}): Future<[SubprocessTransport, P]> {
+    return hostIO('subprocessShell').subprocessShell(this, protocolFactory, cmd, opts);
+  }
+
+  /** Runs `callback(...args)` as a loop callback whenever signal `sig` ('SIGINT' or its number) arrives. */
+  addSignalHandler(sig: string | number, callback: (...args: any[]) => unknown, ...args: unknown[]): void {
+    hostIO('addSignalHandler').addSignalHandler(this, sig, callback, args);
+  }
+
+  removeSignalHandler(sig: string | number): boolean {
+    return hostIO('removeSignalHandler').removeSignalHandler(this, sig);
+  }
+
+  getaddrinfo(host: string | null, port: number | string | null, opts: GetAddrInfoOptions = {}): Future<AddrInfo[]> {
+    return hostIO('getaddrinfo').getaddrinfo(this, host, port, opts);
+  }
+
+  getnameinfo(sockaddr: [string, number] | [string, number, number, number], flags = 0): Future<[string, string]> {
+    return hostIO('getnameinfo').getnameinfo(this, sockaddr, flags);
+  }
+
+  // Readiness-based calls a completion-based host cannot offer: each throws NotImplementedError saying why.
+  addReader(..._args: unknown[]): never { throw reactorOnly('addReader'); }
+  removeReader(..._args: unknown[]): never { throw reactorOnly('removeReader'); }
+  addWriter(..._args: unknown[]): never { throw reactorOnly('addWriter'); }
+  removeWriter(..._args: unknown[]): never { throw reactorOnly('removeWriter'); }
+  sockRecv(..._args: unknown[]): never { throw reactorOnly('sockRecv'); }
+  sockRecvInto(..._args: unknown[]): never { throw reactorOnly('sockRecvInto'); }
+  sockRecvfrom(..._args: unknown[]): never { throw reactorOnly('sockRecvfrom'); }
+  sockSendall(..._args: unknown[]): never { throw reactorOnly('sockSendall'); }
+  sockSendto(..._args: unknown[]): never { throw reactorOnly('sockSendto'); }
+  sockConnect(..._args: unknown[]): never { throw reactorOnly('sockConnect'); }
+  sockAccept(..._args: unknown[]): never { throw reactorOnly('sockAccept'); }
+  sockSendfile(..._args: unknown[]): never { throw reactorOnly('sockSendfile'); }
 
   // ---- errors and debug ---------------------------------------------------------------------
 

@@ -25,7 +25,10 @@ const CI = process.env.CI === 'true' || process.env.CI === '1';
 const SUMMARY = /^(?:\w+: )?(\d+) passed, (\d+) failed/;
 
 const NODE_BUILTIN = /^(node:[\w/]+|fs|path|os|net|http|https|url|util|child_process|worker_threads|crypto|stream|zlib)(\/[\w/]*)?$/;
-const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s*['"]([^'"]+)['"]/g;
+const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+
+/** The package's own entries, as examples import them (`import … from 'wasmloop/node'`). */
+const SELF = { wasmloop: 'bindings/index.ts', 'wasmloop/node': 'bindings/node.ts', 'wasmloop/web': 'bindings/web.ts' };
 
 /** The Node built-ins a module imports, itself or through the repository's modules it imports: [builtin, via]. */
 function nodeImports(file, seen = new Set()) {
@@ -38,11 +41,13 @@ function nodeImports(file, seen = new Set()) {
     return [];
   }
   const found = [];
+  // imports named in comments (docs showing `import 'wasmloop/node'`) are not imports
+  src = src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
   for (const m of src.matchAll(IMPORT)) {
     const spec = m[1] ?? m[2] ?? m[3];
     if (NODE_BUILTIN.test(spec)) found.push([spec, null]);
-    else if (spec.startsWith('.')) {
-      const target = join(dirname(file), spec);
+    else if (spec.startsWith('.') || SELF[spec]) {
+      const target = SELF[spec] ? join(ROOT, SELF[spec]) : join(dirname(file), spec);
       const candidates = [target, target.replace(/\.js$/, '.ts'), `${target}.ts`, join(target, 'index.ts')];
       const next = candidates.find((c) => existsSync(c) && statSync(c).isFile());
       if (next) for (const [b, via] of nodeImports(next, seen)) found.push([b, via ?? relative(ROOT, next)]);

@@ -1,0 +1,634 @@
+/**
+ * Streams — asyncio.streams over any wasmloop transport: StreamReader (buffered reads with
+ * `read`, `readline`, `readuntil`, `readexactly`, async iteration), StreamWriter (writes and
+ * `drain()` backpressure), and the protocols between them (StreamReaderProtocol, with
+ * FlowControlProtocol for drain).
+ *
+ * StreamReader's buffer is a queue of received chunks (`_chunks`, with `_head` bytes of the first
+ * already consumed, `_size` bytes in all); nothing is copied until a read needs bytes from more
+ * than one chunk. Reads return Futures (awaitable and `yield*`-able). At most one read waits at a
+ * time (asyncio's rule); it is retried synchronously from `feedData`/`feedEof`/`setException`,
+ * so a read completes in the same loop callback that delivered its bytes. When more than
+ * 2 × limit bytes are buffered the transport is paused; reads resume it at limit or below.
+ */
+import { RuntimeError, NotImplementedError, describe } from '../errors.js';
+import { Future } from '../futures.js';
+import type { EventLoop } from '../loop.js';
+import { getEventLoop, getRunningLoop } from '../events.js';
+import { isGenerator, isThenable } from '../tasks.js';
+import { ConnectionResetError, IncompleteReadError, LimitOverrunError } from './errors.js';
+import type { ConnectionOptions, Server, ServerOptions, Transport, UnixServerOptions } from './host.js';
+import { concatBytes, toBytes } from './transports.js';
+
+/** asyncio's default stream limit: 64 KiB. */
+export const DEFAULT_LIMIT = 2 ** 16;
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+const NEWLINE = new Uint8Array([10]);
+const WAIT: unique symbol = Symbol('wait');
+
+/** What a StreamReader needs from its transport. */
+interface ReadingTransport {
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+/** What a StreamWriter needs from its transport. */
+export type WritingTransport = Pick<Transport, 'write' | 'writelines' | 'writeEof' | 'canWriteEof' | 'close' | 'isClosing' | 'getExtraInfo'>;
+
+function settled<T>(loop: EventLoop, fn: () => T): Future<T> {
+  const f = new Future<T>({ loop });
+  try {
+    f.setResult(fn());
+  } catch (e) {
+    f.setException(e);
+  }
+  return f;
+}
+
+/** Completes `dst` as `src` completes (unless `dst` was cancelled meanwhile). */
+function chain<T>(src: Future<T>, dst: Future<T>): void {
+  src.addDoneCallback(() => {
+    if (dst.done()) return;
+    if (src.cancelled()) dst.cancel();
+    else {
+      const exc = src.exception();
+      if (exc !== null) dst.setException(exc);
+      else dst.setResult(src.result());
+    }
+  });
+}
+
+function indexOf(buf: Uint8Array, sep: Uint8Array, from: number): number {
+  const first = sep[0]!;
+  const n = sep.length;
+  const last = buf.length - n;
+  for (let i = buf.indexOf(first, from); i !== -1 && i <= last; i = buf.indexOf(first, i + 1)) {
+    let k = 1;
+    while (k < n && buf[i + k] === sep[k]) k++;
+    if (k === n) return i;
+  }
+  return -1;
+}
+
+export interface StreamReaderOptions {
+  /** Most bytes readline/readuntil look through for a separator (default 64 KiB). */
+  limit?: number;
+  loop?: EventLoop;
+}
+
+export function checkLimit(limit: unknown): number {
+  if (limit === undefined) return DEFAULT_LIMIT;
+  if (typeof limit !== 'number' || !Number.isInteger(limit)) throw new TypeError(`limit must be an integer number of bytes, got ${describe(limit)}`);
+  if (limit <= 0) throw new RangeError('Limit cannot be <= 0');
+  return limit;
+}
+
+/** asyncio.StreamReader. */
+export class StreamReader {
+  /** @internal */ _loop: EventLoop;
+  /** @internal */ _limit: number;
+  private _chunks: Uint8Array[] = [];
+  private _head = 0;
+  private _size = 0;
+  private _eof = false;
+  private _waiter: Future<any> | null = null;
+  private _retry: (() => void) | null = null;
+  private _exception: unknown = null;
+  private _transport: ReadingTransport | null = null;
+  private _paused = false;
+
+  constructor(opts: StreamReaderOptions = {}) {
+    this._limit = checkLimit(opts.limit);
+    this._loop = opts.loop ?? getEventLoop();
+  }
+
+  /** Bytes buffered and not yet read. */
+  get bufferedSize(): number {
+    return this._size;
+  }
+
+  exception(): unknown {
+    return this._exception;
+  }
+
+  /** Every pending and later read fails with `exc`. */
+  setException(exc: unknown): void {
+    this._exception = exc;
+    this._wakeup();
+  }
+
+  setTransport(transport: ReadingTransport): void {
+    if (this._transport !== null) throw new RuntimeError('Transport already set');
+    this._transport = transport;
+  }
+
+  feedEof(): void {
+    this._eof = true;
+    this._wakeup();
+  }
+
+  /** True when the buffer is empty and EOF was fed. */
+  atEof(): boolean {
+    return this._eof && this._size === 0;
+  }
+
+  /** Appends received bytes. The reader keeps `data` as it is (no copy): do not change it afterwards. */
+  feedData(data: Uint8Array | ArrayBuffer | ArrayBufferView): void {
+    if (this._eof) throw new RuntimeError('feedData() after feedEof()');
+    const bytes = toBytes(data, 'feedData');
+    if (bytes.length === 0) return;
+    this._chunks.push(bytes);
+    this._size += bytes.length;
+    this._wakeup();
+    if (this._transport !== null && !this._paused && this._size > 2 * this._limit) {
+      try {
+        this._transport.pauseReading();
+        this._paused = true;
+      } catch (e) {
+        if (!(e instanceof NotImplementedError)) throw e;
+        this._transport = null;
+      }
+    }
+  }
+
+  /** Up to `n` bytes (all of them until EOF when n < 0); an empty array at EOF. */
+  read(n = -1): Future<Uint8Array> {
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`read() n must be an integer, got ${describe(n)}`);
+    if (n === 0) return settled(this._loop, () => this._check(EMPTY));
+    if (n < 0) {
+      const blocks: Uint8Array[] = [];
+      return this._op('read', () => {
+        if (this._size > 0) {
+          blocks.push(this._take(this._size));
+          this._maybeResumeTransport();
+        }
+        return this._eof ? concatBytes(blocks.length ? blocks : [EMPTY]) : WAIT;
+      });
+    }
+    return this._op('read', () => {
+      if (this._size === 0 && !this._eof) return WAIT;
+      const data = this._take(Math.min(n, this._size));
+      this._maybeResumeTransport();
+      return data;
+    });
+  }
+
+  /** One line, ending with '\n'; at EOF the partial last line (empty when nothing is left). */
+  readline(): Future<Uint8Array> {
+    const until = this._untilStep(NEWLINE);
+    return this._op('readline', () => {
+      try {
+        return until();
+      } catch (e) {
+        if (e instanceof IncompleteReadError) return e.partial;
+        if (e instanceof LimitOverrunError) {
+          if (this._size > e.consumed && this._byteAt(e.consumed) === 10) this._take(e.consumed + 1);
+          else this._take(this._size);
+          this._maybeResumeTransport();
+          throw new RangeError(e.message, { cause: e });
+        }
+        throw e;
+      }
+    });
+  }
+
+  /** Bytes up to and including `separator`; IncompleteReadError at EOF, LimitOverrunError past the limit. */
+  readuntil(separator: Uint8Array | ArrayBuffer | ArrayBufferView = NEWLINE): Future<Uint8Array> {
+    const sep = toBytes(separator, 'readuntil');
+    if (sep.length === 0) throw new RangeError('Separator should be at least one-byte string');
+    return this._op('readuntil', this._untilStep(sep));
+  }
+
+  /** Exactly `n` bytes; IncompleteReadError (with what was read) when EOF comes first. */
+  readexactly(n: number): Future<Uint8Array> {
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`readexactly() n must be an integer, got ${describe(n)}`);
+    if (n < 0) throw new RangeError('readexactly size can not be less than zero');
+    if (n === 0) return settled(this._loop, () => this._check(EMPTY));
+    return this._op('readexactly', () => {
+      if (this._size >= n) {
+        const data = this._take(n);
+        this._maybeResumeTransport();
+        return data;
+      }
+      if (this._eof) throw new IncompleteReadError(this._take(this._size), n);
+      return WAIT;
+    });
+  }
+
+  /** `for await (const line of reader)`: each line until EOF. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+
+  toString(): string {
+    const info = ['StreamReader'];
+    if (this._size) info.push(`${this._size} bytes`);
+    if (this._eof) info.push('eof');
+    if (this._limit !== DEFAULT_LIMIT) info.push(`limit=${this._limit}`);
+    if (this._waiter) info.push('waiter');
+    if (this._exception) info.push(`exception=${String(this._exception)}`);
+    if (this._paused) info.push('paused');
+    return `<${info.join(' ')}>`;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private _check<T>(v: T): T {
+    if (this._exception !== null) throw this._exception;
+    return v;
+  }
+
+  /** A read: `step` returns its value, throws, or returns WAIT to be retried when data comes. */
+  private _op<T>(name: string, step: () => T | typeof WAIT): Future<T> {
+    const fut = new Future<T>({ loop: this._loop });
+    const attempt = (): void => {
+      if (fut.done()) return; // cancelled while it waited
+      let r: T | typeof WAIT;
+      try {
+        if (this._exception !== null) throw this._exception;
+        r = step();
+      } catch (e) {
+        fut.setException(e);
+        return;
+      }
+      if (r !== WAIT) {
+        fut.setResult(r);
+        return;
+      }
+      const w = this._waiter;
+      if (w !== null && w !== fut && !w.done()) {
+        fut.setException(new RuntimeError(`${name}() called while another coroutine is already waiting for incoming data`));
+        return;
+      }
+      if (this._paused) {
+        this._paused = false;
+        this._transport?.resumeReading();
+      }
+      this._waiter = fut;
+      this._retry = attempt;
+    };
+    attempt();
+    return fut;
+  }
+
+  private _wakeup(): void {
+    const retry = this._retry;
+    if (retry === null) return;
+    this._retry = null;
+    this._waiter = null;
+    retry();
+  }
+
+  private _untilStep(sep: Uint8Array): () => Uint8Array | typeof WAIT {
+    const seplen = sep.length;
+    let offset = 0;
+    return () => {
+      let isep = -1;
+      if (this._size - offset >= seplen) {
+        const buf = this._coalesce();
+        isep = indexOf(buf, sep, offset);
+        if (isep === -1) {
+          offset = buf.length + 1 - seplen;
+          if (offset > this._limit) throw new LimitOverrunError('Separator is not found, and chunk exceed the limit', offset);
+        }
+      }
+      if (isep === -1) {
+        if (this._eof) throw new IncompleteReadError(this._take(this._size), null);
+        return WAIT;
+      }
+      if (isep > this._limit) throw new LimitOverrunError('Separator is found, but chunk is longer than limit', isep);
+      const chunk = this._take(isep + seplen);
+      this._maybeResumeTransport();
+      return chunk;
+    };
+  }
+
+  /** The whole buffer as one contiguous view (joins the chunks when there are several). */
+  private _coalesce(): Uint8Array {
+    const chunks = this._chunks;
+    if (chunks.length === 0) return EMPTY;
+    if (chunks.length > 1 || this._head > 0) {
+      const first = chunks[0]!.subarray(this._head);
+      chunks[0] = first;
+      this._chunks = [concatBytes(chunks, this._size)];
+      this._head = 0;
+    }
+    return this._chunks[0]!;
+  }
+
+  private _byteAt(i: number): number {
+    return this._coalesce()[i]!;
+  }
+
+  /** Removes and returns the first `n` bytes (n <= _size). */
+  private _take(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
+    const chunks = this._chunks;
+    const first = chunks[0]!;
+    const avail = first.length - this._head;
+    this._size -= n;
+    if (n < avail) {
+      const out = first.subarray(this._head, this._head + n);
+      this._head += n;
+      return out;
+    }
+    if (n === avail) {
+      const out = this._head === 0 ? first : first.subarray(this._head);
+      chunks.shift();
+      this._head = 0;
+      return out;
+    }
+    const out = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const c = chunks[0]!;
+      const take = Math.min(c.length - this._head, n - at);
+      out.set(c.subarray(this._head, this._head + take), at);
+      at += take;
+      if (this._head + take === c.length) {
+        chunks.shift();
+        this._head = 0;
+      } else this._head += take;
+    }
+    return out;
+  }
+
+  private _maybeResumeTransport(): void {
+    if (this._paused && this._size <= this._limit) {
+      this._paused = false;
+      this._transport?.resumeReading();
+    }
+  }
+}
+
+/** asyncio's FlowControlMixin: turns pauseWriting/resumeWriting into `drain()` waits. */
+export class FlowControlProtocol {
+  /** @internal */ _loop: EventLoop;
+  /** @internal */ _paused = false;
+  /** @internal */ _connectionLost = false;
+  private _drainWaiters: Array<Future<void>> = [];
+
+  constructor(loop?: EventLoop) {
+    this._loop = loop ?? getEventLoop();
+  }
+
+  pauseWriting(): void {
+    this._paused = true;
+  }
+
+  resumeWriting(): void {
+    this._paused = false;
+    for (const w of this._drainWaiters.splice(0)) if (!w.done()) w.setResult();
+  }
+
+  connectionLost(exc: unknown): void {
+    this._connectionLost = true;
+    if (!this._paused) return;
+    for (const w of this._drainWaiters.splice(0))
+      if (!w.done()) {
+        if (exc === null || exc === undefined) w.setResult();
+        else w.setException(exc);
+      }
+  }
+
+  /** @internal done at once unless writing is paused; fails once the connection is lost */
+  _drainHelper(): Future<void> {
+    if (this._connectionLost) return settled<void>(this._loop, () => {
+      throw new ConnectionResetError(null, 'Connection lost');
+    });
+    if (!this._paused) return settled<void>(this._loop, () => undefined);
+    const w = new Future<void>({ loop: this._loop });
+    this._drainWaiters.push(w);
+    return w;
+  }
+}
+
+export type ClientConnectedCallback = (reader: StreamReader, writer: StreamWriter) => unknown;
+
+/** asyncio.StreamReaderProtocol: feeds a StreamReader; on a server, calls the client-connected callback. */
+export class StreamReaderProtocol extends FlowControlProtocol {
+  /** @internal */ _streamReader: StreamReader | null;
+  /** @internal */ _streamWriter: StreamWriter | null = null;
+  /** @internal */ _transport: (WritingTransport & ReadingTransport) | null = null;
+  /** @internal */ _task: Future<unknown> | null = null;
+  private readonly _clientConnectedCb: ClientConnectedCallback | null;
+  private readonly _closed: Future<void>;
+
+  constructor(streamReader: StreamReader, clientConnectedCb: ClientConnectedCallback | null = null, loop?: EventLoop) {
+    super(loop ?? streamReader._loop);
+    this._streamReader = streamReader;
+    this._clientConnectedCb = clientConnectedCb;
+    this._closed = new Future<void>({ loop: this._loop });
+  }
+
+  connectionMade(transport: WritingTransport & ReadingTransport): void {
+    this._transport = transport;
+    const reader = this._streamReader;
+    if (reader !== null) reader.setTransport(transport);
+    const cb = this._clientConnectedCb;
+    if (cb === null || reader === null) return;
+    const writer = new StreamWriter(transport, this, reader, this._loop);
+    this._streamWriter = writer;
+    const res = cb(reader, writer);
+    if (!isGenerator(res) && !isThenable(res)) return;
+    const task = this._loop.createTask(res as Generator<unknown, unknown, unknown>);
+    this._task = task;
+    task.addDoneCallback((t) => {
+      if (t.cancelled()) {
+        transport.close();
+        return;
+      }
+      const exception = t.exception();
+      if (exception !== null) {
+        this._loop.callExceptionHandler({ message: 'Unhandled exception in client_connected_cb', exception, transport });
+        transport.close();
+      }
+    });
+  }
+
+  override connectionLost(exc: unknown): void {
+    const reader = this._streamReader;
+    if (reader !== null) {
+      if (exc === null || exc === undefined) reader.feedEof();
+      else reader.setException(exc);
+    }
+    if (!this._closed.done()) {
+      if (exc === null || exc === undefined) this._closed.setResult();
+      else this._closed.setException(exc);
+    }
+    super.connectionLost(exc);
+    this._streamReader = null;
+    this._streamWriter = null;
+    this._task = null;
+    this._transport = null;
+  }
+
+  dataReceived(data: Uint8Array): void {
+    this._streamReader?.feedData(data);
+  }
+
+  /** Keeps the transport open for writing after the peer's EOF (the writer decides when to close). */
+  eofReceived(): boolean {
+    this._streamReader?.feedEof();
+    return true;
+  }
+
+  /** @internal */ _getCloseWaiter(_writer?: StreamWriter): Future<void> {
+    return this._closed;
+  }
+}
+
+/** What a StreamWriter needs from its protocol (StreamReaderProtocol, or a subprocess's stream protocol). */
+export interface WriterProtocol {
+  _drainHelper(): Future<void>;
+  _getCloseWaiter(writer: StreamWriter): Future<void>;
+}
+
+/** asyncio.StreamWriter: writes to a transport; `drain()` waits while its buffer is above the high-water mark. */
+export class StreamWriter {
+  /** @internal */ _transport: WritingTransport;
+  /** @internal */ _protocol: WriterProtocol;
+  /** @internal */ _reader: StreamReader | null;
+  /** @internal */ _loop: EventLoop;
+
+  constructor(transport: WritingTransport, protocol: WriterProtocol, reader: StreamReader | null, loop: EventLoop) {
+    this._transport = transport;
+    this._protocol = protocol;
+    this._reader = reader;
+    this._loop = loop;
+  }
+
+  get transport(): WritingTransport {
+    return this._transport;
+  }
+
+  write(data: Uint8Array | ArrayBuffer | ArrayBufferView): void {
+    this._transport.write(data);
+  }
+
+  writelines(list: Iterable<Uint8Array | ArrayBuffer | ArrayBufferView>): void {
+    this._transport.writelines(list);
+  }
+
+  writeEof(): void {
+    this._transport.writeEof();
+  }
+
+  canWriteEof(): boolean {
+    return this._transport.canWriteEof();
+  }
+
+  close(): void {
+    this._transport.close();
+  }
+
+  isClosing(): boolean {
+    return this._transport.isClosing();
+  }
+
+  /** Done when the connection is closed (fails with the error that closed it, if any). */
+  waitClosed(): Future<void> {
+    return this._protocol._getCloseWaiter(this);
+  }
+
+  getExtraInfo(name: string, dflt: unknown = undefined): unknown {
+    return this._transport.getExtraInfo(name, dflt);
+  }
+
+  /** Waits until the write buffer is at the low-water mark or below; fails if the connection is lost. */
+  drain(): Future<void> {
+    const exc = this._reader?.exception();
+    if (exc !== null && exc !== undefined) return settled<void>(this._loop, () => {
+      throw exc;
+    });
+    if (!this._transport.isClosing()) return this._protocol._drainHelper();
+    // closing: give connectionLost one iteration to run first (asyncio's sleep(0))
+    const out = new Future<void>({ loop: this._loop });
+    this._loop.callSoon(() => {
+      if (!out.done()) chain(this._protocol._drainHelper(), out);
+    });
+    return out;
+  }
+
+  toString(): string {
+    return `<StreamWriter transport=${String(this._transport)}${this._reader ? ` reader=${this._reader}` : ''}>`;
+  }
+}
+
+// ---- asyncio.open_connection / start_server and their Unix forms ------------------------------
+
+export interface StreamOptions {
+  /** The StreamReader's limit (default 64 KiB). */
+  limit?: number;
+}
+
+/** A Future settled from `src` through `fn`; cancelling it cancels `src`. */
+export function mapFuture<S, T>(loop: EventLoop, src: Future<S>, fn: (v: S) => T): Future<T> {
+  const out = new Future<T>({ loop });
+  src.addDoneCallback(() => {
+    if (out.done()) return;
+    if (src.cancelled()) return void out.cancel();
+    const exc = src.exception();
+    if (exc !== null) return void out.setException(exc);
+    try {
+      out.setResult(fn(src.result()));
+    } catch (e) {
+      out.setException(e);
+    }
+  });
+  out.addDoneCallback(() => {
+    if (out.cancelled()) src.cancel();
+  });
+  return out;
+}
+
+/** A StreamReader/StreamWriter pair over the transport `connect` makes with a StreamReaderProtocol. */
+export function streamPair(loop: EventLoop, limit: number | undefined, connect: (factory: () => StreamReaderProtocol) => Future<[Transport, StreamReaderProtocol]>): Future<[StreamReader, StreamWriter]> {
+  const reader = new StreamReader({ limit, loop });
+  const protocol = new StreamReaderProtocol(reader, null, loop);
+  return mapFuture(loop, connect(() => protocol), ([transport]) => [reader, new StreamWriter(transport, protocol, reader, loop)]);
+}
+
+function checkClientConnected(cb: unknown, method: string): void {
+  if (typeof cb !== 'function') throw new TypeError(`${method}() clientConnected must be a callable (reader, writer) => …, got ${describe(cb)}`);
+}
+
+function runningLoop(): EventLoop {
+  return getRunningLoop();
+}
+
+/** asyncio.open_connection: a TCP connection as a [StreamReader, StreamWriter] pair. */
+export function openConnection(host: string, port: number, opts: StreamOptions & ConnectionOptions = {}): Future<[StreamReader, StreamWriter]> {
+  const loop = runningLoop();
+  const { limit, ...rest } = opts;
+  checkLimit(limit);
+  return streamPair(loop, limit, (f) => loop.createConnection(f, host, port, rest));
+}
+
+/** asyncio.start_server: `clientConnected(reader, writer)` for each connection; a coroutine result runs as a task. */
+export function startServer(clientConnected: ClientConnectedCallback, host: string | string[] | null | undefined, port: number, opts: StreamOptions & ServerOptions = {}): Future<Server> {
+  const loop = runningLoop();
+  checkClientConnected(clientConnected, 'startServer');
+  const { limit, ...rest } = opts;
+  checkLimit(limit);
+  return loop.createServer(() => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop), host, port, rest);
+}
+
+export function openUnixConnection(path: string, opts: StreamOptions = {}): Future<[StreamReader, StreamWriter]> {
+  const loop = runningLoop();
+  checkLimit(opts.limit);
+  return streamPair(loop, opts.limit, (f) => loop.createUnixConnection(f, path));
+}
+
+export function startUnixServer(clientConnected: ClientConnectedCallback, path: string, opts: StreamOptions & UnixServerOptions = {}): Future<Server> {
+  const loop = runningLoop();
+  checkClientConnected(clientConnected, 'startUnixServer');
+  const { limit, ...rest } = opts;
+  checkLimit(limit);
+  return loop.createUnixServer(() => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop), path, rest);
+}

@@ -1,0 +1,215 @@
+/**
+ * asyncio.subprocess, portable: createSubprocessExec / createSubprocessShell give a Process whose
+ * stdin is a StreamWriter and stdout/stderr are StreamReaders, over the host's
+ * loop.subprocessExec/subprocessShell (wasmloop/node provides them).
+ *
+ * SubprocessStreamProtocol counts the child's open output pipes; once they are all closed and
+ * the process has exited it closes the transport, which ends `wait()` (asyncio 3.12's order:
+ * `wait()` returns after the exit is known and every pipe is closed).
+ */
+import { describe } from '../errors.js';
+import { Future } from '../futures.js';
+import type { EventLoop } from '../loop.js';
+import { getRunningLoop } from '../events.js';
+import type { SubprocessOptions, SubprocessTransport } from './host.js';
+import { BrokenPipeError, ConnectionResetError } from './errors.js';
+import { FlowControlProtocol, StreamReader, StreamWriter, checkLimit, mapFuture, type WritingTransport } from './streams.js';
+
+/** asyncio.subprocess.PIPE: connect a pipe to the child's stream. */
+export const PIPE = -1;
+/** asyncio.subprocess.STDOUT: send the child's stderr where its stdout goes. */
+export const STDOUT = -2;
+/** asyncio.subprocess.DEVNULL: the null device. */
+export const DEVNULL = -3;
+
+/** asyncio.subprocess.SubprocessStreamProtocol. */
+export class SubprocessStreamProtocol extends FlowControlProtocol {
+  stdin: StreamWriter | null = null;
+  stdout: StreamReader | null = null;
+  stderr: StreamReader | null = null;
+  /** @internal */ _transport: SubprocessTransport | null = null;
+  private readonly _limit: number;
+  private _processExited = false;
+  private _pipeFds: number[] = [];
+  private readonly _stdinClosed: Future<void>;
+
+  constructor(limit: number, loop: EventLoop) {
+    super(loop);
+    this._limit = limit;
+    this._stdinClosed = new Future<void>({ loop });
+  }
+
+  connectionMade(transport: SubprocessTransport): void {
+    this._transport = transport;
+    for (const fd of [1, 2]) {
+      const pipe = transport.getPipeTransport(fd);
+      if (pipe === null) continue;
+      const reader = new StreamReader({ limit: this._limit, loop: this._loop });
+      reader.setTransport(pipe);
+      if (fd === 1) this.stdout = reader;
+      else this.stderr = reader;
+      this._pipeFds.push(fd);
+    }
+    const stdin = transport.getPipeTransport(0);
+    if (stdin !== null) this.stdin = new StreamWriter(stdin as WritingTransport, this, null, this._loop);
+  }
+
+  pipeDataReceived(fd: number, data: Uint8Array): void {
+    const reader = fd === 1 ? this.stdout : fd === 2 ? this.stderr : null;
+    reader?.feedData(data);
+  }
+
+  pipeConnectionLost(fd: number, exc: unknown): void {
+    if (fd === 0) {
+      this.stdin?.close();
+      this.connectionLost(exc);
+      if (!this._stdinClosed.done()) {
+        if (exc === null || exc === undefined) this._stdinClosed.setResult();
+        else this._stdinClosed.setException(exc);
+      }
+      return;
+    }
+    const reader = fd === 1 ? this.stdout : fd === 2 ? this.stderr : null;
+    if (reader !== null) {
+      if (exc === null || exc === undefined) reader.feedEof();
+      else reader.setException(exc);
+    }
+    this._pipeFds = this._pipeFds.filter((f) => f !== fd);
+    this._maybeCloseTransport();
+  }
+
+  processExited(): void {
+    this._processExited = true;
+    this._maybeCloseTransport();
+  }
+
+  /** @internal */ _getCloseWaiter(writer: StreamWriter): Future<void> {
+    if (writer === this.stdin) return this._stdinClosed;
+    throw new TypeError('not this process’s stdin writer');
+  }
+
+  private _maybeCloseTransport(): void {
+    if (this._pipeFds.length === 0 && this._processExited && this._transport !== null) {
+      this._transport.close();
+      this._transport = null;
+    }
+  }
+}
+
+/** asyncio.subprocess.Process. */
+export class Process {
+  readonly stdin: StreamWriter | null;
+  readonly stdout: StreamReader | null;
+  readonly stderr: StreamReader | null;
+  readonly pid: number;
+  private readonly _transport: SubprocessTransport & { _wait(): Future<number> };
+  private readonly _loop: EventLoop;
+
+  constructor(transport: SubprocessTransport, protocol: SubprocessStreamProtocol, loop: EventLoop) {
+    this._transport = transport as SubprocessTransport & { _wait(): Future<number> };
+    this._loop = loop;
+    this.stdin = protocol.stdin;
+    this.stdout = protocol.stdout;
+    this.stderr = protocol.stderr;
+    this.pid = transport.getPid();
+  }
+
+  /** The exit status once the child has exited (−N when a signal N ended it), else null. */
+  get returncode(): number | null {
+    return this._transport.getReturncode();
+  }
+
+  /** Waits for the child to exit; gives its returncode. */
+  wait(): Future<number> {
+    return this._transport._wait();
+  }
+
+  sendSignal(signal: string | number): void {
+    this._transport.sendSignal(signal);
+  }
+
+  terminate(): void {
+    this._transport.terminate();
+  }
+
+  kill(): void {
+    this._transport.kill();
+  }
+
+  /**
+   * Sends `input` (if given) to stdin and closes it, reads stdout and stderr to EOF, waits for the
+   * exit; gives [stdout, stderr] (null for a stream that is not a PIPE). Reading starts before
+   * writing, so a child that writes much while it reads cannot deadlock it.
+   */
+  communicate(input: Uint8Array | ArrayBuffer | ArrayBufferView | null = null): Future<[Uint8Array | null, Uint8Array | null]> {
+    const proc = this;
+    const readAll = (reader: StreamReader | null, fd: number): Future<Uint8Array | null> | null =>
+      reader === null ? null : mapFuture<Uint8Array, Uint8Array | null>(this._loop, reader.read(-1), (data) => {
+        proc._transport.getPipeTransport(fd)?.close();
+        return data;
+      });
+    const out = readAll(this.stdout, 1);
+    const err = readAll(this.stderr, 2);
+    return this._loop.createTask(
+      (function* communicate(): Generator<unknown, [Uint8Array | null, Uint8Array | null], unknown> {
+        const stdin = proc.stdin;
+        if (stdin !== null) {
+          try {
+            if (input !== null) stdin.write(input);
+            yield* stdin.drain();
+          } catch (e) {
+            // communicate() ignores a child that stopped reading, as asyncio does
+            if (!(e instanceof BrokenPipeError || e instanceof ConnectionResetError)) throw e;
+          }
+          stdin.close();
+        }
+        const stdout = out === null ? null : yield* out;
+        const stderr = err === null ? null : yield* err;
+        yield* proc.wait();
+        return [stdout, stderr];
+      })(),
+    );
+  }
+
+  toString(): string {
+    return `<Process ${this.pid}>`;
+  }
+}
+
+export interface CreateSubprocessOptions extends SubprocessOptions {
+  /** The StreamReaders' limit (default 64 KiB). */
+  limit?: number;
+}
+
+function splitArgs(rest: Array<string | CreateSubprocessOptions>): [string[], CreateSubprocessOptions] {
+  let opts: CreateSubprocessOptions = {};
+  const last = rest[rest.length - 1];
+  if (last !== undefined && typeof last === 'object' && last !== null) {
+    opts = last;
+    rest = rest.slice(0, -1);
+  }
+  for (const a of rest) if (typeof a !== 'string') throw new TypeError(`createSubprocessExec() arguments must be strings (options go last, as an object), got ${describe(a)}`);
+  return [rest as string[], opts];
+}
+
+function inheritByDefault(opts: CreateSubprocessOptions): SubprocessOptions {
+  const { limit: _limit, ...rest } = opts;
+  return { ...rest, stdin: opts.stdin ?? null, stdout: opts.stdout ?? null, stderr: opts.stderr ?? null };
+}
+
+/** asyncio.create_subprocess_exec: `createSubprocessExec('ls', '-l', { stdout: PIPE })` → Process. */
+export function createSubprocessExec(program: string, ...args: Array<string | CreateSubprocessOptions>): Future<Process> {
+  const loop = getRunningLoop();
+  const [argv, opts] = splitArgs(args);
+  const limit = checkLimit(opts.limit);
+  const protocol = new SubprocessStreamProtocol(limit, loop);
+  return mapFuture(loop, loop.subprocessExec(() => protocol, program, argv, inheritByDefault(opts)), ([t]) => new Process(t, protocol, loop));
+}
+
+/** asyncio.create_subprocess_shell: runs `cmd` with the system shell → Process. */
+export function createSubprocessShell(cmd: string, opts: CreateSubprocessOptions = {}): Future<Process> {
+  const loop = getRunningLoop();
+  const limit = checkLimit(opts.limit);
+  const protocol = new SubprocessStreamProtocol(limit, loop);
+  return mapFuture(loop, loop.subprocessShell(() => protocol, cmd, inheritByDefault(opts)), ([t]) => new Process(t, protocol, loop));
+}
