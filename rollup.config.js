@@ -5,9 +5,8 @@ import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
 const entries = { index: 'bindings/index.ts', node: 'bindings/node.ts', web: 'bindings/web.ts' };
-// host modules stay imports (Node, Deno and Bun resolve node: specifiers themselves); workerpool is
-// loaded on the first runInExecutor by a dynamic import and never bundled
-const external = (id) => id.startsWith('node:') || id === 'workerpool';
+// host modules stay imports (Node, Deno and Bun resolve node: specifiers themselves)
+const external = (id) => id.startsWith('node:');
 
 export default [
   {

@@ -16,7 +16,7 @@
  * of UTF-16 code units, then the units; every object gets the next reference index when first
  * met (the reader numbers them in the same order), and a repeat is written as REF + index.
  */
-import { describe } from './errors.js';
+import { describe, errorClasses } from './errors.js';
 
 const enum T {
   UNDEFINED,
@@ -72,6 +72,24 @@ export const ERROR_CTORS: Record<string, ErrorConstructor | undefined> = {
   TypeError,
   URIError,
 };
+
+/** An error as it travels between threads in a message (structured clone keeps only the standard classes). */
+export type PackedError = { name: string; message: string; stack?: string } | { thrown: unknown };
+
+export function packError(e: unknown): PackedError {
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  return { thrown: e };
+}
+
+/** Rebuilds a packed error as the standard or wasmloop class of its name (else Error, named so). */
+export function unpackError(p: PackedError): unknown {
+  if ('thrown' in p) return p.thrown;
+  const e = new (ERROR_CTORS[p.name] ?? errorClasses[p.name] ?? Error)(p.message);
+  if (e.name !== p.name) Object.defineProperty(e, 'name', { value: p.name, writable: true, configurable: true });
+  if (p.stack !== undefined) Object.defineProperty(e, 'stack', { value: p.stack, writable: true, configurable: true });
+  return e;
+}
+
 const toTag = Object.prototype.toString;
 const fromCharCode = String.fromCharCode as (...codes: ArrayLike<number> & number[]) => string;
 

@@ -24,7 +24,7 @@ import { host } from './hosts/index.js';
 import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
 import { EventLoop, _ext, type InboxOwner } from './loop.js';
-import { ERROR_CTORS, Reader, Writer } from './serialize.js';
+import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
 import { ensureFutureOn, isGenerator, isThenable } from './tasks.js';
 import { threadToken } from './thread.js';
 
@@ -81,21 +81,9 @@ interface Reply {
   id: number;
   ok: boolean;
   value?: unknown;
-  error?: { name: string; message: string; stack?: string } | { thrown: unknown };
+  error?: PackedError;
 }
 
-function packError(e: unknown): Reply['error'] {
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
-  return { thrown: e };
-}
-
-function unpackError(p: NonNullable<Reply['error']>): unknown {
-  if ('thrown' in p) return p.thrown;
-  const e = new (ERROR_CTORS[p.name] ?? errorClasses[p.name] ?? Error)(p.message);
-  if (e.name !== p.name) Object.defineProperty(e, 'name', { value: p.name, writable: true, configurable: true });
-  if (p.stack !== undefined) Object.defineProperty(e, 'stack', { value: p.stack, writable: true, configurable: true });
-  return e;
-}
 
 // ---- the owner's side ----------------------------------------------------------------------------
 

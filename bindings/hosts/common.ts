@@ -3,7 +3,7 @@
  * Atomics.wait probe, base64 decoding, and the clock. Every function here is feature-detected and
  * portable; the adapters (node.ts, deno.ts, bun.ts, browser.ts) choose among them.
  */
-import type { Host } from './types.js';
+import type { Host, HostWorker, SpawnWorker } from './types.js';
 
 export const g = globalThis as any;
 
@@ -130,6 +130,48 @@ export function portableHost(): Host {
       }
       return 4;
     },
+    spawnWorker: webWorkers(),
+  };
+}
+
+/**
+ * Web Workers from a blob URL, as module workers (browsers, Deno, Bun). The URL is revoked once
+ * the worker has spoken (its first message, or an error), when it has surely been fetched.
+ */
+export function webWorkers(): SpawnWorker | null {
+  const W = g.Worker;
+  if (typeof W !== 'function' || typeof g.Blob !== 'function' || typeof g.URL?.createObjectURL !== 'function') return null;
+  return (source, onMessage, onError): HostWorker => {
+    let url: string | null = g.URL.createObjectURL(new g.Blob([source], { type: 'text/javascript' }));
+    const revoke = (): void => {
+      if (url !== null) g.URL.revokeObjectURL(url);
+      url = null;
+    };
+    let w: any;
+    try {
+      w = new W(url, { type: 'module' });
+    } catch (e) {
+      revoke();
+      throw e;
+    }
+    w.onmessage = (e: { data: unknown }) => {
+      revoke();
+      onMessage(e.data);
+    };
+    w.onerror = (e: { message?: string; preventDefault?(): void }) => {
+      e.preventDefault?.(); // handled here: not reported again as the page's error
+      revoke();
+      onError(new Error(e.message || 'the worker failed to start or threw outside a call'));
+    };
+    w.onmessageerror = () => onError(new Error('a message from the worker could not be deserialized'));
+    return {
+      post: (m) => w.postMessage(m),
+      terminate() {
+        revoke();
+        w.terminate();
+      },
+      keepAlive: (on) => void (on ? w.ref : w.unref)?.call(w), // Bun and Deno have them
+    };
   };
 }
 

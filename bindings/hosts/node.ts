@@ -4,7 +4,27 @@
  * Before Node 20.16 there is no getBuiltinModule: every thread is then taken for the main one.
  */
 import { g, portableHost } from './common.js';
-import type { Host } from './types.js';
+import type { Host, HostWorker } from './types.js';
+
+/** worker_threads workers running source text (`eval: true`). */
+function nodeWorkers(source: string, onMessage: (m: any) => void, onError: (e: Error) => void): HostWorker {
+  const { Worker } = g.process.getBuiltinModule('node:worker_threads');
+  const w = new Worker(source, { eval: true });
+  let ended = false;
+  w.on('message', onMessage);
+  w.on('error', (e: unknown) => onError(e instanceof Error ? e : new Error(String(e))));
+  w.on('exit', (code: number) => {
+    if (!ended) onError(new Error(`the worker exited (code ${code})`));
+  });
+  return {
+    post: (m) => w.postMessage(m),
+    terminate() {
+      ended = true;
+      void w.terminate();
+    },
+    keepAlive: (on) => (on ? w.ref() : w.unref()),
+  };
+}
 
 function workerThreads(): { isMainThread: boolean; threadId: number } | undefined {
   try {
@@ -27,6 +47,7 @@ export function nodeHost(): Host {
       return !wt || wt.isMainThread ? 'MainThread' : `Worker-${wt.threadId}`;
     },
     env: (key) => g.process.env[key],
+    spawnWorker: typeof g.process.getBuiltinModule === 'function' ? nodeWorkers : null,
     decodeBase64: typeof Buffer?.from === 'function' ? (text) => new Uint8Array(Buffer.from(text, 'base64')) : base.decodeBase64,
   };
 }

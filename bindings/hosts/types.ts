@@ -4,6 +4,20 @@
  * load time by feature detection. Adapters import no host module at load time (Node's built-ins
  * are reached through `process.getBuiltinModule`), so every adapter bundles for a browser.
  */
+/** A worker the executor pool started (hosts/*: spawnWorker). */
+export interface HostWorker {
+  post(message: unknown): void;
+  terminate(): void;
+  /** Whether this worker keeps the host process alive (an idle pool's workers do not). */
+  keepAlive(on: boolean): void;
+}
+
+/**
+ * Starts a worker running `source` (script text that also parses as a module, reaching its parent
+ * through `postMessage`/`addEventListener('message')` on its global, or Node's `parentPort`).
+ */
+export type SpawnWorker = (source: string, onMessage: (message: any) => void, onError: (error: Error) => void) => HostWorker;
+
 export type HostName = 'node' | 'deno' | 'bun' | 'browser' | 'worker' | 'unknown';
 
 export interface Host {
@@ -43,4 +57,6 @@ export interface Host {
   waitAsync: ((i32: Int32Array, index: number, value: number) => Promise<unknown>) | null;
   /** Logical processors, for sizing worker pools. */
   cores(): number;
+  /** How this host starts a worker from source text; null where it cannot. */
+  spawnWorker: SpawnWorker | null;
 }

@@ -1,5 +1,6 @@
-// What a test worker does, by role. Portable: no host module here, so the same roles can run in a
-// Web Worker once a browser runner exists; test/workers/node-agent.mjs is the Node transport.
+// What a test worker does, by role. Portable: no host module here, so the same roles run in Node
+// worker threads (test/workers/node-agent.mjs, for test/threads.test.ts) and in Chromium's Web
+// Workers (test/workers/web-agent.mjs, for test/browser/threads.test.ts).
 // `send(msg)` posts to the test; `wl` is the built package (dist/).
 
 export const roles = {

@@ -1,0 +1,49 @@
+/**
+ * API.md §8 across Chromium's threads: Web Workers of a cross-origin-isolated page submit to a
+ * loop on the window's main thread, and a Web Worker has the per-thread policy. The workers run
+ * the same roles as the Node tests (test/workers/roles.mjs) through test/workers/web-agent.mjs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSession, type Session } from './helpers.js';
+
+let s: Session;
+beforeAll(async () => {
+  s = await openSession();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+async function onPage<T>(call: string): Promise<{ result: T; errors: string[] }> {
+  const page = await s.page();
+  await page.goto(`${s.url}/test/browser/fixtures/blank.html`);
+  // a string, so that vitest's transform leaves the page's dynamic import alone
+  const result = (await page.evaluate(`import('/test/browser/fixtures/threads-page.js').then((m) => m.${call})`)) as T;
+  const errors = page.errors;
+  await page.close();
+  return { result, errors };
+}
+
+describe.each(['wasm', 'js'])('Web Workers and a loop on the main thread (%s core)', (core) => {
+  it('4 producer Web Workers x 250,000 submissions: each received exactly once, in per-producer order', async () => {
+    const P = 4;
+    const N = 250_000;
+    const { result: r, errors } = await onPage<any>(`producers(${JSON.stringify(core)}, ${P}, ${N})`);
+    expect(r.crossOriginIsolated).toBe(true);
+    expect(r.reports).toEqual(Array.from({ length: P }, () => ({ done: true, sent: N })));
+    expect(r.received).toBe(P * N);
+    expect(r.outOfOrder).toBe(0);
+    expect(r.nextExpected).toEqual([N, N, N, N]);
+    expect(errors).toEqual([]);
+    console.log(`chromium ${core} core: ${P} Web Workers x ${N} submissions, ${r.perSecond.toLocaleString('en')} received/s on the main thread`);
+  });
+
+  it("a Web Worker's getEventLoop throws asyncio's RuntimeError until a loop is set; one loop runs per thread", async () => {
+    const { result: out, errors } = await onPage<any>(`policy(${JSON.stringify(core)}, 'policy-worker')`);
+    expect(out.noLoop).toEqual({ name: 'RuntimeError', message: "There is no current event loop in thread 'policy-worker'.", isRuntimeError: true });
+    expect(out.setLoopReturned).toBe(true);
+    expect(out.second).toBe('Cannot run the event loop while another loop is running');
+    expect(out.runningInside).toBe(true);
+    expect(errors).toEqual([]);
+  });
+});
