@@ -249,10 +249,11 @@ describe('waking without Atomics.waitAsync', () => {
 describe('the per-thread policy in workers', () => {
   it.each(CORES)('getEventLoop throws in a worker until a loop is set; one loop runs per thread (%s)', async (core) => {
     const a = agent('policy', { core });
+    const threadId = a.worker.threadId; // read now: it becomes -1 once the worker has exited
     const out = await a.next<any>();
     expect(out.noLoop).toEqual({
       name: 'RuntimeError',
-      message: `There is no current event loop in thread 'Worker-${a.worker.threadId}'.`,
+      message: `There is no current event loop in thread 'Worker-${threadId}'.`,
       isRuntimeError: true,
     });
     expect(out.setLoopReturned).toBe(true);
