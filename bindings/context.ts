@@ -97,6 +97,46 @@ export function runInCopy<R>(vars: Vars, fn: () => R): R {
   }
 }
 
+/**
+ * @internal The loop runs a batch of callbacks like this, with no allocation per callback:
+ *   const prev = currentContext(), saved = scratchVars();
+ *   try { for each handle: useScratch(vars) (or callInContext for an explicit Context); call }
+ *   finally { leaveCallbacks(prev, saved) }
+ * Each callback without an explicit context runs in a throw-away copy — one scratch Context
+ * whose vars are set before each callback, so a `ContextVar.set` in one callback is never seen
+ * by the next. `saved` makes a nested batch (a callback running another batch by hand) safe.
+ */
+const batchScratch = new Context();
+
+export function scratchVars(): Vars {
+  return batchScratch._vars;
+}
+
+export function leaveCallbacks(prev: Context, saved: Vars): void {
+  current = prev;
+  batchScratch._vars = saved;
+}
+
+/** @internal Makes a copy of `vars` current for the next callback of a batch. */
+export function useScratch(vars: Vars): void {
+  batchScratch._vars = vars;
+  current = batchScratch;
+}
+
+/** @internal Context.run(fn, ...args) for a handle's callback, without a rest array: `kind` 0, 1 or 2 (none, one, an array). */
+export function callInContext(ctx: Context, fn: (...a: any[]) => unknown, kind: number, args: unknown): unknown {
+  if (ctx._entered) throw new RuntimeError(`cannot enter context: ${ctx} is already entered`);
+  const prev = current;
+  ctx._entered = true;
+  current = ctx;
+  try {
+    return kind === 0 ? fn() : kind === 1 ? fn(args) : fn(...(args as unknown[]));
+  } finally {
+    current = prev;
+    ctx._entered = false;
+  }
+}
+
 /** A copy of the current context (O(1)). */
 export function copyContext(): Context {
   return new Context(current._vars);

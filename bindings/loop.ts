@@ -10,13 +10,13 @@
  * every `HOST_TURN_MS` and whenever idle, and sleeps in the host until the next timer or a
  * wake-up (scheduling onto a sleeping loop wakes it). The blocking runner sleeps in Atomics.wait.
  */
-import { Context, currentContext } from './context.js';
+import { Context, currentContext, leaveCallbacks, scratchVars } from './context.js';
 import type { Core, CoreKind } from './core/types.js';
 import { createJsCore } from './core/js.js';
 import { createWasmCore } from './core/wasm.js';
 import { RuntimeError, describe } from './errors.js';
 import { Future, type FutureLoop } from './futures.js';
-import { Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
+import { Args, Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
 import { enterRunning, leaveRunning } from './thread.js';
 
@@ -47,6 +47,8 @@ export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => v
 
 /** How long the non-blocking runner may keep the thread before giving the host a turn. */
 export const HOST_TURN_MS = 4;
+/** How many callbacks the non-blocking runner runs between two looks at the clock. */
+const TURN_CHECK = 64;
 
 const AsyncFunction = (async () => {}).constructor;
 const GeneratorFunction = function* () {}.constructor;
@@ -171,11 +173,17 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** Runs `callback(...args)` at the next iteration, FIFO. A trailing Context argument is the context. */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
+  // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
-  callSoon(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
+  callSoon(callback: (...args: any[]) => unknown, a?: any, b?: any): Handle {
     this._checkClosed();
     if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callSoon');
-    return this._soon(callback, args);
+    // no rest array: 0 or 1 argument (with or without a trailing Context) is read from a and b
+    const n = arguments.length;
+    if (n <= 1) return this._soon(callback, undefined, Args.NONE, null);
+    if (n === 2) return a instanceof Context ? this._soon(callback, undefined, Args.NONE, a) : this._soon(callback, a, Args.ONE, null);
+    if (n === 3 && b instanceof Context) return this._soon(callback, a, Args.ONE, b);
+    return this._soonArgs(callback, Array.prototype.slice.call(arguments, 1));
   }
 
   /** Like callSoon, and wakes the loop if it waits (see `port()` for other threads). */
@@ -184,38 +192,47 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callSoonThreadsafe(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
     this._checkClosed();
     if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callSoonThreadsafe');
-    const h = this._soon(callback, args);
+    const h = this._soonArgs(callback, args);
     this._notifyBlocked();
     return h;
   }
 
   /** Runs `callback(...args)` `delay` seconds from now (a negative delay acts as 0). */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
-  callLater(delay: number, callback: (...args: any[]) => unknown, ...args: unknown[]): TimerHandle {
+  callLater(delay: number, callback: (...args: any[]) => unknown, a?: any, b?: any): TimerHandle {
     this._checkClosed();
     checkNumber(delay, 'callLater', 'delay');
     if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callLater');
-    return this._at(this.time() + (delay > 0 ? delay : 0), callback, args);
+    const when = this.time() + (delay > 0 ? delay : 0);
+    const n = arguments.length;
+    if (n <= 2) return this._at(when, callback, undefined, Args.NONE, null);
+    if (n === 3) return a instanceof Context ? this._at(when, callback, undefined, Args.NONE, a) : this._at(when, callback, a, Args.ONE, null);
+    if (n === 4 && b instanceof Context) return this._at(when, callback, a, Args.ONE, b);
+    return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
   }
 
   /** Runs `callback(...args)` at loop time `when` or later. */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
-  callAt(when: number, callback: (...args: any[]) => unknown, ...args: unknown[]): TimerHandle {
+  callAt(when: number, callback: (...args: any[]) => unknown, a?: any, b?: any): TimerHandle {
     this._checkClosed();
     checkNumber(when, 'callAt', 'when');
     if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callAt');
-    return this._at(when, callback, args);
+    const n = arguments.length;
+    if (n <= 2) return this._at(when, callback, undefined, Args.NONE, null);
+    if (n === 3) return a instanceof Context ? this._at(when, callback, undefined, Args.NONE, a) : this._at(when, callback, a, Args.ONE, null);
+    if (n === 4 && b instanceof Context) return this._at(when, callback, a, Args.ONE, b);
+    return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
   }
 
-  private _soon(callback: (...args: any[]) => unknown, args: unknown[]): Handle {
-    let ctx: Context | null = null;
-    const n = args.length;
-    if (n > 0 && args[n - 1] instanceof Context) ctx = args.pop() as Context;
+  /** A ready handle for `callback` with `arg` held as `kind` says (handles.ts), in `ctx` or a copy of the current context. */
+  private _soon(callback: (...args: any[]) => unknown, arg: unknown, kind: Args, ctx: Context | null): Handle {
     const core = this._core;
     const slot = core.alloc();
-    const h = new Handle(callback, args, this, ctx, ctx === null ? currentContext()._vars : null);
+    const h = ctx === null ? new Handle(callback, arg, kind, this, currentContext()._vars, false) : new Handle(callback, arg, kind, this, ctx, true);
     h._slot = slot;
     h._gen = core.gen(slot);
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
@@ -231,13 +248,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return h;
   }
 
-  private _at(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
-    let ctx: Context | null = null;
-    const n = args.length;
-    if (n > 0 && args[n - 1] instanceof Context) ctx = args.pop() as Context;
+  private _at(when: number, callback: (...args: any[]) => unknown, arg: unknown, kind: Args, ctx: Context | null): TimerHandle {
     const core = this._core;
     const slot = core.alloc();
-    const h = new TimerHandle(when, callback, args, this, ctx, ctx === null ? currentContext()._vars : null);
+    const h = ctx === null ? new TimerHandle(when, callback, arg, kind, this, currentContext()._vars, false) : new TimerHandle(when, callback, arg, kind, this, ctx, true);
     h._slot = slot;
     h._gen = core.gen(slot);
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
@@ -251,6 +265,17 @@ export class EventLoop implements HandleOwner, FutureLoop {
     }
     if (this._sleepResolve !== null) this._wake();
     return h;
+  }
+
+  /** `_soon` for an argument list (a trailing Context is the context). */
+  private _soonArgs(callback: (...args: any[]) => unknown, args: unknown[]): Handle {
+    const ctx = args.length > 0 && args[args.length - 1] instanceof Context ? (args.pop() as Context) : null;
+    return args.length <= 1 ? this._soon(callback, args[0], args.length, ctx) : this._soon(callback, args, Args.ARRAY, ctx);
+  }
+
+  private _atArgs(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
+    const ctx = args.length > 0 && args[args.length - 1] instanceof Context ? (args.pop() as Context) : null;
+    return args.length <= 1 ? this._at(when, callback, args[0], args.length, ctx) : this._at(when, callback, args, Args.ARRAY, ctx);
   }
 
   /** @internal */
@@ -447,7 +472,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** @internal */
   _reportCallbackError(h: Handle, e: unknown): void {
     const where = h._sourceTraceback ? firstUserFrame(h._sourceTraceback) : null;
-    const cb = h._callback ? formatCallback(h._callback, h._args ?? []) : String(h);
+    const cb = h._callback ? formatCallback(h._callback, h._argList()) : String(h);
     this.callExceptionHandler({ message: `Exception in callback ${cb}${where ? ` at ${where}` : ''}`, exception: e, handle: h });
   }
 
@@ -493,22 +518,31 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return taskHooks.ensureFuture(aw, this) as Future<T>;
   }
 
-  /** One iteration: the core's tick, then the batch's callbacks in order. */
-  private _runOnce(): void {
+  /** One iteration: the core's tick, then the batch's callbacks in order. Returns the batch length. */
+  private _runOnce(): number {
     const core = this._core;
+    // the clock is read only when a timer may be due
     const now = this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0;
     const n = core.tick(now, this._resolution);
-    if (n === 0) return;
+    if (n === 0) return 0;
     const base = core.batchBase;
     const table = this._table;
-    if (this._debug) return this._runBatchDebug(n, base);
-    for (let i = 0; i < n; i++) {
-      const slot = core.mem32[base + i]!;
-      const h = table[slot];
-      if (h === undefined) continue;
-      table[slot] = undefined;
-      h._run();
+    const prev = currentContext();
+    const saved = scratchVars();
+    try {
+      if (this._debug) this._runBatchDebug(n, base);
+      else
+        for (let i = 0; i < n; i++) {
+          const slot = core.mem32[base + i]!; // mem32 may be replaced by a growth during the batch
+          const h = table[slot];
+          if (h === undefined) continue; // cancelled
+          table[slot] = undefined;
+          h._run();
+        }
+    } finally {
+      leaveCallbacks(prev, saved);
     }
+    return n;
   }
 
   private _runBatchDebug(n: number, base: number): void {
@@ -529,57 +563,52 @@ export class EventLoop implements HandleOwner, FutureLoop {
     }
   }
 
+  /**
+   * The non-blocking runner. After every iteration it awaits once, so pending promise reactions
+   * run (one `await` is the whole per-iteration cost of sharing the thread); every HOST_TURN_MS it
+   * gives the host a macrotask instead; when nothing is ready it sleeps in the host, or on a
+   * virtual clock jumps to the next timer once promise chains have settled.
+   */
   private async _runAsync(): Promise<void> {
     const core = this._core;
     let turnStart = host.now();
-    let budget = 64;
+    let budget = TURN_CHECK; // callbacks and iterations until the next look at the clock
     for (;;) {
-      const before = core.readyCount();
-      this._runOnce();
+      const n = this._runOnce();
       if (this._stopping) return;
-      if (core.readyCount() > 0) {
-        budget -= before + 1;
-        if (budget <= 0) {
-          budget = 64;
-          const t = host.now();
-          if (t - turnStart >= HOST_TURN_MS) {
-            await host.yieldToHost();
-            turnStart = host.now();
-            continue;
-          }
-        }
+      budget -= n + 1;
+      if (budget <= 0 && host.now() - turnStart >= HOST_TURN_MS) {
+        await host.yieldToHost(); // a macrotask: host I/O and timers get their turn
+        turnStart = host.now();
+      } else {
         await null; // pending promise reactions run
-        continue;
       }
-      await this._idle();
+      if (budget <= 0) budget = TURN_CHECK;
+      if (core.readyCount() > 0 || this._stopping) continue;
+      // nothing is ready
+      if (this._virtual) {
+        if (this._promiseActivity || this._promiseBridges > 0) {
+          // promise chains settle on a fresh macrotask, before time may jump
+          this._promiseActivity = false;
+          await host.yieldToHost();
+          turnStart = host.now();
+          if (core.readyCount() > 0 || this._stopping) continue;
+        }
+        const next = core.nextDeadline();
+        if (next !== Infinity) {
+          // a timer within clockResolution of now is ready as it is: no jump
+          if (next > this._vnow + this._resolution) this._vnow = next;
+          continue;
+        }
+        await this._sleep(Infinity);
+      } else {
+        const next = core.nextDeadline();
+        const now = host.now() / 1000;
+        if (next <= now + this._resolution) continue;
+        await this._sleep(next - now);
+      }
       turnStart = host.now();
     }
-  }
-
-  /** Nothing is ready: let reactions settle, then sleep in the host until the next timer or a wake-up. */
-  private async _idle(): Promise<void> {
-    const core = this._core;
-    await null;
-    if (core.readyCount() > 0 || this._stopping) return;
-    if (this._virtual) {
-      if (this._promiseActivity || this._promiseBridges > 0) {
-        // promise chains settle on a fresh macrotask, before time may jump
-        this._promiseActivity = false;
-        await host.yieldToHost();
-        if (core.readyCount() > 0 || this._stopping) return;
-      }
-      const next = core.nextDeadline();
-      if (next !== Infinity) {
-        // a timer within clockResolution of now is ready as it is: no jump
-        if (next > this._vnow + this._resolution) this._vnow = next;
-        return;
-      }
-      return this._sleep(Infinity);
-    }
-    const next = core.nextDeadline();
-    const now = host.now() / 1000;
-    if (next <= now + this._resolution) return;
-    return this._sleep(next - now);
   }
 
   private _sleep(seconds: number): Promise<void> {
