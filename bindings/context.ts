@@ -99,16 +99,19 @@ export function runInCopy<R>(vars: Vars, fn: () => R): R {
 
 /**
  * @internal The loop runs a batch of callbacks like this, with no allocation per callback:
- *   const prev = currentContext(), saved = scratchVars();
+ *   const prev = currentContext(), saved = enterCallbacks();
  *   try { for each handle: useScratch(vars) (or callInContext for an explicit Context); call }
  *   finally { leaveCallbacks(prev, saved) }
- * Each callback without an explicit context runs in a throw-away copy — one scratch Context
- * whose vars are set before each callback, so a `ContextVar.set` in one callback is never seen
- * by the next. `saved` makes a nested batch (a callback running another batch by hand) safe.
+ * Each callback without an explicit context runs in a throw-away copy: one scratch Context is
+ * current for the whole batch, and `useScratch` gives it the handle's vars before each callback
+ * (a `ContextVar.set` in one callback replaces the scratch's vars, so the next callback, whose
+ * vars differ, never sees it). `saved` makes a nested batch (a callback running another batch by
+ * hand) safe. Context.run and callInContext restore `current` when they return or throw.
  */
 const batchScratch = new Context();
 
-export function scratchVars(): Vars {
+export function enterCallbacks(): Vars {
+  current = batchScratch;
   return batchScratch._vars;
 }
 
@@ -119,8 +122,7 @@ export function leaveCallbacks(prev: Context, saved: Vars): void {
 
 /** @internal Makes a copy of `vars` current for the next callback of a batch. */
 export function useScratch(vars: Vars): void {
-  batchScratch._vars = vars;
-  current = batchScratch;
+  if (batchScratch._vars !== vars) batchScratch._vars = vars;
 }
 
 /** @internal Context.run(fn, ...args) for a handle's callback, without a rest array: `kind` 0, 1 or 2 (none, one, an array). */

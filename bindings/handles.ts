@@ -8,7 +8,7 @@
  *   _args   nothing (0 arguments), the argument itself (1), or an array (2 or more): no array
  *           is made for the common 0- and 1-argument calls;
  *   _ctx    the explicit Context, else the snapshot of context vars taken at scheduling time;
- *   _flags  CANCELLED | EXPLICIT_CONTEXT | how `_args` holds them (Args) << ARGS_SHIFT.
+ *   _flags  CANCELLED | EXPLICIT_CONTEXT | how `_args` holds them (ARGS_*) << ARGS_SHIFT.
  * Debug-only data (creation traceback, frozen repr) lives in a side table, not in every handle.
  */
 import { Context, callInContext, useScratch } from './context.js';
@@ -23,18 +23,16 @@ export interface HandleOwner {
 type Vars = Context['_vars'];
 type Callback = (...args: any[]) => unknown;
 
-/** @internal `_flags` bits. */
-export const enum HandleFlags {
-  CANCELLED = 1,
-  EXPLICIT_CONTEXT = 2,
-  ARGS_SHIFT = 2,
-}
+// `_flags` bits. Plain constants, not enums: an enum compiles to an object (isolatedModules), a
+// property load on every use, where a module constant is folded into the optimized code.
+const CANCELLED = 1;
+const EXPLICIT_CONTEXT = 2;
+const ARGS_SHIFT = 2;
+const ARGS_BITS = 3 << ARGS_SHIFT;
 /** @internal how `_args` holds the arguments: none, the one argument itself, or an array */
-export const enum Args {
-  NONE = 0,
-  ONE = 1,
-  ARRAY = 2,
-}
+export const ARGS_NONE = 0;
+export const ARGS_ONE = 1;
+export const ARGS_ARRAY = 2;
 
 interface DebugInfo {
   traceback: string | null;
@@ -43,48 +41,52 @@ interface DebugInfo {
 const debugInfo = new WeakMap<Handle, DebugInfo>();
 
 export class Handle {
-  /** @internal */ _callback: Callback | null;
-  /** @internal */ _args: unknown;
-  /** @internal */ _ctx: Context | Vars;
-  /** @internal */ _loop: HandleOwner;
-  /** @internal */ _slot = -1;
-  /** @internal */ _gen = 0;
-  /** @internal */ _flags: number;
+  // `declare`: no class-field definitions (ES2022 would define each field, then assign it); the
+  // constructor stores each field once, in this order, so every handle has one shape
+  /** @internal */ declare _callback: Callback | null;
+  /** @internal */ declare _args: unknown;
+  /** @internal */ declare _ctx: Context | Vars;
+  /** @internal */ declare _loop: HandleOwner;
+  /** @internal */ declare _slot: number;
+  /** @internal */ declare _gen: number;
+  /** @internal */ declare _flags: number;
 
-  /** @internal `argsKind` is an Args; `ctx` a Context when `explicit`, else vars. */
-  constructor(callback: Callback, args: unknown, argsKind: number, loop: HandleOwner, ctx: Context | Vars, explicit: boolean) {
+  /** @internal `argsKind` is an ARGS_* constant; `ctx` a Context when `explicit`, else vars; the core slot and its generation. */
+  constructor(callback: Callback, args: unknown, argsKind: number, loop: HandleOwner, ctx: Context | Vars, explicit: boolean, slot: number, gen: number) {
     this._callback = callback;
     this._args = args;
     this._ctx = ctx;
     this._loop = loop;
-    this._flags = (argsKind << HandleFlags.ARGS_SHIFT) | (explicit ? HandleFlags.EXPLICIT_CONTEXT : 0);
+    this._slot = slot;
+    this._gen = gen;
+    this._flags = (argsKind << ARGS_SHIFT) | (explicit ? EXPLICIT_CONTEXT : 0);
   }
 
   /** Prevents the callback from running; idempotent, and a no-op once it ran. */
   cancel(): void {
-    if ((this._flags & HandleFlags.CANCELLED) !== 0) return;
-    this._flags |= HandleFlags.CANCELLED;
+    if ((this._flags & CANCELLED) !== 0) return;
+    this._flags |= CANCELLED;
     const dbg = debugInfo.get(this);
     if (dbg !== undefined) dbg.repr = this._describe();
     this._loop._cancelHandle(this);
     this._callback = null;
     this._args = undefined;
-    this._flags &= ~(3 << HandleFlags.ARGS_SHIFT);
+    this._flags &= ~ARGS_BITS;
   }
 
   cancelled(): boolean {
-    return (this._flags & HandleFlags.CANCELLED) !== 0;
+    return (this._flags & CANCELLED) !== 0;
   }
 
   /** The context the callback runs in. */
   getContext(): Context {
-    return (this._flags & HandleFlags.EXPLICIT_CONTEXT) !== 0 ? (this._ctx as Context) : new Context(this._ctx as Vars);
+    return (this._flags & EXPLICIT_CONTEXT) !== 0 ? (this._ctx as Context) : new Context(this._ctx as Vars);
   }
 
   /** @internal The arguments as an array (for reports). */
   _argList(): unknown[] {
-    const kind = this._flags >>> HandleFlags.ARGS_SHIFT;
-    return kind === Args.NONE ? [] : kind === Args.ONE ? [this._args] : (this._args as unknown[]);
+    const kind = this._flags >>> ARGS_SHIFT;
+    return kind === ARGS_NONE ? [] : kind === ARGS_ONE ? [this._args] : (this._args as unknown[]);
   }
 
   /** @internal where it was created (debug mode only) */
@@ -103,13 +105,13 @@ export class Handle {
   _run(): void {
     const cb = this._callback!;
     const flags = this._flags;
-    const kind = flags >>> HandleFlags.ARGS_SHIFT;
+    const kind = flags >>> ARGS_SHIFT;
     try {
-      if ((flags & HandleFlags.EXPLICIT_CONTEXT) !== 0) callInContext(this._ctx as Context, cb, kind, this._args);
+      if ((flags & EXPLICIT_CONTEXT) !== 0) callInContext(this._ctx as Context, cb, kind, this._args);
       else {
         useScratch(this._ctx as Vars);
-        if (kind === Args.NONE) cb();
-        else if (kind === Args.ONE) cb(this._args);
+        if (kind === ARGS_NONE) cb();
+        else if (kind === ARGS_ONE) cb(this._args);
         else cb(...(this._args as unknown[]));
       }
     } catch (e) {
@@ -147,11 +149,11 @@ export class Handle {
 }
 
 export class TimerHandle extends Handle {
-  /** @internal */ _when: number;
+  /** @internal */ declare _when: number;
 
   /** @internal */
-  constructor(when: number, callback: Callback, args: unknown, argsKind: number, loop: HandleOwner, ctx: Context | Vars, explicit: boolean) {
-    super(callback, args, argsKind, loop, ctx, explicit);
+  constructor(when: number, callback: Callback, args: unknown, argsKind: number, loop: HandleOwner, ctx: Context | Vars, explicit: boolean, slot: number, gen: number) {
+    super(callback, args, argsKind, loop, ctx, explicit, slot, gen);
     this._when = when;
   }
 

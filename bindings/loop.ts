@@ -10,13 +10,13 @@
  * every `HOST_TURN_MS` and whenever idle, and sleeps in the host until the next timer or a
  * wake-up (scheduling onto a sleeping loop wakes it). The blocking runner sleeps in Atomics.wait.
  */
-import { Context, currentContext, leaveCallbacks, scratchVars } from './context.js';
+import { Context, currentContext, enterCallbacks, leaveCallbacks } from './context.js';
 import type { Core, CoreKind } from './core/types.js';
 import { createJsCore } from './core/js.js';
 import { createWasmCore } from './core/wasm.js';
 import { RuntimeError, describe } from './errors.js';
 import { Future, type FutureLoop } from './futures.js';
-import { Args, Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
+import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
 import { enterRunning, leaveRunning } from './thread.js';
 
@@ -47,9 +47,13 @@ export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => v
 
 /** How long the non-blocking runner may keep the thread before giving the host a turn. */
 export const HOST_TURN_MS = 4;
+/** Awaiting a settled native promise takes one microtask turn without wrapping a value in a new promise. */
+const RESOLVED = Promise.resolve();
 /** How many callbacks the non-blocking runner runs between two looks at the clock. */
 const TURN_CHECK = 64;
 
+/** Never passed in by a caller (not exported): what `_plainFn` holds when nothing is cached. */
+const UNCHECKED = function unchecked(): void {};
 const AsyncFunction = (async () => {}).constructor;
 const GeneratorFunction = function* () {}.constructor;
 const AsyncGeneratorFunction = async function* () {}.constructor;
@@ -132,6 +136,13 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** @internal promise-based work the loop is waiting on (async-function tasks, wrapped promises) */
   _promiseBridges = 0;
   private _waitCell: Int32Array | null = null;
+  /**
+   * The last callback found to be a plain function: a one-entry cache for the callback check, whose
+   * `constructor` lookup goes through Function.prototype's slow properties (~200 instructions, as
+   * much as the rest of callSoon). Cleared when the loop sleeps or closes, so it holds on to no
+   * callback for long. UNCHECKED (never a caller's) when empty: null, a bad callback, must be checked.
+   */
+  private _plainFn: Function = UNCHECKED;
   /** @internal per-loop state other modules keep (tasks, executors) */
   _extra: Record<string, unknown> = {};
 
@@ -177,12 +188,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
   callSoon(callback: (...args: any[]) => unknown, a?: any, b?: any): Handle {
     this._checkClosed();
-    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callSoon');
+    if (callback !== this._plainFn) this._checkCallback(callback, 'callSoon');
     // no rest array: 0 or 1 argument (with or without a trailing Context) is read from a and b
     const n = arguments.length;
-    if (n <= 1) return this._soon(callback, undefined, Args.NONE, null);
-    if (n === 2) return a instanceof Context ? this._soon(callback, undefined, Args.NONE, a) : this._soon(callback, a, Args.ONE, null);
-    if (n === 3 && b instanceof Context) return this._soon(callback, a, Args.ONE, b);
+    if (n <= 1) return this._soon(callback, undefined, ARGS_NONE, null);
+    if (n === 2) return a instanceof Context ? this._soon(callback, undefined, ARGS_NONE, a) : this._soon(callback, a, ARGS_ONE, null);
+    if (n === 3 && b instanceof Context) return this._soon(callback, a, ARGS_ONE, b);
     return this._soonArgs(callback, Array.prototype.slice.call(arguments, 1));
   }
 
@@ -191,7 +202,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
   callSoonThreadsafe(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
     this._checkClosed();
-    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callSoonThreadsafe');
+    if (callback !== this._plainFn) this._checkCallback(callback, 'callSoonThreadsafe');
     const h = this._soonArgs(callback, args);
     this._notifyBlocked();
     return h;
@@ -204,12 +215,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callLater(delay: number, callback: (...args: any[]) => unknown, a?: any, b?: any): TimerHandle {
     this._checkClosed();
     checkNumber(delay, 'callLater', 'delay');
-    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callLater');
+    if (callback !== this._plainFn) this._checkCallback(callback, 'callLater');
     const when = this.time() + (delay > 0 ? delay : 0);
     const n = arguments.length;
-    if (n <= 2) return this._at(when, callback, undefined, Args.NONE, null);
-    if (n === 3) return a instanceof Context ? this._at(when, callback, undefined, Args.NONE, a) : this._at(when, callback, a, Args.ONE, null);
-    if (n === 4 && b instanceof Context) return this._at(when, callback, a, Args.ONE, b);
+    if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
+    if (n === 3) return a instanceof Context ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
+    if (n === 4 && b instanceof Context) return this._at(when, callback, a, ARGS_ONE, b);
     return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
   }
 
@@ -220,21 +231,25 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callAt(when: number, callback: (...args: any[]) => unknown, a?: any, b?: any): TimerHandle {
     this._checkClosed();
     checkNumber(when, 'callAt', 'when');
-    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callAt');
+    if (callback !== this._plainFn) this._checkCallback(callback, 'callAt');
     const n = arguments.length;
-    if (n <= 2) return this._at(when, callback, undefined, Args.NONE, null);
-    if (n === 3) return a instanceof Context ? this._at(when, callback, undefined, Args.NONE, a) : this._at(when, callback, a, Args.ONE, null);
-    if (n === 4 && b instanceof Context) return this._at(when, callback, a, Args.ONE, b);
+    if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
+    if (n === 3) return a instanceof Context ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
+    if (n === 4 && b instanceof Context) return this._at(when, callback, a, ARGS_ONE, b);
     return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
   }
 
   /** A ready handle for `callback` with `arg` held as `kind` says (handles.ts), in `ctx` or a copy of the current context. */
-  private _soon(callback: (...args: any[]) => unknown, arg: unknown, kind: Args, ctx: Context | null): Handle {
+  /** Throws unless `callback` is a plain callable (not a coroutine); remembers it when it is. */
+  private _checkCallback(callback: unknown, method: string): void {
+    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, method);
+    this._plainFn = callback as Function;
+  }
+
+  private _soon(callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): Handle {
     const core = this._core;
     const slot = core.alloc();
-    const h = ctx === null ? new Handle(callback, arg, kind, this, currentContext()._vars, false) : new Handle(callback, arg, kind, this, ctx, true);
-    h._slot = slot;
-    h._gen = core.gen(slot);
+    const h = new Handle(callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, slot, core.gen(slot));
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
     this._table[slot] = h;
     try {
@@ -248,12 +263,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return h;
   }
 
-  private _at(when: number, callback: (...args: any[]) => unknown, arg: unknown, kind: Args, ctx: Context | null): TimerHandle {
+  private _at(when: number, callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): TimerHandle {
     const core = this._core;
     const slot = core.alloc();
-    const h = ctx === null ? new TimerHandle(when, callback, arg, kind, this, currentContext()._vars, false) : new TimerHandle(when, callback, arg, kind, this, ctx, true);
-    h._slot = slot;
-    h._gen = core.gen(slot);
+    const h = new TimerHandle(when, callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, slot, core.gen(slot));
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
     this._table[slot] = h;
     try {
@@ -270,12 +283,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** `_soon` for an argument list (a trailing Context is the context). */
   private _soonArgs(callback: (...args: any[]) => unknown, args: unknown[]): Handle {
     const ctx = args.length > 0 && args[args.length - 1] instanceof Context ? (args.pop() as Context) : null;
-    return args.length <= 1 ? this._soon(callback, args[0], args.length, ctx) : this._soon(callback, args, Args.ARRAY, ctx);
+    return args.length <= 1 ? this._soon(callback, args[0], args.length, ctx) : this._soon(callback, args, ARGS_ARRAY, ctx);
   }
 
   private _atArgs(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
     const ctx = args.length > 0 && args[args.length - 1] instanceof Context ? (args.pop() as Context) : null;
-    return args.length <= 1 ? this._at(when, callback, args[0], args.length, ctx) : this._at(when, callback, args, Args.ARRAY, ctx);
+    return args.length <= 1 ? this._at(when, callback, args[0], args.length, ctx) : this._at(when, callback, args, ARGS_ARRAY, ctx);
   }
 
   /** @internal */
@@ -378,6 +391,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (this._running) throw new RuntimeError('Cannot close a running event loop');
     if (this._closed) return;
     this._closed = true;
+    this._plainFn = UNCHECKED;
     for (const h of this._table) if (h !== undefined) h._slot = -1;
     this._table = [];
     this._core.close();
@@ -528,7 +542,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const base = core.batchBase;
     const table = this._table;
     const prev = currentContext();
-    const saved = scratchVars();
+    const saved = enterCallbacks();
     try {
       if (this._debug) this._runBatchDebug(n, base);
       else
@@ -581,7 +595,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
         await host.yieldToHost(); // a macrotask: host I/O and timers get their turn
         turnStart = host.now();
       } else {
-        await null; // pending promise reactions run
+        await RESOLVED; // pending promise reactions run (one microtask turn, like `await null`, minus a promise)
       }
       if (budget <= 0) budget = TURN_CHECK;
       if (core.readyCount() > 0 || this._stopping) continue;
@@ -612,6 +626,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   private _sleep(seconds: number): Promise<void> {
+    this._plainFn = UNCHECKED;
     return new Promise<void>((resolve) => {
       this._sleepResolve = resolve;
       if (seconds !== Infinity) this._sleepTimer = host.setTimer(this._onSleepTimer, Math.min(Math.ceil(seconds * 1000), 0x7fffffff));
@@ -655,10 +670,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
           if (next > this._vnow + this._resolution) this._vnow = next;
           continue;
         }
+        this._plainFn = UNCHECKED;
         Atomics.wait(cell, 0, 0);
       } else {
         const now = host.now() / 1000;
         if (next <= now + this._resolution) continue;
+        this._plainFn = UNCHECKED;
         Atomics.wait(cell, 0, 0, next === Infinity ? undefined : (next - now) * 1000);
       }
       Atomics.store(cell, 0, 0);

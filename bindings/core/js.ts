@@ -14,14 +14,14 @@
  */
 import { Core, MEMORY_EXHAUSTED, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES } from './types.js';
 
-export const enum SlotState {
-  FREE = 0,
-  READY = 1,
-  TIMER = 2,
-  CANCELLED_TIMER = 3,
-  CANCELLED_READY = 4,
-  RUNNING = 5,
-}
+// Slot states, the numbers of assembly/core.ts's S_*. Plain constants, not an enum: an enum
+// compiles to an object (isolatedModules) and costs a property load on every use.
+const FREE = 0;
+const READY = 1;
+const TIMER = 2;
+const CANCELLED_TIMER = 3;
+const CANCELLED_READY = 4;
+const RUNNING = 5;
 
 export interface JsCoreOptions {
   /** Most callbacks and timers that may be pending at once (default 2^26). */
@@ -79,23 +79,23 @@ export class JsCore implements Core {
     if (this.tail - this.head > this.mask) this.growRing();
     this.ring[this.tail & this.mask] = slot;
     this.tail++; // tick empties the ring every iteration, so positions stay small
-    this.state[slot] = SlotState.READY;
+    this.state[slot] = READY;
   }
 
   pushTimer(slot: number, when: number): void {
     if (this.hSize === this.hWhen.length) this.growHeap();
-    this.state[slot] = SlotState.TIMER;
+    this.state[slot] = TIMER;
     this.siftUp(this.hSize++, when, this.seq++, slot);
   }
 
   cancel(slot: number, gen: number): void {
     if (this.gens[slot] !== gen) return;
     const s = this.state[slot];
-    if (s === SlotState.TIMER) {
-      this.state[slot] = SlotState.CANCELLED_TIMER;
+    if (s === TIMER) {
+      this.state[slot] = CANCELLED_TIMER;
       this.cancelled++;
-    } else if (s === SlotState.READY) {
-      this.state[slot] = SlotState.CANCELLED_READY;
+    } else if (s === READY) {
+      this.state[slot] = CANCELLED_READY;
     }
   }
 
@@ -111,7 +111,7 @@ export class JsCore implements Core {
     while (this.hSize > 0 && this.hWhen[0]! <= end) {
       const slot = this.hSlot[0]!;
       this.popTop();
-      if (this.state[slot] === SlotState.CANCELLED_TIMER) {
+      if (this.state[slot] === CANCELLED_TIMER) {
         this.cancelled--;
         this.free(slot);
       } else {
@@ -129,7 +129,7 @@ export class JsCore implements Core {
     for (let i = 0; i < n; i++, h++) {
       const slot = ring[h & mask]!;
       out[i] = slot;
-      state[slot] = SlotState.RUNNING;
+      state[slot] = RUNNING;
     }
     this.head = this.tail = 0;
     this.batchLen = n;
@@ -139,7 +139,7 @@ export class JsCore implements Core {
   nextDeadline(): number {
     while (this.hSize > 0) {
       const slot = this.hSlot[0]!;
-      if (this.state[slot] !== SlotState.CANCELLED_TIMER) return this.hWhen[0]!;
+      if (this.state[slot] !== CANCELLED_TIMER) return this.hWhen[0]!;
       this.popTop();
       this.cancelled--;
       this.free(slot);
@@ -174,7 +174,7 @@ export class JsCore implements Core {
 
   private free(slot: number): void {
     this.gens[slot] = (this.gens[slot]! + 1) >>> 0;
-    this.state[slot] = SlotState.FREE;
+    this.state[slot] = FREE;
     this.freeStack[this.freeTop++] = slot;
   }
 
@@ -185,7 +185,7 @@ export class JsCore implements Core {
       let k = 0;
       for (let i = 0; i < this.hSize; i++) {
         const slot = this.hSlot[i]!;
-        if (this.state[slot] === SlotState.CANCELLED_TIMER) {
+        if (this.state[slot] === CANCELLED_TIMER) {
           this.free(slot);
         } else {
           this.hWhen[k] = this.hWhen[i]!;
@@ -198,7 +198,7 @@ export class JsCore implements Core {
       this.cancelled = 0;
       for (let i = (k >> 1) - 1; i >= 0; i--) this.siftDown(i, this.hWhen[i]!, this.hSeq[i]!, this.hSlot[i]!);
     } else {
-      while (this.hSize > 0 && this.state[this.hSlot[0]!] === SlotState.CANCELLED_TIMER) {
+      while (this.hSize > 0 && this.state[this.hSlot[0]!] === CANCELLED_TIMER) {
         const slot = this.hSlot[0]!;
         this.popTop();
         this.cancelled--;
