@@ -252,13 +252,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const h = new Handle(callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, slot, core.gen(slot));
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
     this._table[slot] = h;
-    try {
-      core.pushReady(slot);
-    } catch (e) {
-      this._table[slot] = undefined;
-      core.release(slot);
-      throw e;
-    }
+    core.pushReady(slot); // never throws for an allocated slot: only alloc grows the core
     if (this._sleepResolve !== null) this._wake();
     return h;
   }
@@ -269,13 +263,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const h = new TimerHandle(when, callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, slot, core.gen(slot));
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
     this._table[slot] = h;
-    try {
-      core.pushTimer(slot, when);
-    } catch (e) {
-      this._table[slot] = undefined;
-      core.release(slot);
-      throw e;
-    }
+    core.pushTimer(slot, when); // never throws for an allocated slot: only alloc grows the core
     if (this._sleepResolve !== null) this._wake();
     return h;
   }
@@ -532,12 +520,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return taskHooks.ensureFuture(aw, this) as Future<T>;
   }
 
-  /** One iteration: the core's tick, then the batch's callbacks in order. Returns the batch length. */
+  /** One iteration: the core's tick, then the batch's callbacks in order, in their contexts. Returns the batch length. */
   private _runOnce(): number {
     const core = this._core;
     // the clock is read only when a timer may be due
-    const now = this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0;
-    const n = core.tick(now, this._resolution);
+    const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
     if (n === 0) return 0;
     const base = core.batchBase;
     const table = this._table;
@@ -557,6 +544,28 @@ export class EventLoop implements HandleOwner, FutureLoop {
       leaveCallbacks(prev, saved);
     }
     return n;
+  }
+
+  /** `_runOnce` for a caller that has entered the callbacks' context itself (the blocking runner). */
+  private _iterate(): number {
+    const core = this._core;
+    const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
+    if (n !== 0) this._runBatch(n, core.batchBase);
+    return n;
+  }
+
+  /** Runs the batch the last tick handed out (`n` slots from `mem32[base]`), skipping cancelled handles. */
+  private _runBatch(n: number, base: number): void {
+    if (this._debug) return this._runBatchDebug(n, base);
+    const core = this._core;
+    const table = this._table;
+    for (let i = 0; i < n; i++) {
+      const slot = core.mem32[base + i]!; // mem32 may be replaced by a growth during the batch
+      const h = table[slot];
+      if (h === undefined) continue; // cancelled
+      table[slot] = undefined;
+      h._run();
+    }
   }
 
   private _runBatchDebug(n: number, base: number): void {
@@ -657,11 +666,22 @@ export class EventLoop implements HandleOwner, FutureLoop {
     }
   }
 
+  /** The blocking runner. Nothing but callbacks runs in this thread until it returns, so it enters the callbacks' context once. */
   private _runSync(): void {
+    const prev = currentContext();
+    const saved = enterCallbacks();
+    try {
+      this._runSyncLoop();
+    } finally {
+      leaveCallbacks(prev, saved);
+    }
+  }
+
+  private _runSyncLoop(): void {
     const core = this._core;
     const cell = this._cell();
     for (;;) {
-      this._runOnce();
+      this._iterate();
       if (this._stopping) return;
       if (core.readyCount() > 0) continue;
       const next = core.nextDeadline();

@@ -83,7 +83,7 @@ export class JsCore implements Core {
   }
 
   pushTimer(slot: number, when: number): void {
-    if (this.hSize === this.hWhen.length) this.growHeap();
+    if (this.hSize === this.hWhen.length) this.growHeap(); // only if a slot is pushed twice: the heap holds every slot
     this.state[slot] = TIMER;
     this.siftUp(this.hSize++, when, this.seq++, slot);
   }
@@ -272,8 +272,13 @@ export class JsCore implements Core {
     // new slots go on the free stack so that the lowest is taken first
     for (let s = next - 1; s >= old; s--) this.freeStack[this.freeTop++] = s;
     this.nSlots = next;
+    // room for every slot in the ring and in the heap now, so that pushReady and pushTimer of an
+    // allocated slot never allocate (and never fail): as in the WASM core, only alloc may grow
+    while (this.ring.length < next) this.growRing();
+    while (this.hWhen.length < next) this.growHeap();
   }
 
+  /** Doubles the ring (needed by growSlots; by pushReady only if a slot is pushed twice). */
   private growRing(): void {
     const n = this.tail - this.head;
     const cap = this.ring.length * 2;
