@@ -4,12 +4,21 @@
  * Layout (struct of arrays, every array grows by doubling, nothing allocated per callback):
  *   slots:  gen: Uint32Array, state: Uint8Array, free stack: Uint32Array + freeTop
  *   ring:   Uint32Array of slots, capacity a power of two; entries at [head, tail) & mask
- *   heap:   hWhen: Float64Array, hSeq: Float64Array, hSlot: Uint32Array, size hSize
- *   batch:  Uint32Array, the slots handed to the front by the last tick, length batchLen
+ *   heap:   a 4-ary min-heap of 16-byte entries (when f64 at byte 0, slot u32 at byte 8) in one
+ *           buffer seen as hF64/hU32; the root at entry ROOT = 3, so the children of entry p are
+ *           4p - 8 .. 4p - 5: each node's four children share one 64-byte group (one cache line
+ *           when the buffer is so aligned) and a pop touches ~log4(n) groups, where a binary
+ *           heap over three parallel arrays touched ~3 log2(n) lines; size hSize
+ *   seq:    slotSeq: Float64Array by slot, the timer's seq, read only when two deadlines tie
+ *   batch:  mem32, the slots handed to the front by the last tick, length batchLen, room for
+ *           every slot (grown with the slot table, its entries copied: it may be running)
  * Invariants:
  *   - a slot is in exactly one of: free stack (FREE), ring (READY/CANCELLED_READY),
  *     heap (TIMER/CANCELLED_TIMER), batch (RUNNING);
+ *   - the ring and the heap have room for every slot (they grow with the slot table);
  *   - heap order: parent (when, seq) < child (when, seq) lexicographically; seq strictly grows;
+ *   - assembly/core.ts lays its heap out the same way and sifts the same way, so both cores
+ *     free the slots of a compaction in the same order and hand out the same slots after it;
  *   - cancelled = number of CANCELLED_TIMER slots, all of them in the heap.
  */
 import { Core, MEMORY_EXHAUSTED, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES } from './types.js';
@@ -29,6 +38,9 @@ export interface JsCoreOptions {
 }
 
 const INITIAL = 64;
+/** The heap's root entry (entries 0..2 are unused, so that every node's children share a 64-byte group). */
+const ROOT = 3;
+const ENTRY_BYTES = 16;
 
 export class JsCore implements Core {
   readonly kind = 'js' as const;
@@ -47,9 +59,10 @@ export class JsCore implements Core {
   private head = 0;
   private tail = 0;
 
-  private hWhen = new Float64Array(INITIAL);
-  private hSeq = new Float64Array(INITIAL);
-  private hSlot = new Uint32Array(INITIAL);
+  private hF64 = new Float64Array(0); // entry p: when at [2p]
+  private hU32 = new Uint32Array(0); //   entry p: slot at [4p + 2]
+  private hCap = 0; //                     entries the heap can hold (ROOT excluded)
+  private slotSeq = new Float64Array(0);
   private hSize = 0;
   private seq = 0;
   private cancelled = 0;
@@ -83,9 +96,10 @@ export class JsCore implements Core {
   }
 
   pushTimer(slot: number, when: number): void {
-    if (this.hSize === this.hWhen.length) this.growHeap(); // only if a slot is pushed twice: the heap holds every slot
+    if (this.hSize === this.hCap) this.growHeap(this.hCap * 2); // only if a slot is pushed twice: the heap holds every slot
     this.state[slot] = TIMER;
-    this.siftUp(this.hSize++, when, this.seq++, slot);
+    this.slotSeq[slot] = this.seq++;
+    this.siftUp(this.hSize++, when, slot);
   }
 
   cancel(slot: number, gen: number): void {
@@ -106,30 +120,30 @@ export class JsCore implements Core {
     this.batchLen = 0;
     // 2. drop cancelled timers
     this.dropCancelled();
-    // 3. expired timers join the ring after what is already there
-    const end = now + resolution;
-    while (this.hSize > 0 && this.hWhen[0]! <= end) {
-      const slot = this.hSlot[0]!;
-      this.popTop();
-      if (this.state[slot] === CANCELLED_TIMER) {
-        this.cancelled--;
-        this.free(slot);
-      } else {
-        this.pushReady(slot);
-      }
-    }
-    // 4. the whole ring becomes the batch
-    const n = this.tail - this.head;
-    if (n > this.mem32.length) this.mem32 = new Uint32Array(grownLength(this.mem32.length, n));
+    // 3 and 4. the ring, then every expired timer in (when, seq) order, become the batch: the
+    // same batch as appending the timers to the ring first, without passing through it (mem32
+    // holds as many entries as there are slots)
     const out = this.mem32;
     const ring = this.ring;
     const mask = this.mask;
     const state = this.state;
-    let h = this.head;
-    for (let i = 0; i < n; i++, h++) {
+    let n = 0;
+    for (let h = this.head; h !== this.tail; h++) {
       const slot = ring[h & mask]!;
-      out[i] = slot;
+      out[n++] = slot;
       state[slot] = RUNNING;
+    }
+    const end = now + resolution;
+    while (this.hSize > 0 && this.hF64[2 * ROOT]! <= end) {
+      const slot = this.hU32[4 * ROOT + 2]!;
+      this.popTop();
+      if (state[slot] === CANCELLED_TIMER) {
+        this.cancelled--;
+        this.free(slot);
+      } else {
+        out[n++] = slot;
+        state[slot] = RUNNING;
+      }
     }
     this.head = this.tail = 0;
     this.batchLen = n;
@@ -138,8 +152,8 @@ export class JsCore implements Core {
 
   nextDeadline(): number {
     while (this.hSize > 0) {
-      const slot = this.hSlot[0]!;
-      if (this.state[slot] !== CANCELLED_TIMER) return this.hWhen[0]!;
+      const slot = this.hU32[4 * ROOT + 2]!;
+      if (this.state[slot] !== CANCELLED_TIMER) return this.hF64[2 * ROOT]!;
       this.popTop();
       this.cancelled--;
       this.free(slot);
@@ -163,10 +177,10 @@ export class JsCore implements Core {
     if (this.closed) return;
     this.closed = true;
     const empty32 = new Uint32Array(0);
-    this.mem32 = this.gens = this.freeStack = this.ring = this.hSlot = empty32;
+    this.mem32 = this.gens = this.freeStack = this.ring = this.hU32 = empty32;
     this.state = new Uint8Array(0);
-    this.hWhen = this.hSeq = new Float64Array(0);
-    this.batchLen = this.hSize = this.head = this.tail = this.freeTop = this.nSlots = 0;
+    this.hF64 = this.slotSeq = new Float64Array(0);
+    this.batchLen = this.hSize = this.hCap = this.head = this.tail = this.freeTop = this.nSlots = 0;
     this.cancelled = 0;
   }
 
@@ -180,26 +194,28 @@ export class JsCore implements Core {
 
   private dropCancelled(): void {
     if (this.cancelled === 0) return;
+    const f64 = this.hF64;
+    const u32 = this.hU32;
     if (this.hSize >= MIN_SCHEDULED_TIMER_HANDLES && this.cancelled > this.hSize * MIN_CANCELLED_TIMER_HANDLES_FRACTION) {
-      // rebuild without the cancelled timers, then heapify in O(n)
-      let k = 0;
-      for (let i = 0; i < this.hSize; i++) {
-        const slot = this.hSlot[i]!;
+      // rebuild without the cancelled timers (in entry order), then heapify in O(n)
+      let k = ROOT;
+      const end = this.hSize + ROOT;
+      for (let p = ROOT; p < end; p++) {
+        const slot = u32[4 * p + 2]!;
         if (this.state[slot] === CANCELLED_TIMER) {
           this.free(slot);
         } else {
-          this.hWhen[k] = this.hWhen[i]!;
-          this.hSeq[k] = this.hSeq[i]!;
-          this.hSlot[k] = slot;
+          f64[2 * k] = f64[2 * p]!;
+          u32[4 * k + 2] = slot;
           k++;
         }
       }
-      this.hSize = k;
+      const size = (this.hSize = k - ROOT);
       this.cancelled = 0;
-      for (let i = (k >> 1) - 1; i >= 0; i--) this.siftDown(i, this.hWhen[i]!, this.hSeq[i]!, this.hSlot[i]!);
+      for (let i = size >= 2 ? (size - 2) >> 2 : -1; i >= 0; i--) this.siftDown(i, f64[2 * (i + ROOT)]!, u32[4 * (i + ROOT) + 2]!);
     } else {
-      while (this.hSize > 0 && this.state[this.hSlot[0]!] === CANCELLED_TIMER) {
-        const slot = this.hSlot[0]!;
+      while (this.hSize > 0 && this.state[u32[4 * ROOT + 2]!] === CANCELLED_TIMER) {
+        const slot = u32[4 * ROOT + 2]!;
         this.popTop();
         this.cancelled--;
         this.free(slot);
@@ -207,54 +223,64 @@ export class JsCore implements Core {
     }
   }
 
+  /** Removes the top entry (hSize > 0). */
   private popTop(): void {
     const last = --this.hSize;
-    if (last > 0) this.siftDown(0, this.hWhen[last]!, this.hSeq[last]!, this.hSlot[last]!);
-  }
-
-  private siftUp(pos: number, when: number, seq: number, slot: number): void {
-    const hw = this.hWhen, hs = this.hSeq, hl = this.hSlot;
-    while (pos > 0) {
-      const parent = (pos - 1) >> 1;
-      const pw = hw[parent]!;
-      if (pw < when || (pw === when && hs[parent]! < seq)) break;
-      hw[pos] = pw;
-      hs[pos] = hs[parent]!;
-      hl[pos] = hl[parent]!;
-      pos = parent;
+    if (last > 0) {
+      const p = last + ROOT;
+      this.siftDown(0, this.hF64[2 * p]!, this.hU32[4 * p + 2]!);
     }
-    hw[pos] = when;
-    hs[pos] = seq;
-    hl[pos] = slot;
   }
 
-  private siftDown(pos: number, when: number, seq: number, slot: number): void {
-    const hw = this.hWhen, hs = this.hSeq, hl = this.hSlot;
-    const size = this.hSize;
-    const half = size >> 1;
-    while (pos < half) {
-      let child = 2 * pos + 1;
-      let cw = hw[child]!;
-      let cs = hs[child]!;
-      const right = child + 1;
-      if (right < size) {
-        const rw = hw[right]!;
-        const rs = hs[right]!;
-        if (rw < cw || (rw === cw && rs < cs)) {
-          child = right;
-          cw = rw;
-          cs = rs;
+  /** Puts (when, slot) at logical position i or above it; entries up to i are a heap. */
+  private siftUp(i: number, when: number, slot: number): void {
+    const f64 = this.hF64;
+    const u32 = this.hU32;
+    const seqs = this.slotSeq;
+    let p = i + ROOT;
+    while (p > ROOT) {
+      const parent = (p >> 2) + 2;
+      const pw = f64[2 * parent]!;
+      const ps = u32[4 * parent + 2]!;
+      if (pw < when || (pw === when && seqs[ps]! < seqs[slot]!)) break;
+      f64[2 * p] = pw;
+      u32[4 * p + 2] = ps;
+      p = parent;
+    }
+    f64[2 * p] = when;
+    u32[4 * p + 2] = slot;
+  }
+
+  /** Puts (when, slot) at logical position i or below it, in a heap of hSize entries. */
+  private siftDown(i: number, when: number, slot: number): void {
+    const f64 = this.hF64;
+    const u32 = this.hU32;
+    const seqs = this.slotSeq;
+    const end = this.hSize + ROOT;
+    let p = i + ROOT;
+    for (;;) {
+      const first = 4 * p - 8;
+      if (first >= end) break;
+      // the least of the (up to four) children
+      let best = first;
+      let bw = f64[2 * first]!;
+      let bs = u32[4 * first + 2]!;
+      const last = first + 3 < end ? first + 3 : end - 1;
+      for (let c = first + 1; c <= last; c++) {
+        const cw = f64[2 * c]!;
+        if (cw < bw || (cw === bw && seqs[u32[4 * c + 2]!]! < seqs[bs]!)) {
+          best = c;
+          bw = cw;
+          bs = u32[4 * c + 2]!;
         }
       }
-      if (when < cw || (when === cw && seq < cs)) break;
-      hw[pos] = cw;
-      hs[pos] = cs;
-      hl[pos] = hl[child]!;
-      pos = child;
+      if (when < bw || (when === bw && seqs[slot]! < seqs[bs]!)) break;
+      f64[2 * p] = bw;
+      u32[4 * p + 2] = bs;
+      p = best;
     }
-    hw[pos] = when;
-    hs[pos] = seq;
-    hl[pos] = slot;
+    f64[2 * p] = when;
+    u32[4 * p + 2] = slot;
   }
 
   private growSlots(): void {
@@ -269,13 +295,19 @@ export class JsCore implements Core {
     st.set(this.state.subarray(0, old));
     this.state = st;
     this.freeStack = resize32(this.freeStack, next);
+    // the batch has room for every slot too; it may be running: its entries move along (the
+    // front reads core.mem32 again after anything that may allocate)
+    this.mem32 = resize32(this.mem32, next);
+    const seqs = new Float64Array(next);
+    seqs.set(this.slotSeq.subarray(0, old));
+    this.slotSeq = seqs;
     // new slots go on the free stack so that the lowest is taken first
     for (let s = next - 1; s >= old; s--) this.freeStack[this.freeTop++] = s;
     this.nSlots = next;
     // room for every slot in the ring and in the heap now, so that pushReady and pushTimer of an
     // allocated slot never allocate (and never fail): as in the WASM core, only alloc may grow
     while (this.ring.length < next) this.growRing();
-    while (this.hWhen.length < next) this.growHeap();
+    if (this.hCap < next) this.growHeap(next);
   }
 
   /** Doubles the ring (needed by growSlots; by pushReady only if a slot is pushed twice). */
@@ -291,15 +323,15 @@ export class JsCore implements Core {
     this.tail = n;
   }
 
-  private growHeap(): void {
-    const cap = this.hWhen.length * 2;
-    const w = new Float64Array(cap);
-    w.set(this.hWhen);
-    const s = new Float64Array(cap);
-    s.set(this.hSeq);
-    this.hWhen = w;
-    this.hSeq = s;
-    this.hSlot = resize32(this.hSlot, cap);
+  /** Moves the heap to room for `cap` entries (16 bytes each, after ROOT unused ones). */
+  private growHeap(cap: number): void {
+    const buf = new ArrayBuffer((cap + ROOT) * ENTRY_BYTES);
+    const f64 = new Float64Array(buf);
+    const used = (this.hSize + ROOT) * 2;
+    f64.set(this.hF64.subarray(0, used));
+    this.hF64 = f64;
+    this.hU32 = new Uint32Array(buf);
+    this.hCap = cap;
   }
 }
 
@@ -309,11 +341,6 @@ function resize32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
   return b;
 }
 
-function grownLength(cur: number, need: number): number {
-  let n = Math.max(cur, INITIAL);
-  while (n < need) n *= 2;
-  return n;
-}
 
 export function createJsCore(opts?: JsCoreOptions): Core {
   return new JsCore(opts);
