@@ -75,8 +75,9 @@ function unavailable(c) {
 }
 
 /**
- * Measures one workload: every available competitor once as a warm-up (JavaScript ones only:
- * Python has no JIT to warm), then `runs` rounds, each running every competitor once in the same
+ * Measures one workload: every available competitor once as a warm-up at a quarter of its size
+ * (JavaScript ones only: Python has no JIT to warm; none for a workload with `warmup: false`,
+ * whose time is mostly waiting), then `runs` rounds, each running every competitor once in the same
  * order (A B C A B C …), so that drift in the machine's speed hits all of them alike.
  */
 export async function measure(w, { quick, runs, log }) {
@@ -93,7 +94,7 @@ export async function measure(w, { quick, runs, log }) {
   };
   const live = () => entries.filter((e) => e.skip === null && e.error === null);
   for (const e of live()) {
-    if (e.c.python) continue;
+    if (e.c.python || w.warmup === false) continue;
     try {
       await runOne(e, Math.max(1, Math.floor(e.n / 4)));
     } catch (err) {
