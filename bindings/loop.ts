@@ -526,20 +526,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     // the clock is read only when a timer may be due
     const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
     if (n === 0) return 0;
-    const base = core.batchBase;
-    const table = this._table;
     const prev = currentContext();
     const saved = enterCallbacks();
     try {
-      if (this._debug) this._runBatchDebug(n, base);
-      else
-        for (let i = 0; i < n; i++) {
-          const slot = core.mem32[base + i]!; // mem32 may be replaced by a growth during the batch
-          const h = table[slot];
-          if (h === undefined) continue; // cancelled
-          table[slot] = undefined;
-          h._run();
-        }
+      this._runBatch(n, core.batchBase);
     } finally {
       leaveCallbacks(prev, saved);
     }

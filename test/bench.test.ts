@@ -80,7 +80,7 @@ describe('bench harness', () => {
       ],
     };
     const md = report.markdown(rep);
-    expect(md).toContain('| W1 | trampoline | ns/callback | 20.0 | 40.0 | 0.500 | 2000 | — |');
+    expect(md).toContain('| W1 | trampoline | ns/callback | 20 | 40 | 0.500 | 2000 | — |');
     expect(md).toContain('✅ fast');
     expect(md).toContain('| W7 | tcp | msg/s | not built yet |');
     const svg: string = report.svg(rep);

@@ -6,6 +6,7 @@ const COLORS = { wasm: '#6f42c1', js: '#d99a00', host: '#8a8f98', floor: '#c5c9c
 export function fmt(x) {
   if (typeof x !== 'number' || !Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
+  if (Number.isInteger(x) && a < 1e4) return String(x);
   if (a >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
   if (a >= 100) return x.toFixed(0);
   if (a >= 10) return x.toFixed(1);
@@ -19,10 +20,10 @@ function extrasText(r) {
   const e = r.extras ?? {};
   const parts = [];
   if (e.cpu !== undefined) parts.push(`CPU ${fmt(e.cpu)} s`);
-  if (e.order !== undefined) parts.push(`order ${e.order}`);
-  if (e.peakMB !== undefined) parts.push(`peak RSS ${e.peakMB} MB, growth ${e.growthMB} MB`);
-  if (e.maxTimers !== undefined) parts.push(`core holds ≤ ${e.maxTimers}`);
-  for (const [k, v] of Object.entries(e)) if (!['cpu', 'order', 'peakMB', 'growthMB', 'maxTimers'].includes(k)) parts.push(`${k} ${typeof v === 'number' ? fmt(v) : v}`);
+  if (e.inversions !== undefined) parts.push(e.inversions === 0 ? 'fire order ok' : `${fmt(e.inversions)} fired out of deadline order`);
+  if (e.peakMB !== undefined) parts.push(`RSS +${fmt(e.peakMB)} MB at peak, growth ${fmt(e.growthMB)} MB`);
+  if (e.maxTimers !== undefined) parts.push(`core holds ≤ ${fmt(e.maxTimers)} timers`);
+  for (const [k, v] of Object.entries(e)) if (!['cpu', 'inversions', 'peakMB', 'growthMB', 'maxTimers'].includes(k)) parts.push(`${k} ${typeof v === 'number' ? fmt(v) : v}`);
   if (r.error) parts.push(`error: ${r.error}`);
   if (r.skipped) parts.push(r.skipped);
   return parts.join('; ');

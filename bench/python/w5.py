@@ -18,7 +18,8 @@ impl, n, _ = args()
 batches = -(-n // BATCH)
 every = max(1, batches // 200)
 loop = new_loop(impl)
-state = {"b": 0, "early": 0, "late": 0, "peak": 0}
+start = rss()
+state = {"b": 0, "early": 0, "late": 0, "peak": start}
 noop = lambda: None  # noqa: E731
 
 
@@ -46,4 +47,4 @@ t0 = time.perf_counter()
 loop.run_forever()
 dt = time.perf_counter() - t0
 loop.close()
-emit(value=dt * 1e9 / (batches * BATCH), peakMB=round(state["peak"] / 2**20), growthMB=round((state["late"] - state["early"]) / 2**20))
+emit(value=dt * 1e9 / (batches * BATCH), peakMB=round((state["peak"] - start) / 2**20), growthMB=round((state["late"] - state["early"]) / 2**20))

@@ -1,5 +1,6 @@
 // W5 — schedule + cancel timers in batches of 1,000 (callLater(1000 s) then cancel each), one
-// batch per loop iteration, never firing one. value: ns per pair; peakMB: the process's peak RSS;
+// batch per loop iteration, never firing one. value: ns per pair; peakMB: the process's peak RSS
+// over its RSS when the run began (the process also holds what earlier workloads left);
 // growthMB: peak RSS over the second half of the run minus the peak over its first quarter (flat
 // memory: about 0). Python and setTimeout run fewer pairs (their per-pair cost is 10-50 times
 // higher); the cores run the full 10M.
@@ -11,9 +12,10 @@ const noop = () => {};
 /** RSS sampler: call tick(batchIndex) every batch; result() → { peakMB, growthMB }. */
 export function memoryTracker(batches) {
   const every = Math.max(1, Math.floor(batches / 200));
+  const start = process.memoryUsage.rss();
   let early = 0;
   let late = 0;
-  let peak = 0;
+  let peak = start;
   return {
     tick(b) {
       if (b % every !== 0) return;
@@ -22,7 +24,7 @@ export function memoryTracker(batches) {
       if (b < batches / 4 && rss > early) early = rss;
       if (b >= batches / 2 && rss > late) late = rss;
     },
-    result: () => ({ peakMB: Math.round(peak / 2 ** 20), growthMB: Math.round((late - early) / 2 ** 20) }),
+    result: () => ({ peakMB: Math.round((peak - start) / 2 ** 20), growthMB: Math.round((late - early) / 2 ** 20) }),
   };
 }
 
