@@ -8,11 +8,15 @@
  *            the memory; a freed block goes on its size class's free list and serves the next
  *            request of that class (after a doubling, the old f64 arrays serve the next u32 ones;
  *            what is never reused is bounded by a geometric series: less than the live arrays)
- *   slots    gen u32[cap], state u8[cap], free stack u32[cap] with its top in the header
+ *   slots    gen u32[cap], state u8[cap], free stack u32[cap] with its top in the header,
+ *            seq f64[cap] (a timer's seq, read only when two deadlines tie)
  *   ring     u32[ringCap] of slots, entries at [head, tail) & mask
  *   batch    u32[ringCap]: the slots handed out by the last tick; a grown batch waits in
  *            `batchNext` until the next tick, so the current one never moves while it runs
- *   heap     when f64[cap], seq f64[cap], slot u32[cap] (struct of arrays), size in the header
+ *   heap     a 4-ary min-heap of 16-byte entries (when f64 at +0, slot u32 at +8), 64-aligned in
+ *            its block, root at entry ROOT = 3: the children of entry p are 4p - 8 .. 4p - 5, so
+ *            each node's four children fill one 64-byte cache line and a pop touches ~log4(n)
+ *            lines (bindings/core/js.ts has the same layout and the same sifts); size in header
  *   staging  when f64[STAGE_CAP], slot u32[STAGE_CAP]: timers pushed by JS, merged by flushTimers
  * Invariants:
  *   - a slot is in exactly one of: free stack (FREE), ring (READY/CANCELLED_READY), heap or
@@ -69,6 +73,12 @@ const INITIAL_SLOTS: u32 = 64;
 const MAX_SLOTS: u32 = 1 << 26; // as JsCore's default maxEntries; keeps every block < 2^30 bytes
 const STAGE_CAP: u32 = 512;
 const MIN_SCHEDULED_TIMER_HANDLES: u32 = 100;
+const ROOT: u32 = 3;
+
+/** Bytes of the heap block for `cap` entries: ROOT unused entries, and room to align to 64. */
+@inline function heapBytes(cap: u32): usize {
+  return (<usize>(cap + ROOT) << 4) + 48;
+}
 
 const HEADER: usize = memory.data(<i32>HEADER_SIZE, 16);
 const MIN_CLASS: u32 = 4; // 16-byte blocks
@@ -79,9 +89,9 @@ let bump: usize = 0;
 let gens: usize = 0;
 let states: usize = 0;
 let freeStack: usize = 0;
-let hWhen: usize = 0;
-let hSeq: usize = 0;
-let hSlot: usize = 0;
+let slotSeq: usize = 0;
+let heapBlock: usize = 0; // the heap's block, as allocated
+let heap: usize = 0; //      its entry 0, heapBlock rounded up to 64
 let stageWhen: usize = 0;
 let stageSlot: usize = 0;
 let batchNext: usize = 0; // a grown batch, adopted by the next tick (0: none)
@@ -158,13 +168,12 @@ function freeSlot(slot: u32): void {
 }
 
 /** Frees one set of per-slot arrays of `cap` entries (a 0 pointer is skipped). */
-function freeSlotArrays(g: usize, st: usize, fs: usize, w: usize, s: usize, l: usize, cap: u32): void {
+function freeSlotArrays(g: usize, st: usize, fs: usize, sq: usize, hb: usize, cap: u32): void {
   freeBlock(g, <usize>cap << 2);
   freeBlock(st, cap);
   freeBlock(fs, <usize>cap << 2);
-  freeBlock(w, <usize>cap << 3);
-  freeBlock(s, <usize>cap << 3);
-  freeBlock(l, <usize>cap << 2);
+  freeBlock(sq, <usize>cap << 3);
+  freeBlock(hb, heapBytes(cap));
 }
 
 /** Doubles the slot table (and with it the heap and, when needed, the ring). 0 on failure. */
@@ -175,13 +184,13 @@ export function growSlots(): u32 {
   const g = allocBlock(<usize>cap << 2);
   const st = allocBlock(cap);
   const fs = allocBlock(<usize>cap << 2);
-  const w = allocBlock(<usize>cap << 3);
-  const s = allocBlock(<usize>cap << 3);
-  const l = allocBlock(<usize>cap << 2);
-  if (!g || !st || !fs || !w || !s || !l || (hdr(H_RING_MASK) + 1 < cap && !resizeRing(cap))) {
-    freeSlotArrays(g, st, fs, w, s, l, cap);
+  const sq = allocBlock(<usize>cap << 3);
+  const hb = allocBlock(heapBytes(cap));
+  if (!g || !st || !fs || !sq || !hb || (hdr(H_RING_MASK) + 1 < cap && !resizeRing(cap))) {
+    freeSlotArrays(g, st, fs, sq, hb, cap);
     return 0;
   }
+  const hp = (hb + 63) & ~(<usize>63);
   const top = hdr(H_FREE_TOP);
   const size = hdr(H_HEAP_SIZE);
   memory.copy(g, gens, <usize>old << 2);
@@ -189,19 +198,18 @@ export function growSlots(): u32 {
   memory.copy(st, states, old);
   memory.fill(st + old, S_FREE, cap - old);
   memory.copy(fs, freeStack, <usize>top << 2);
-  memory.copy(w, hWhen, <usize>size << 3);
-  memory.copy(s, hSeq, <usize>size << 3);
-  memory.copy(l, hSlot, <usize>size << 2);
+  memory.copy(sq, slotSeq, <usize>old << 3);
+  if (size > 0) memory.copy(hp, heap, <usize>(size + ROOT) << 4);
   // new slots go on the free stack so that the lowest is taken first (top + cap - old <= cap)
   let t = top;
   for (let slot = cap; slot > old; t++) store<u32>(fs + (<usize>t << 2), --slot);
-  freeSlotArrays(gens, states, freeStack, hWhen, hSeq, hSlot, old);
+  freeSlotArrays(gens, states, freeStack, slotSeq, heapBlock, old);
   gens = g;
   states = st;
   freeStack = fs;
-  hWhen = w;
-  hSeq = s;
-  hSlot = l;
+  slotSeq = sq;
+  heapBlock = hb;
+  heap = hp;
   setHdr(H_GEN, <u32>g);
   setHdr(H_STATE, <u32>st);
   setHdr(H_FREE, <u32>fs);
@@ -255,84 +263,84 @@ function adoptBatch(): void {
   batchNext = 0;
 }
 
-@inline function pushRing(slot: u32): void {
-  // ring length < ringCap: the slot was in the heap, not in the ring
-  const tail = hdr(H_RING_TAIL);
-  store<u32>(<usize>hdr(H_RING) + (<usize>(tail & hdr(H_RING_MASK)) << 2), slot);
-  setHdr(H_RING_TAIL, tail + 1);
-  store<u8>(states + slot, S_READY);
-}
-
 // ---- heap --------------------------------------------------------------------------------------
-// Every index passed below is < heap size <= cap, the length of hWhen/hSeq/hSlot.
+// Entry p lives at heap + 16p. Every entry index below is < ROOT + heap size <= ROOT + cap, inside
+// the heap block; every slot is < cap, inside slotSeq.
 
-@inline function whenAt(i: u32): f64 {
-  return load<f64>(hWhen + (<usize>i << 3));
+@inline function whenAt(p: u32): f64 {
+  return load<f64>(heap + (<usize>p << 4));
 }
 
-@inline function seqAt(i: u32): f64 {
-  return load<f64>(hSeq + (<usize>i << 3));
+@inline function slotAt(p: u32): u32 {
+  return load<u32>(heap + (<usize>p << 4), 8);
 }
 
-@inline function slotAt(i: u32): u32 {
-  return load<u32>(hSlot + (<usize>i << 2));
+@inline function entrySet(p: u32, when: f64, slot: u32): void {
+  const at = heap + (<usize>p << 4);
+  store<f64>(at, when);
+  store<u32>(at, slot, 8);
 }
 
-@inline function heapSet(pos: u32, when: f64, sq: f64, slot: u32): void {
-  store<f64>(hWhen + (<usize>pos << 3), when);
-  store<f64>(hSeq + (<usize>pos << 3), sq);
-  store<u32>(hSlot + (<usize>pos << 2), slot);
+@inline function seqOf(slot: u32): f64 {
+  return load<f64>(slotSeq + (<usize>slot << 3));
 }
 
-function siftUp(pos: u32, when: f64, sq: f64, slot: u32): void {
-  while (pos > 0) {
-    const parent = (pos - 1) >> 1;
+/** Puts (when, slot) at logical position i or above it. */
+function siftUp(i: u32, when: f64, slot: u32): void {
+  let p = i + ROOT;
+  while (p > ROOT) {
+    const parent = (p >> 2) + 2;
     const pw = whenAt(parent);
-    const ps = seqAt(parent);
-    if (pw < when || (pw == when && ps < sq)) break;
-    heapSet(pos, pw, ps, slotAt(parent));
-    pos = parent;
+    const ps = slotAt(parent);
+    if (pw < when || (pw == when && seqOf(ps) < seqOf(slot))) break;
+    entrySet(p, pw, ps);
+    p = parent;
   }
-  heapSet(pos, when, sq, slot);
+  entrySet(p, when, slot);
 }
 
-function siftDown(pos: u32, when: f64, sq: f64, slot: u32, size: u32): void {
-  const half = size >> 1;
-  while (pos < half) {
-    let child = (pos << 1) + 1;
-    let cw = whenAt(child);
-    let cs = seqAt(child);
-    const right = child + 1;
-    if (right < size) {
-      const rw = whenAt(right);
-      const rs = seqAt(right);
-      if (rw < cw || (rw == cw && rs < cs)) {
-        child = right;
-        cw = rw;
-        cs = rs;
+/** Puts (when, slot) at logical position i or below it, in a heap of `size` entries. */
+function siftDown(i: u32, when: f64, slot: u32, size: u32): void {
+  const end = size + ROOT;
+  let p = i + ROOT;
+  while (true) {
+    const first = (p << 2) - 8;
+    if (first >= end) break;
+    // the least of the (up to four) children
+    let best = first;
+    let bw = whenAt(first);
+    let bs = slotAt(first);
+    const last = first + 3 < end ? first + 3 : end - 1;
+    for (let c = first + 1; c <= last; c++) {
+      const cw = whenAt(c);
+      if (cw < bw || (cw == bw && seqOf(slotAt(c)) < seqOf(bs))) {
+        best = c;
+        bw = cw;
+        bs = slotAt(c);
       }
     }
-    if (when < cw || (when == cw && sq < cs)) break;
-    heapSet(pos, cw, cs, slotAt(child));
-    pos = child;
+    if (when < bw || (when == bw && seqOf(slot) < seqOf(bs))) break;
+    entrySet(p, bw, bs);
+    p = best;
   }
-  heapSet(pos, when, sq, slot);
+  entrySet(p, when, slot);
 }
 
 /** Removes the top (size > 0) and returns its slot. */
 function popTop(): u32 {
-  const top = slotAt(0);
+  const top = slotAt(ROOT);
   const last = hdr(H_HEAP_SIZE) - 1;
   setHdr(H_HEAP_SIZE, last);
   if (last > 0) {
-    siftDown(0, whenAt(last), seqAt(last), slotAt(last), last);
+    const p = last + ROOT;
+    siftDown(0, whenAt(p), slotAt(p), last);
   }
   return top;
 }
 
 /** Pops cancelled timers off the top, freeing their slots. */
 function popCancelledTops(): void {
-  while (hdr(H_HEAP_SIZE) > 0 && stateOf(slotAt(0)) == S_CANCELLED_TIMER) {
+  while (hdr(H_HEAP_SIZE) > 0 && stateOf(slotAt(ROOT)) == S_CANCELLED_TIMER) {
     freeSlot(popTop());
     setHdr(H_CANCELLED, hdr(H_CANCELLED) - 1);
   }
@@ -347,19 +355,24 @@ function dropCancelled(): void {
     popCancelledTops();
     return;
   }
-  let k: u32 = 0;
-  for (let i: u32 = 0; i < size; i++) {
-    const slot = slotAt(i);
+  // rebuild without the cancelled timers (in entry order, as JsCore), then heapify in O(n)
+  let k = ROOT;
+  const end = size + ROOT;
+  for (let p = ROOT; p < end; p++) {
+    const slot = slotAt(p);
     if (stateOf(slot) == S_CANCELLED_TIMER) {
       freeSlot(slot);
     } else {
-      heapSet(k++, whenAt(i), seqAt(i), slot);
+      entrySet(k++, whenAt(p), slot);
     }
   }
-  setHdr(H_HEAP_SIZE, k);
+  const kept = k - ROOT;
+  setHdr(H_HEAP_SIZE, kept);
   setHdr(H_CANCELLED, 0);
-  for (let i = <i32>(k >> 1) - 1; i >= 0; i--) {
-    siftDown(i, whenAt(i), seqAt(i), slotAt(i), k);
+  if (kept >= 2) {
+    for (let i = <i32>((kept - 2) >> 2); i >= 0; i--) {
+      siftDown(<u32>i, whenAt(<u32>i + ROOT), slotAt(<u32>i + ROOT), kept);
+    }
   }
 }
 
@@ -373,8 +386,10 @@ export function flushTimers(): void {
   if (count == 0) return;
   const size = hdr(H_HEAP_SIZE);
   for (let i: u32 = 0; i < count; i++) {
-    siftUp(size + i, load<f64>(stageWhen + (<usize>i << 3)), seq, load<u32>(stageSlot + (<usize>i << 2)));
+    const slot = load<u32>(stageSlot + (<usize>i << 2));
+    store<f64>(slotSeq + (<usize>slot << 3), seq);
     seq += 1;
+    siftUp(size + i, load<f64>(stageWhen + (<usize>i << 3)), slot);
   }
   setHdr(H_HEAP_SIZE, size + count);
   setHdr(H_STAGE_COUNT, 0);
@@ -406,26 +421,29 @@ export function tick(now: f64, resolution: f64): u32 {
   batch = <usize>hdr(H_BATCH);
   // 2. drop cancelled timers
   dropCancelled();
-  // 3. expired timers join the ring after what is already there
+  // 3 and 4. the ring, then every expired timer in (when, seq) order, become the batch, as in
+  // JsCore.tick (batch length <= cap <= batchCap after adoptBatch: all are distinct slots)
+  const ring = <usize>hdr(H_RING);
+  const mask = hdr(H_RING_MASK);
+  const head = hdr(H_RING_HEAD);
+  const inRing = hdr(H_RING_TAIL) - head;
+  let n: u32 = 0;
+  for (; n < inRing; n++) {
+    const slot = load<u32>(ring + (<usize>((head + n) & mask) << 2));
+    store<u32>(batch + (<usize>n << 2), slot);
+    store<u8>(states + slot, S_RUNNING);
+  }
   const end = now + resolution;
-  while (hdr(H_HEAP_SIZE) > 0 && whenAt(0) <= end) {
+  while (hdr(H_HEAP_SIZE) > 0 && whenAt(ROOT) <= end) {
     const slot = popTop();
     if (stateOf(slot) == S_CANCELLED_TIMER) {
       setHdr(H_CANCELLED, hdr(H_CANCELLED) - 1);
       freeSlot(slot);
     } else {
-      pushRing(slot);
+      store<u32>(batch + (<usize>n << 2), slot);
+      store<u8>(states + slot, S_RUNNING);
+      n++;
     }
-  }
-  // 4. the whole ring becomes the batch (n <= ringCap <= batchCap after adoptBatch)
-  const ring = <usize>hdr(H_RING);
-  const mask = hdr(H_RING_MASK);
-  const head = hdr(H_RING_HEAD);
-  const n = hdr(H_RING_TAIL) - head;
-  for (let i: u32 = 0; i < n; i++) {
-    const slot = load<u32>(ring + (<usize>((head + i) & mask) << 2));
-    store<u32>(batch + (<usize>i << 2), slot);
-    store<u8>(states + slot, S_RUNNING);
   }
   setHdr(H_RING_HEAD, 0);
   setHdr(H_RING_TAIL, 0);
@@ -437,7 +455,7 @@ export function tick(now: f64, resolution: f64): u32 {
 export function nextDeadline(): f64 {
   flushTimers();
   popCancelledTops();
-  return hdr(H_HEAP_SIZE) > 0 ? whenAt(0) : Infinity;
+  return hdr(H_HEAP_SIZE) > 0 ? whenAt(ROOT) : Infinity;
 }
 
 // ---- the cross-thread inbox (assembly/inbox.ts) -------------------------------------------

@@ -1,37 +1,86 @@
 #!/usr/bin/env node
-// Benchmarks (see ../shared/BENCH.md and bench/README.md). This first cut measures W1 and W2 on
-// both cores, interleaved, median of the measured runs with min–max and the ratio WASM/JS.
-// main(argv) is also called by `npm start` with ['--quick', '--only', 'W1,W2', '--no-files'].
+// `npm run bench`: every workload of bench/workloads/ (W1–W8 of BENCH.md) on the WASM core, the JS
+// core, the host's own primitives and, where /usr/bin/python3 has them, asyncio and uvloop —
+// interleaved in one run. Prints the tables (markdown) and writes bench/results/latest.json and
+// latest.svg. Options:
+//   --quick          smaller sizes and 3 runs (under a minute; CI smoke run)
+//   --only W1,W3     these workloads (an id also selects its variants: W1 → W1, W1s)
+//   --runs N         measured runs per implementation (default 5, quick 3)
+//   --no-files       print only
+// main(argv) is exported for `npm start` (scripts/start.mjs).
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as wl from '../dist/index.js';
-import { w1, w2 } from './workloads.mjs';
+import { BENCH_DIR, measure, systemInfo } from './lib/harness.mjs';
+import { markdown, svg } from './lib/report.mjs';
 
-const CORES = ['wasm', 'js'];
-
-const WORKLOADS = { W1: ['trampoline (runForever)', (core, n) => w1(wl, core, n)], W2: ['fan-out, schedule + run', (core, n) => w2(wl, core, n)] };
-
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[s.length >> 1], min: s[0], max: s[s.length - 1] };
+function parse(argv) {
+  const opt = { quick: false, only: null, runs: null, files: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') opt.quick = true;
+    else if (a === '--no-files') opt.files = false;
+    else if (a === '--only') opt.only = String(argv[++i] ?? '').split(',').filter(Boolean);
+    else if (a === '--runs') opt.runs = Number(argv[++i]);
+    else throw new Error(`bench: unknown option ${a} (see the top of bench/run.mjs)`);
+  }
+  if (opt.runs !== null && !(Number.isInteger(opt.runs) && opt.runs >= 1)) throw new Error('bench: --runs needs a positive integer');
+  opt.runs ??= opt.quick ? 3 : 5;
+  return opt;
 }
+
+/** Every workload, in file order (w1, w2, w3, w3v, …); a module exports one workload or a list. */
+export async function loadWorkloads(dir = join(BENCH_DIR, 'workloads')) {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.mjs'))
+    .sort();
+  const out = [];
+  for (const f of files) {
+    const mod = await import(pathToFileURL(join(dir, f)).href);
+    out.push(...[mod.default].flat());
+  }
+  return out;
+}
+
+const selected = (id, only) => !only || only.some((o) => id === o || (id.startsWith(o) && /^[a-z]/.test(id.slice(o.length))) || id.startsWith(`${o}x`));
 
 export async function main(argv = process.argv.slice(2)) {
-  const quick = argv.includes('--quick');
-  const onlyAt = argv.indexOf('--only');
-  const only = onlyAt >= 0 ? argv[onlyAt + 1].split(',') : Object.keys(WORKLOADS);
-  const n = quick ? 200_000 : 1_000_000;
-  const runs = 5;
-  console.log(`| id | workload | wasm ns/op (min–max) | js ns/op (min–max) | wasm/js |`);
-  console.log(`|---|---|---|---|---|`);
-  for (const id of only) {
-    const [title, fn] = WORKLOADS[id];
-    const times = { wasm: [], js: [] };
-    for (const core of CORES) await fn(core, n >> 2); // warm-up
-    for (let r = 0; r < runs; r++) for (const core of CORES) times[core].push(await fn(core, n));
-    const s = Object.fromEntries(CORES.map((c) => [c, stats(times[c])]));
-    const cell = (x) => `${x.median.toFixed(1)} (${x.min.toFixed(1)}–${x.max.toFixed(1)})`;
-    console.log(`| ${id} | ${title} | ${cell(s.wasm)} | ${cell(s.js)} | ${(s.wasm.median / s.js.median).toFixed(2)} |`);
+  const opt = parse(argv);
+  const log = (s) => process.stderr.write(`${s}\n`);
+  const workloads = (await loadWorkloads()).filter((w) => selected(w.id, opt.only));
+  const report = { meta: systemInfo(), options: { quick: opt.quick, runs: opt.runs, only: opt.only }, workloads: [] };
+  for (const w of workloads) {
+    const why = w.notBuilt?.() ?? null;
+    if (why !== null) {
+      report.workloads.push({ id: w.id, title: w.title, unit: w.unit, status: 'not built yet', why });
+      continue;
+    }
+    log(`${w.id} ${w.title}`);
+    // a workload that measures itself (W7's server processes) hands back results of the same shape
+    const results = w.external ? await w.external({ quick: opt.quick, runs: opt.runs, log }) : await measure(w, { quick: opt.quick, runs: opt.runs, log });
+    const by = Object.fromEntries(results.map((r) => [r.name, r]));
+    const goals = (w.goals ?? []).map((g) => {
+      let met = null;
+      try {
+        met = Boolean(g.check(by));
+      } catch {
+        met = null; // a competitor the goal needs did not run
+      }
+      return { text: g.text, met };
+    });
+    report.workloads.push({ id: w.id, title: w.title, unit: w.unit, status: 'ok', reference: w.reference, chart: w.chart, results, goals });
   }
+  const table = markdown(report);
+  console.log(table);
+  if (opt.files) {
+    const dir = join(BENCH_DIR, 'results');
+    mkdirSync(dir, { recursive: true });
+    const json = { ...report, workloads: report.workloads.map(({ chart, ...w }) => ({ ...w, chartLabel: chart?.label })) };
+    writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+    writeFileSync(join(dir, 'latest.svg'), svg(report));
+    log(`wrote ${join('bench', 'results', 'latest.json')} and latest.svg`);
+  }
+  return report;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

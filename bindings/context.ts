@@ -116,6 +116,48 @@ export function _exitContext(ctx: Context, prev: Context): void {
   ctx._entered = false;
 }
 
+/**
+ * @internal The loop runs a batch of callbacks like this, with no allocation per callback:
+ *   const prev = currentContext(), saved = enterCallbacks();
+ *   try { for each handle: useScratch(vars) (or callInContext for an explicit Context); call }
+ *   finally { leaveCallbacks(prev, saved) }
+ * Each callback without an explicit context runs in a throw-away copy: one scratch Context is
+ * current for the whole batch, and `useScratch` gives it the handle's vars before each callback
+ * (a `ContextVar.set` in one callback replaces the scratch's vars, so the next callback, whose
+ * vars differ, never sees it). `saved` makes a nested batch (a callback running another batch by
+ * hand) safe. Context.run and callInContext restore `current` when they return or throw.
+ */
+const batchScratch = new Context();
+
+export function enterCallbacks(): Vars {
+  current = batchScratch;
+  return batchScratch._vars;
+}
+
+export function leaveCallbacks(prev: Context, saved: Vars): void {
+  current = prev;
+  batchScratch._vars = saved;
+}
+
+/** @internal Makes a copy of `vars` current for the next callback of a batch. */
+export function useScratch(vars: Vars): void {
+  if (batchScratch._vars !== vars) batchScratch._vars = vars;
+}
+
+/** @internal Context.run(fn, ...args) for a handle's callback, without a rest array: `kind` 0, 1 or 2 (none, one, an array). */
+export function callInContext(ctx: Context, fn: (...a: any[]) => unknown, kind: number, args: unknown): unknown {
+  if (ctx._entered) throw new RuntimeError(`cannot enter context: ${ctx} is already entered`);
+  const prev = current;
+  ctx._entered = true;
+  current = ctx;
+  try {
+    return kind === 0 ? fn() : kind === 1 ? fn(args) : fn(...(args as unknown[]));
+  } finally {
+    current = prev;
+    ctx._entered = false;
+  }
+}
+
 /** A copy of the current context (O(1)). */
 export function copyContext(): Context {
   return new Context(current._vars);

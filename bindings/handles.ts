@@ -2,9 +2,17 @@
  * Handle and TimerHandle: what callSoon/callLater return. A handle owns one core slot from its
  * scheduling until it runs or is cancelled; `_slot`/`_gen` name that slot, and the loop's table
  * maps the slot back to the handle (cleared on run and on cancel, so the callback is released).
+ *
+ * Layout, kept small because one is made per callback (7 fields; TimerHandle adds `_when`):
+ *   _callback, _loop, _slot, _gen;
+ *   _args   nothing (0 arguments), the argument itself (1), or an array (2 or more): no array
+ *           is made for the common 0- and 1-argument calls;
+ *   _ctx    the explicit Context, else the snapshot of context vars taken at scheduling time;
+ *   _flags  CANCELLED | EXPLICIT_CONTEXT | how `_args` holds them (ARGS_*) << ARGS_SHIFT.
+ * Debug-only data (creation traceback, frozen repr) lives in a side table, not in every handle.
  */
-import type { Context } from './context.js';
-import { Context as ContextCls, runInCopy } from './context.js';
+import { Context, callInContext, useScratch } from './context.js';
+
 
 /** The loop-side services a handle needs (kept narrow to avoid an import cycle). */
 export interface HandleOwner {
@@ -13,56 +21,99 @@ export interface HandleOwner {
 }
 
 type Vars = Context['_vars'];
+type Callback = (...args: any[]) => unknown;
+
+// `_flags` bits. Plain constants, not enums: an enum compiles to an object (isolatedModules), a
+// property load on every use, where a module constant is folded into the optimized code.
+const CANCELLED = 1;
+const EXPLICIT_CONTEXT = 2;
+const ARGS_SHIFT = 2;
+const ARGS_BITS = 3 << ARGS_SHIFT;
+/** @internal how `_args` holds the arguments: none, the one argument itself, or an array */
+export const ARGS_NONE = 0;
+export const ARGS_ONE = 1;
+export const ARGS_ARRAY = 2;
+
+interface DebugInfo {
+  traceback: string | null;
+  repr: string | null;
+}
+const debugInfo = new WeakMap<Handle, DebugInfo>();
 
 export class Handle {
-  /** @internal */ _callback: ((...args: any[]) => unknown) | null;
-  /** @internal */ _args: unknown[] | null;
-  /** @internal */ _loop: HandleOwner;
-  /** @internal an explicit Context, else the snapshot of vars taken at scheduling time */
-  /** @internal */ _context: Context | null;
-  /** @internal */ _vars: Vars | null;
-  /** @internal */ _cancelled = false;
-  /** @internal */ _slot = -1;
-  /** @internal */ _gen = 0;
-  /** @internal where it was created (debug mode only) */
-  /** @internal */ _sourceTraceback: string | null = null;
-  /** @internal */ _repr: string | null = null;
+  // `declare`: no class-field definitions (ES2022 would define each field, then assign it); the
+  // constructor stores each field once, in this order, so every handle has one shape
+  /** @internal */ declare _callback: Callback | null;
+  /** @internal */ declare _args: unknown;
+  /** @internal */ declare _ctx: Context | Vars;
+  /** @internal */ declare _loop: HandleOwner;
+  /** @internal */ declare _slot: number;
+  /** @internal */ declare _gen: number;
+  /** @internal */ declare _flags: number;
 
-  constructor(callback: (...args: any[]) => unknown, args: unknown[], loop: HandleOwner, context: Context | null, vars: Vars | null) {
+  /** @internal `argsKind` is an ARGS_* constant; `ctx` a Context when `explicit`, else vars; the core slot and its generation. */
+  constructor(callback: Callback, args: unknown, argsKind: number, loop: HandleOwner, ctx: Context | Vars, explicit: boolean, slot: number, gen: number) {
     this._callback = callback;
     this._args = args;
+    this._ctx = ctx;
     this._loop = loop;
-    this._context = context;
-    this._vars = vars;
+    this._slot = slot;
+    this._gen = gen;
+    this._flags = (argsKind << ARGS_SHIFT) | (explicit ? EXPLICIT_CONTEXT : 0);
   }
 
   /** Prevents the callback from running; idempotent, and a no-op once it ran. */
   cancel(): void {
-    if (this._cancelled) return;
-    this._cancelled = true;
-    if (this._sourceTraceback !== null) this._repr = this._describe();
+    if ((this._flags & CANCELLED) !== 0) return;
+    this._flags |= CANCELLED;
+    const dbg = debugInfo.get(this);
+    if (dbg !== undefined) dbg.repr = this._describe();
     this._loop._cancelHandle(this);
     this._callback = null;
-    this._args = null;
+    this._args = undefined;
+    this._flags &= ~ARGS_BITS;
   }
 
   cancelled(): boolean {
-    return this._cancelled;
+    return (this._flags & CANCELLED) !== 0;
   }
 
   /** The context the callback runs in. */
   getContext(): Context {
-    return this._context ?? new ContextCls(this._vars ?? undefined);
+    return (this._flags & EXPLICIT_CONTEXT) !== 0 ? (this._ctx as Context) : new Context(this._ctx as Vars);
   }
 
-  /** @internal Runs the callback; errors go to the loop's exception handler. */
+  /** @internal The arguments as an array (for reports). */
+  _argList(): unknown[] {
+    const kind = this._flags >>> ARGS_SHIFT;
+    return kind === ARGS_NONE ? [] : kind === ARGS_ONE ? [this._args] : (this._args as unknown[]);
+  }
+
+  /** @internal where it was created (debug mode only) */
+  get _sourceTraceback(): string | null {
+    return debugInfo.get(this)?.traceback ?? null;
+  }
+
+  set _sourceTraceback(tb: string | null) {
+    debugInfo.set(this, { traceback: tb, repr: null });
+  }
+
+  /**
+   * @internal Runs the callback; errors go to the loop's exception handler. The loop calls it
+   * between `enterCallbacks` and `leaveCallbacks` (context.ts), which own the context switch.
+   */
   _run(): void {
     const cb = this._callback!;
-    const args = this._args!;
+    const flags = this._flags;
+    const kind = flags >>> ARGS_SHIFT;
     try {
-      if (this._context !== null) this._context.run(cb as (...a: unknown[]) => unknown, ...args);
-      else if (args.length === 0) runInCopy(this._vars!, cb);
-      else runInCopy(this._vars!, () => cb(...args));
+      if ((flags & EXPLICIT_CONTEXT) !== 0) callInContext(this._ctx as Context, cb, kind, this._args);
+      else {
+        useScratch(this._ctx as Vars);
+        if (kind === ARGS_NONE) cb();
+        else if (kind === ARGS_ONE) cb(this._args);
+        else cb(...(this._args as unknown[]));
+      }
     } catch (e) {
       this._loop._reportCallbackError(this, e);
     }
@@ -74,10 +125,11 @@ export class Handle {
 
   protected _info(): string[] {
     const info: string[] = [];
-    if (this._cancelled) info.push('cancelled');
-    if (this._callback !== null) info.push(formatCallback(this._callback, this._args ?? []));
-    if (this._sourceTraceback !== null) {
-      const frame = firstUserFrame(this._sourceTraceback);
+    if (this.cancelled()) info.push('cancelled');
+    if (this._callback !== null) info.push(formatCallback(this._callback, this._argList()));
+    const tb = this._sourceTraceback;
+    if (tb !== null) {
+      const frame = firstUserFrame(tb);
       if (frame) info.push(`created at ${frame}`);
     }
     return info;
@@ -88,7 +140,7 @@ export class Handle {
   }
 
   toString(): string {
-    return this._repr ?? this._describe();
+    return debugInfo.get(this)?.repr ?? this._describe();
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -97,11 +149,11 @@ export class Handle {
 }
 
 export class TimerHandle extends Handle {
-  /** @internal */ _when: number;
-  /** @internal */ _scheduled = true;
+  /** @internal */ declare _when: number;
 
-  constructor(when: number, callback: (...args: any[]) => unknown, args: unknown[], loop: HandleOwner, context: Context | null, vars: Vars | null) {
-    super(callback, args, loop, context, vars);
+  /** @internal */
+  constructor(when: number, callback: Callback, args: unknown, argsKind: number, loop: HandleOwner, ctx: Context | Vars, explicit: boolean, slot: number, gen: number) {
+    super(callback, args, argsKind, loop, ctx, explicit, slot, gen);
     this._when = when;
   }
 
@@ -116,7 +168,7 @@ export class TimerHandle extends Handle {
 
   protected override _info(): string[] {
     const info = super._info();
-    info.splice(this._cancelled ? 1 : 0, 0, `when=${this._when}`);
+    info.splice(this.cancelled() ? 1 : 0, 0, `when=${this._when}`);
     return info;
   }
 }

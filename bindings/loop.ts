@@ -10,14 +10,14 @@
  * every `HOST_TURN_MS` and whenever idle, and sleeps in the host until the next timer or a
  * wake-up (scheduling onto a sleeping loop wakes it). The blocking runner sleeps in Atomics.wait.
  */
-import { Context, currentContext } from './context.js';
+import { Context, currentContext, enterCallbacks, leaveCallbacks } from './context.js';
 import type { Core, CoreKind, WakeCell } from './core/types.js';
 import { createJsCore } from './core/js.js';
 import { createWasmCore } from './core/wasm.js';
 import { inboxWords } from './core/inbox.js';
 import { RuntimeError, describe } from './errors.js';
 import { Future, type FutureLoop } from './futures.js';
-import { Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
+import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
 import { enterRunning, leaveRunning } from './thread.js';
 import type { LoopPort } from './threads.js';
@@ -67,7 +67,13 @@ export interface LoopObserver {
 
 /** How long the non-blocking runner may keep the thread before giving the host a turn. */
 export const HOST_TURN_MS = 4;
+/** Awaiting a settled native promise takes one microtask turn without wrapping a value in a new promise. */
+const RESOLVED = Promise.resolve();
+/** How many callbacks the non-blocking runner runs between two looks at the clock. */
+const TURN_CHECK = 64;
 
+/** Never passed in by a caller (not exported): what `_plainFn` holds when nothing is cached. */
+const UNCHECKED = function unchecked(): void {};
 const AsyncFunction = (async () => {}).constructor;
 const GeneratorFunction = function* () {}.constructor;
 const AsyncGeneratorFunction = async function* () {}.constructor;
@@ -177,6 +183,13 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** @internal */ _threads: InboxOwner | null = null;
   private _blocking = false;
   /** @internal */ readonly _inboxBytes: number | undefined;
+  /**
+   * The last callback found to be a plain function: a one-entry cache for the callback check, whose
+   * `constructor` lookup goes through Function.prototype's slow properties (~200 instructions, as
+   * much as the rest of callSoon). Cleared when the loop sleeps or closes, so it holds on to no
+   * callback for long. UNCHECKED (never a caller's) when empty: null, a bad callback, must be checked.
+   */
+  private _plainFn: Function = UNCHECKED;
   /** @internal per-loop state other modules keep (tasks, executors) */
   _extra: Record<string, unknown> = {};
 
@@ -221,11 +234,17 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** Runs `callback(...args)` at the next iteration, FIFO. A trailing Context argument is the context. */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
+  // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
-  callSoon(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
+  callSoon(callback: (...args: any[]) => unknown, a?: any, b?: any): Handle {
     this._checkClosed();
-    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callSoon');
-    return this._soon(callback, args);
+    if (callback !== this._plainFn) this._checkCallback(callback, 'callSoon');
+    // no rest array: 0 or 1 argument (with or without a trailing Context) is read from a and b
+    const n = arguments.length;
+    if (n <= 1) return this._soon(callback, undefined, ARGS_NONE, null);
+    if (n === 2) return a instanceof Context ? this._soon(callback, undefined, ARGS_NONE, a) : this._soon(callback, a, ARGS_ONE, null);
+    if (n === 3 && b instanceof Context) return this._soon(callback, a, ARGS_ONE, b);
+    return this._soonArgs(callback, Array.prototype.slice.call(arguments, 1));
   }
 
   /** Like callSoon, and wakes the loop if it waits (see `port()` for other threads). */
@@ -233,74 +252,81 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
   callSoonThreadsafe(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
     this._checkClosed();
-    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callSoonThreadsafe');
-    const h = this._soon(callback, args);
+    if (callback !== this._plainFn) this._checkCallback(callback, 'callSoonThreadsafe');
+    const h = this._soonArgs(callback, args);
     this._notifyBlocked();
     return h;
   }
 
   /** Runs `callback(...args)` `delay` seconds from now (a negative delay acts as 0). */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
-  callLater(delay: number, callback: (...args: any[]) => unknown, ...args: unknown[]): TimerHandle {
+  callLater(delay: number, callback: (...args: any[]) => unknown, a?: any, b?: any): TimerHandle {
     this._checkClosed();
     checkNumber(delay, 'callLater', 'delay');
-    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callLater');
-    return this._at(this.time() + (delay > 0 ? delay : 0), callback, args);
+    if (callback !== this._plainFn) this._checkCallback(callback, 'callLater');
+    const when = this.time() + (delay > 0 ? delay : 0);
+    const n = arguments.length;
+    if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
+    if (n === 3) return a instanceof Context ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
+    if (n === 4 && b instanceof Context) return this._at(when, callback, a, ARGS_ONE, b);
+    return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
   }
 
   /** Runs `callback(...args)` at loop time `when` or later. */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
-  callAt(when: number, callback: (...args: any[]) => unknown, ...args: unknown[]): TimerHandle {
+  callAt(when: number, callback: (...args: any[]) => unknown, a?: any, b?: any): TimerHandle {
     this._checkClosed();
     checkNumber(when, 'callAt', 'when');
-    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, 'callAt');
-    return this._at(when, callback, args);
+    if (callback !== this._plainFn) this._checkCallback(callback, 'callAt');
+    const n = arguments.length;
+    if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
+    if (n === 3) return a instanceof Context ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
+    if (n === 4 && b instanceof Context) return this._at(when, callback, a, ARGS_ONE, b);
+    return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
   }
 
-  private _soon(callback: (...args: any[]) => unknown, args: unknown[]): Handle {
-    let ctx: Context | null = null;
-    const n = args.length;
-    if (n > 0 && args[n - 1] instanceof Context) ctx = args.pop() as Context;
+  /** A ready handle for `callback` with `arg` held as `kind` says (handles.ts), in `ctx` or a copy of the current context. */
+  /** Throws unless `callback` is a plain callable (not a coroutine); remembers it when it is. */
+  private _checkCallback(callback: unknown, method: string): void {
+    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, method);
+    this._plainFn = callback as Function;
+  }
+
+  private _soon(callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): Handle {
     const core = this._core;
     const slot = core.alloc();
-    const h = new Handle(callback, args, this, ctx, ctx === null ? currentContext()._vars : null);
-    h._slot = slot;
-    h._gen = core.gen(slot);
+    const h = new Handle(callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, slot, core.gen(slot));
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
     this._table[slot] = h;
-    try {
-      core.pushReady(slot);
-    } catch (e) {
-      this._table[slot] = undefined;
-      core.release(slot);
-      throw e;
-    }
+    core.pushReady(slot); // never throws for an allocated slot: only alloc grows the core
     if (this._sleepResolve !== null) this._wake();
     return h;
   }
 
-  private _at(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
-    let ctx: Context | null = null;
-    const n = args.length;
-    if (n > 0 && args[n - 1] instanceof Context) ctx = args.pop() as Context;
+  private _at(when: number, callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): TimerHandle {
     const core = this._core;
     const slot = core.alloc();
-    const h = new TimerHandle(when, callback, args, this, ctx, ctx === null ? currentContext()._vars : null);
-    h._slot = slot;
-    h._gen = core.gen(slot);
+    const h = new TimerHandle(when, callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, slot, core.gen(slot));
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
     this._table[slot] = h;
-    try {
-      core.pushTimer(slot, when);
-    } catch (e) {
-      this._table[slot] = undefined;
-      core.release(slot);
-      throw e;
-    }
+    core.pushTimer(slot, when); // never throws for an allocated slot: only alloc grows the core
     if (this._sleepResolve !== null) this._wake();
     return h;
+  }
+
+  /** `_soon` for an argument list (a trailing Context is the context). */
+  private _soonArgs(callback: (...args: any[]) => unknown, args: unknown[]): Handle {
+    const ctx = args.length > 0 && args[args.length - 1] instanceof Context ? (args.pop() as Context) : null;
+    return args.length <= 1 ? this._soon(callback, args[0], args.length, ctx) : this._soon(callback, args, ARGS_ARRAY, ctx);
+  }
+
+  private _atArgs(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
+    const ctx = args.length > 0 && args[args.length - 1] instanceof Context ? (args.pop() as Context) : null;
+    return args.length <= 1 ? this._at(when, callback, args[0], args.length, ctx) : this._at(when, callback, args, ARGS_ARRAY, ctx);
   }
 
   /** @internal */
@@ -409,6 +435,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._closed = true;
     const onClose = this._extra.onClose as Array<() => void> | undefined;
     if (onClose) for (const fn of onClose.splice(0)) fn(); // host resources tied to the loop (signal handlers)
+    this._plainFn = UNCHECKED;
     for (const h of this._table) if (h !== undefined) h._slot = -1;
     this._table = [];
     this._core.close();
@@ -607,7 +634,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** @internal */
   _reportCallbackError(h: Handle, e: unknown): void {
     const where = h._sourceTraceback ? firstUserFrame(h._sourceTraceback) : null;
-    const cb = h._callback ? formatCallback(h._callback, h._args ?? []) : String(h);
+    const cb = h._callback ? formatCallback(h._callback, h._argList()) : String(h);
     this.callExceptionHandler({ message: `Exception in callback ${cb}${where ? ` at ${where}` : ''}`, exception: e, handle: h });
   }
 
@@ -639,6 +666,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   private _leave(): void {
+    this._plainFn = UNCHECKED; // a stopped loop holds on to no callback (nor what it closes over)
     this._running = false;
     this._stopping = false;
     leaveRunning(this);
@@ -653,21 +681,43 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return taskHooks.ensureFuture(aw, this) as Future<T>;
   }
 
-  /** One iteration: the core's tick, then the batch's callbacks in order. */
-  private _runOnce(): void {
+  /** One iteration: the core's tick, then the batch's callbacks in order, in their contexts. Returns the batch length. */
+  private _runOnce(): number {
     const core = this._core;
     const threads = this._threads;
     if (threads !== null && threads.pending()) threads.drain();
-    const now = this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0;
-    const n = core.tick(now, this._resolution);
-    if (n === 0) return;
-    const base = core.batchBase;
-    const table = this._table;
+    // the clock is read only when a timer may be due
+    const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
+    if (n === 0) return 0;
+    const prev = currentContext();
+    const saved = enterCallbacks();
+    try {
+      this._runBatch(n, core.batchBase);
+    } finally {
+      leaveCallbacks(prev, saved);
+    }
+    return n;
+  }
+
+  /** `_runOnce` for a caller that has entered the callbacks' context itself (the blocking runner). */
+  private _iterate(): number {
+    const core = this._core;
+    const threads = this._threads;
+    if (threads !== null && threads.pending()) threads.drain();
+    const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
+    if (n !== 0) this._runBatch(n, core.batchBase);
+    return n;
+  }
+
+  /** Runs the batch the last tick handed out (`n` slots from `mem32[base]`), skipping cancelled handles. */
+  private _runBatch(n: number, base: number): void {
     if (this._instrumented) return this._runBatchDebug(n, base);
+    const core = this._core;
+    const table = this._table;
     for (let i = 0; i < n; i++) {
-      const slot = core.mem32[base + i]!;
+      const slot = core.mem32[base + i]!; // mem32 may be replaced by a growth during the batch
       const h = table[slot];
-      if (h === undefined) continue;
+      if (h === undefined) continue; // cancelled
       table[slot] = undefined;
       h._run();
     }
@@ -696,60 +746,56 @@ export class EventLoop implements HandleOwner, FutureLoop {
     }
   }
 
+  /**
+   * The non-blocking runner. After every iteration it awaits once, so pending promise reactions
+   * run (one `await` is the whole per-iteration cost of sharing the thread); every HOST_TURN_MS it
+   * gives the host a macrotask instead; when nothing is ready it sleeps in the host, or on a
+   * virtual clock jumps to the next timer once promise chains have settled.
+   */
   private async _runAsync(): Promise<void> {
     const core = this._core;
     let turnStart = host.now();
-    let budget = 64;
+    let budget = TURN_CHECK; // callbacks and iterations until the next look at the clock
     for (;;) {
-      const before = core.readyCount();
-      this._runOnce();
+      const n = this._runOnce();
       if (this._stopping) return;
-      if (core.readyCount() > 0) {
-        budget -= before + 1;
-        if (budget <= 0) {
-          budget = 64;
-          const t = host.now();
-          if (t - turnStart >= HOST_TURN_MS) {
-            await host.yieldToHost();
-            turnStart = host.now();
-            continue;
-          }
-        }
-        await null; // pending promise reactions run
-        continue;
+      budget -= n + 1;
+      if (budget <= 0 && host.now() - turnStart >= HOST_TURN_MS) {
+        await host.yieldToHost(); // a macrotask: host I/O and timers get their turn
+        turnStart = host.now();
+      } else {
+        await RESOLVED; // pending promise reactions run (one microtask turn, like `await null`, minus a promise)
       }
-      await this._idle();
+      if (budget <= 0) budget = TURN_CHECK;
+      if (core.readyCount() > 0 || this._stopping) continue;
+      // nothing is ready
+      if (this._virtual) {
+        if (this._promiseActivity || this._promiseBridges > 0) {
+          // promise chains settle on a fresh macrotask, before time may jump
+          this._promiseActivity = false;
+          await host.yieldToHost();
+          turnStart = host.now();
+          if (core.readyCount() > 0 || this._stopping) continue;
+        }
+        const next = core.nextDeadline();
+        if (next !== Infinity) {
+          // a timer within clockResolution of now is ready as it is: no jump
+          if (next > this._vnow + this._resolution) this._vnow = next;
+          continue;
+        }
+        await this._sleep(Infinity);
+      } else {
+        const next = core.nextDeadline();
+        const now = host.now() / 1000;
+        if (next <= now + this._resolution) continue;
+        await this._sleep(next - now);
+      }
       turnStart = host.now();
     }
   }
 
-  /** Nothing is ready: let reactions settle, then sleep in the host until the next timer or a wake-up. */
-  private async _idle(): Promise<void> {
-    const core = this._core;
-    await null;
-    if (core.readyCount() > 0 || this._stopping) return;
-    if (this._virtual) {
-      if (this._promiseActivity || this._promiseBridges > 0) {
-        // promise chains settle on a fresh macrotask, before time may jump
-        this._promiseActivity = false;
-        await host.yieldToHost();
-        if (core.readyCount() > 0 || this._stopping) return;
-      }
-      const next = core.nextDeadline();
-      if (next !== Infinity) {
-        // a timer within clockResolution of now is ready as it is: no jump
-        if (next > this._vnow + this._resolution) this._vnow = next;
-        return;
-      }
-      return this._sleep(Infinity);
-    }
-    const next = core.nextDeadline();
-    const now = host.now() / 1000;
-    if (next <= now + this._resolution) return;
-    return this._sleep(next - now);
-  }
-
   private _sleep(seconds: number): Promise<void> {
+    this._plainFn = UNCHECKED;
     return new Promise<void>((resolve) => {
       this._sleepResolve = resolve;
       if (seconds !== Infinity) this._sleepTimer = host.setTimer(this._onSleepTimer, Math.min(Math.ceil(seconds * 1000), 0x7fffffff));
@@ -784,13 +830,24 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (Atomics.load(i32, index) !== 0 && Atomics.exchange(i32, index, 0) !== 0) Atomics.notify(i32, index);
   }
 
+  /** The blocking runner. Nothing but callbacks runs in this thread until it returns, so it enters the callbacks' context once. */
   private _runSync(): void {
+    const prev = currentContext();
+    const saved = enterCallbacks();
+    try {
+      this._runSyncLoop();
+    } finally {
+      leaveCallbacks(prev, saved);
+    }
+  }
+
+  private _runSyncLoop(): void {
     const core = this._core;
     const { i32, index } = this._cell();
     this._blocking = true;
     try {
       for (;;) {
-        this._runOnce();
+        this._iterate();
         if (this._stopping) return;
         if (core.readyCount() > 0) continue;
         const next = core.nextDeadline();
@@ -806,6 +863,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
           if (next !== Infinity) ms = (next - now) * 1000;
         }
         // announce the sleep, then look once more: a submission committed before the store is seen here
+        this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
         Atomics.store(i32, index, 1);
         const threads = this._threads;
         if (!this._stopping && core.readyCount() === 0 && (threads === null || !threads.pending())) Atomics.wait(i32, index, 1, ms);

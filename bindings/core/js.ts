@@ -4,25 +4,34 @@
  * Layout (struct of arrays, every array grows by doubling, nothing allocated per callback):
  *   slots:  gen: Uint32Array, state: Uint8Array, free stack: Uint32Array + freeTop
  *   ring:   Uint32Array of slots, capacity a power of two; entries at [head, tail) & mask
- *   heap:   hWhen: Float64Array, hSeq: Float64Array, hSlot: Uint32Array, size hSize
- *   batch:  Uint32Array, the slots handed to the front by the last tick, length batchLen
+ *   heap:   a 4-ary min-heap of 16-byte entries (when f64 at byte 0, slot u32 at byte 8) in one
+ *           buffer seen as hF64/hU32; the root at entry ROOT = 3, so the children of entry p are
+ *           4p - 8 .. 4p - 5: each node's four children share one 64-byte group (one cache line
+ *           when the buffer is so aligned) and a pop touches ~log4(n) groups, where a binary
+ *           heap over three parallel arrays touched ~3 log2(n) lines; size hSize
+ *   seq:    slotSeq: Float64Array by slot, the timer's seq, read only when two deadlines tie
+ *   batch:  mem32, the slots handed to the front by the last tick, length batchLen, room for
+ *           every slot (grown with the slot table, its entries copied: it may be running)
  * Invariants:
  *   - a slot is in exactly one of: free stack (FREE), ring (READY/CANCELLED_READY),
  *     heap (TIMER/CANCELLED_TIMER), batch (RUNNING);
+ *   - the ring and the heap have room for every slot (they grow with the slot table);
  *   - heap order: parent (when, seq) < child (when, seq) lexicographically; seq strictly grows;
+ *   - assembly/core.ts lays its heap out the same way and sifts the same way, so both cores
+ *     free the slots of a compaction in the same order and hand out the same slots after it;
  *   - cancelled = number of CANCELLED_TIMER slots, all of them in the heap.
  */
 import { Core, CoreInbox, MEMORY_EXHAUSTED, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES, WakeCell } from './types.js';
 import { C_WAKE, ConsumerInbox, closeInbox, drainInto, initInbox, noSharedMemory, standaloneCell } from './inbox.js';
 
-export const enum SlotState {
-  FREE = 0,
-  READY = 1,
-  TIMER = 2,
-  CANCELLED_TIMER = 3,
-  CANCELLED_READY = 4,
-  RUNNING = 5,
-}
+// Slot states, the numbers of assembly/core.ts's S_*. Plain constants, not an enum: an enum
+// compiles to an object (isolatedModules) and costs a property load on every use.
+const FREE = 0;
+const READY = 1;
+const TIMER = 2;
+const CANCELLED_TIMER = 3;
+const CANCELLED_READY = 4;
+const RUNNING = 5;
 
 export interface JsCoreOptions {
   /** Most callbacks and timers that may be pending at once (default 2^26). */
@@ -30,6 +39,9 @@ export interface JsCoreOptions {
 }
 
 const INITIAL = 64;
+/** The heap's root entry (entries 0..2 are unused, so that every node's children share a 64-byte group). */
+const ROOT = 3;
+const ENTRY_BYTES = 16;
 
 export class JsCore implements Core {
   readonly kind = 'js' as const;
@@ -48,9 +60,10 @@ export class JsCore implements Core {
   private head = 0;
   private tail = 0;
 
-  private hWhen = new Float64Array(INITIAL);
-  private hSeq = new Float64Array(INITIAL);
-  private hSlot = new Uint32Array(INITIAL);
+  private hF64 = new Float64Array(0); // entry p: when at [2p]
+  private hU32 = new Uint32Array(0); //   entry p: slot at [4p + 2]
+  private hCap = 0; //                     entries the heap can hold (ROOT excluded)
+  private slotSeq = new Float64Array(0);
   private hSize = 0;
   private seq = 0;
   private cancelled = 0;
@@ -84,23 +97,24 @@ export class JsCore implements Core {
     // the ring holds at least one entry per slot and a slot is in it at most once: never full
     this.ring[this.tail & this.mask] = slot;
     this.tail++; // tick empties the ring every iteration, so positions stay small
-    this.state[slot] = SlotState.READY;
+    this.state[slot] = READY;
   }
 
   pushTimer(slot: number, when: number): void {
-    if (this.hSize === this.hWhen.length) this.growHeap();
-    this.state[slot] = SlotState.TIMER;
-    this.siftUp(this.hSize++, when, this.seq++, slot);
+    if (this.hSize === this.hCap) this.growHeap(this.hCap * 2); // only if a slot is pushed twice: the heap holds every slot
+    this.state[slot] = TIMER;
+    this.slotSeq[slot] = this.seq++;
+    this.siftUp(this.hSize++, when, slot);
   }
 
   cancel(slot: number, gen: number): void {
     if (this.gens[slot] !== gen) return;
     const s = this.state[slot];
-    if (s === SlotState.TIMER) {
-      this.state[slot] = SlotState.CANCELLED_TIMER;
+    if (s === TIMER) {
+      this.state[slot] = CANCELLED_TIMER;
       this.cancelled++;
-    } else if (s === SlotState.READY) {
-      this.state[slot] = SlotState.CANCELLED_READY;
+    } else if (s === READY) {
+      this.state[slot] = CANCELLED_READY;
     }
   }
 
@@ -111,29 +125,30 @@ export class JsCore implements Core {
     this.batchLen = 0;
     // 2. drop cancelled timers
     this.dropCancelled();
-    // 3. expired timers join the ring after what is already there
-    const end = now + resolution;
-    while (this.hSize > 0 && this.hWhen[0]! <= end) {
-      const slot = this.hSlot[0]!;
-      this.popTop();
-      if (this.state[slot] === SlotState.CANCELLED_TIMER) {
-        this.cancelled--;
-        this.free(slot);
-      } else {
-        this.pushReady(slot);
-      }
-    }
-    // 4. the whole ring becomes the batch
-    const n = this.tail - this.head; // <= slots <= mem32.length: tick never allocates
+    // 3 and 4. the ring, then every expired timer in (when, seq) order, become the batch: the
+    // same batch as appending the timers to the ring first, without passing through it (mem32
+    // holds as many entries as there are slots)
     const out = this.mem32;
     const ring = this.ring;
     const mask = this.mask;
     const state = this.state;
-    let h = this.head;
-    for (let i = 0; i < n; i++, h++) {
+    let n = 0;
+    for (let h = this.head; h !== this.tail; h++) {
       const slot = ring[h & mask]!;
-      out[i] = slot;
-      state[slot] = SlotState.RUNNING;
+      out[n++] = slot;
+      state[slot] = RUNNING;
+    }
+    const end = now + resolution;
+    while (this.hSize > 0 && this.hF64[2 * ROOT]! <= end) {
+      const slot = this.hU32[4 * ROOT + 2]!;
+      this.popTop();
+      if (state[slot] === CANCELLED_TIMER) {
+        this.cancelled--;
+        this.free(slot);
+      } else {
+        out[n++] = slot;
+        state[slot] = RUNNING;
+      }
     }
     this.head = this.tail = 0;
     this.batchLen = n;
@@ -142,8 +157,8 @@ export class JsCore implements Core {
 
   nextDeadline(): number {
     while (this.hSize > 0) {
-      const slot = this.hSlot[0]!;
-      if (this.state[slot] !== SlotState.CANCELLED_TIMER) return this.hWhen[0]!;
+      const slot = this.hU32[4 * ROOT + 2]!;
+      if (this.state[slot] !== CANCELLED_TIMER) return this.hF64[2 * ROOT]!;
       this.popTop();
       this.cancelled--;
       this.free(slot);
@@ -166,7 +181,7 @@ export class JsCore implements Core {
   footprint(): number {
     return (
       this.mem32.byteLength + this.gens.byteLength + this.state.byteLength + this.freeStack.byteLength +
-      this.ring.byteLength + this.hWhen.byteLength + this.hSeq.byteLength + this.hSlot.byteLength
+      this.ring.byteLength + this.hF64.buffer.byteLength /* hU32 views the same buffer */ + this.slotSeq.byteLength
     );
   }
 
@@ -174,10 +189,10 @@ export class JsCore implements Core {
     if (this.closed) return;
     this.closed = true;
     const empty32 = new Uint32Array(0);
-    this.mem32 = this.gens = this.freeStack = this.ring = this.hSlot = empty32;
+    this.mem32 = this.gens = this.freeStack = this.ring = this.hU32 = empty32;
     this.state = new Uint8Array(0);
-    this.hWhen = this.hSeq = new Float64Array(0);
-    this.batchLen = this.hSize = this.head = this.tail = this.freeTop = this.nSlots = 0;
+    this.hF64 = this.slotSeq = new Float64Array(0);
+    this.batchLen = this.hSize = this.hCap = this.head = this.tail = this.freeTop = this.nSlots = 0;
     this.cancelled = 0;
   }
 
@@ -201,32 +216,34 @@ export class JsCore implements Core {
 
   private free(slot: number): void {
     this.gens[slot] = (this.gens[slot]! + 1) >>> 0;
-    this.state[slot] = SlotState.FREE;
+    this.state[slot] = FREE;
     this.freeStack[this.freeTop++] = slot;
   }
 
   private dropCancelled(): void {
     if (this.cancelled === 0) return;
+    const f64 = this.hF64;
+    const u32 = this.hU32;
     if (this.hSize >= MIN_SCHEDULED_TIMER_HANDLES && this.cancelled > this.hSize * MIN_CANCELLED_TIMER_HANDLES_FRACTION) {
-      // rebuild without the cancelled timers, then heapify in O(n)
-      let k = 0;
-      for (let i = 0; i < this.hSize; i++) {
-        const slot = this.hSlot[i]!;
-        if (this.state[slot] === SlotState.CANCELLED_TIMER) {
+      // rebuild without the cancelled timers (in entry order), then heapify in O(n)
+      let k = ROOT;
+      const end = this.hSize + ROOT;
+      for (let p = ROOT; p < end; p++) {
+        const slot = u32[4 * p + 2]!;
+        if (this.state[slot] === CANCELLED_TIMER) {
           this.free(slot);
         } else {
-          this.hWhen[k] = this.hWhen[i]!;
-          this.hSeq[k] = this.hSeq[i]!;
-          this.hSlot[k] = slot;
+          f64[2 * k] = f64[2 * p]!;
+          u32[4 * k + 2] = slot;
           k++;
         }
       }
-      this.hSize = k;
+      const size = (this.hSize = k - ROOT);
       this.cancelled = 0;
-      for (let i = (k >> 1) - 1; i >= 0; i--) this.siftDown(i, this.hWhen[i]!, this.hSeq[i]!, this.hSlot[i]!);
+      for (let i = size >= 2 ? (size - 2) >> 2 : -1; i >= 0; i--) this.siftDown(i, f64[2 * (i + ROOT)]!, u32[4 * (i + ROOT) + 2]!);
     } else {
-      while (this.hSize > 0 && this.state[this.hSlot[0]!] === SlotState.CANCELLED_TIMER) {
-        const slot = this.hSlot[0]!;
+      while (this.hSize > 0 && this.state[u32[4 * ROOT + 2]!] === CANCELLED_TIMER) {
+        const slot = u32[4 * ROOT + 2]!;
         this.popTop();
         this.cancelled--;
         this.free(slot);
@@ -234,54 +251,64 @@ export class JsCore implements Core {
     }
   }
 
+  /** Removes the top entry (hSize > 0). */
   private popTop(): void {
     const last = --this.hSize;
-    if (last > 0) this.siftDown(0, this.hWhen[last]!, this.hSeq[last]!, this.hSlot[last]!);
-  }
-
-  private siftUp(pos: number, when: number, seq: number, slot: number): void {
-    const hw = this.hWhen, hs = this.hSeq, hl = this.hSlot;
-    while (pos > 0) {
-      const parent = (pos - 1) >> 1;
-      const pw = hw[parent]!;
-      if (pw < when || (pw === when && hs[parent]! < seq)) break;
-      hw[pos] = pw;
-      hs[pos] = hs[parent]!;
-      hl[pos] = hl[parent]!;
-      pos = parent;
+    if (last > 0) {
+      const p = last + ROOT;
+      this.siftDown(0, this.hF64[2 * p]!, this.hU32[4 * p + 2]!);
     }
-    hw[pos] = when;
-    hs[pos] = seq;
-    hl[pos] = slot;
   }
 
-  private siftDown(pos: number, when: number, seq: number, slot: number): void {
-    const hw = this.hWhen, hs = this.hSeq, hl = this.hSlot;
-    const size = this.hSize;
-    const half = size >> 1;
-    while (pos < half) {
-      let child = 2 * pos + 1;
-      let cw = hw[child]!;
-      let cs = hs[child]!;
-      const right = child + 1;
-      if (right < size) {
-        const rw = hw[right]!;
-        const rs = hs[right]!;
-        if (rw < cw || (rw === cw && rs < cs)) {
-          child = right;
-          cw = rw;
-          cs = rs;
+  /** Puts (when, slot) at logical position i or above it; entries up to i are a heap. */
+  private siftUp(i: number, when: number, slot: number): void {
+    const f64 = this.hF64;
+    const u32 = this.hU32;
+    const seqs = this.slotSeq;
+    let p = i + ROOT;
+    while (p > ROOT) {
+      const parent = (p >> 2) + 2;
+      const pw = f64[2 * parent]!;
+      const ps = u32[4 * parent + 2]!;
+      if (pw < when || (pw === when && seqs[ps]! < seqs[slot]!)) break;
+      f64[2 * p] = pw;
+      u32[4 * p + 2] = ps;
+      p = parent;
+    }
+    f64[2 * p] = when;
+    u32[4 * p + 2] = slot;
+  }
+
+  /** Puts (when, slot) at logical position i or below it, in a heap of hSize entries. */
+  private siftDown(i: number, when: number, slot: number): void {
+    const f64 = this.hF64;
+    const u32 = this.hU32;
+    const seqs = this.slotSeq;
+    const end = this.hSize + ROOT;
+    let p = i + ROOT;
+    for (;;) {
+      const first = 4 * p - 8;
+      if (first >= end) break;
+      // the least of the (up to four) children
+      let best = first;
+      let bw = f64[2 * first]!;
+      let bs = u32[4 * first + 2]!;
+      const last = first + 3 < end ? first + 3 : end - 1;
+      for (let c = first + 1; c <= last; c++) {
+        const cw = f64[2 * c]!;
+        if (cw < bw || (cw === bw && seqs[u32[4 * c + 2]!]! < seqs[bs]!)) {
+          best = c;
+          bw = cw;
+          bs = u32[4 * c + 2]!;
         }
       }
-      if (when < cw || (when === cw && seq < cs)) break;
-      hw[pos] = cw;
-      hs[pos] = cs;
-      hl[pos] = hl[child]!;
-      pos = child;
+      if (when < bw || (when === bw && seqs[slot]! < seqs[bs]!)) break;
+      f64[2 * p] = bw;
+      u32[4 * p + 2] = bs;
+      p = best;
     }
-    hw[pos] = when;
-    hs[pos] = seq;
-    hl[pos] = slot;
+    f64[2 * p] = when;
+    u32[4 * p + 2] = slot;
   }
 
   private growSlots(): void {
@@ -296,18 +323,25 @@ export class JsCore implements Core {
     st.set(this.state.subarray(0, old));
     this.state = st;
     this.freeStack = resize32(this.freeStack, next);
+    // the batch has room for every slot too; it may be running: its entries move along (the
+    // front reads core.mem32 again after anything that may allocate)
+    this.mem32 = resize32(this.mem32, next);
+    const seqs = new Float64Array(next);
+    seqs.set(this.slotSeq.subarray(0, old));
+    this.slotSeq = seqs;
     // new slots go on the free stack so that the lowest is taken first
     for (let s = next - 1; s >= old; s--) this.freeStack[this.freeTop++] = s;
     this.nSlots = next;
-    // the ring and the batch hold one entry per slot, so that pushReady and tick never allocate
-    if (this.ring.length < next) this.growRing(next);
-    if (this.mem32.length < next) this.mem32 = resize32(this.mem32, next); // keeps a running batch
+    // room for every slot in the ring and in the heap now, so that pushReady and pushTimer of an
+    // allocated slot never allocate (and never fail): as in the WASM core, only alloc may grow
+    while (this.ring.length < next) this.growRing();
+    if (this.hCap < next) this.growHeap(next);
   }
 
-  private growRing(need: number): void {
+  /** Doubles the ring (needed by growSlots; by pushReady only if a slot is pushed twice). */
+  private growRing(): void {
     const n = this.tail - this.head;
-    let cap = this.ring.length;
-    while (cap < need) cap *= 2;
+    const cap = this.ring.length * 2;
     const next = new Uint32Array(cap);
     for (let i = 0; i < n; i++) next[i] = this.ring[(this.head + i) & this.mask]!;
     this.ring = next;
@@ -316,15 +350,15 @@ export class JsCore implements Core {
     this.tail = n;
   }
 
-  private growHeap(): void {
-    const cap = this.hWhen.length * 2;
-    const w = new Float64Array(cap);
-    w.set(this.hWhen);
-    const s = new Float64Array(cap);
-    s.set(this.hSeq);
-    this.hWhen = w;
-    this.hSeq = s;
-    this.hSlot = resize32(this.hSlot, cap);
+  /** Moves the heap to room for `cap` entries (16 bytes each, after ROOT unused ones). */
+  private growHeap(cap: number): void {
+    const buf = new ArrayBuffer((cap + ROOT) * ENTRY_BYTES);
+    const f64 = new Float64Array(buf);
+    const used = (this.hSize + ROOT) * 2;
+    f64.set(this.hF64.subarray(0, used));
+    this.hF64 = f64;
+    this.hU32 = new Uint32Array(buf);
+    this.hCap = cap;
   }
 }
 
@@ -333,6 +367,7 @@ function resize32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
   b.set(a.subarray(0, Math.min(a.length, n)));
   return b;
 }
+
 
 export function createJsCore(opts?: JsCoreOptions): Core {
   return new JsCore(opts);

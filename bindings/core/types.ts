@@ -29,7 +29,9 @@
  *   timer is dropped lazily by the core, which then frees its slot itself.
  *
  * Every method that may allocate throws `RangeError` (message starts "wasmloop: core memory
- * exhausted") when the core cannot grow; in that case nothing was scheduled.
+ * exhausted") when the core cannot grow; in that case nothing was scheduled. Only `alloc` grows
+ * in normal use: the ring and the heap always have room for every slot, so `pushReady` and
+ * `pushTimer` of an allocated slot never throw (the loop relies on it: no try/catch per callSoon).
  */
 export type CoreKind = 'wasm' | 'js';
 

@@ -1,7 +1,7 @@
 // W8's producer: waits for the start signal, then sends `n` submissions (producer, i) to the loop
 // behind `port` (wasmloop) or to the parent with postMessage (the host baseline).
 import { parentPort, workerData } from 'node:worker_threads';
-import { connect } from '../../dist/index.js';
+import { connect } from '../dist/index.js';
 
 const { mode, port, producer, n, start } = workerData;
 const remote = mode === 'wasmloop' ? connect(port) : null;
