@@ -81,9 +81,12 @@ describe('bench harness', () => {
       workloads: [
         { id: 'W1', title: 'trampoline', unit: 'ns/callback', status: 'ok', results: [r('wasm', 'wasm', 20), r('js', 'js', 40), r('asyncio', 'asyncio', 2000)], goals: [{ text: 'fast', met: true }] },
         { id: 'W7', title: 'tcp', unit: 'msg/s', status: 'not built yet' },
+        // a skipped competitor (Python absent) may come without a size: its row says why, and the run goes on
+        { id: 'W7x10', title: 'tcp x10', unit: 'msg/s', status: 'ok', results: [r('node net', 'host', 20000), { name: 'asyncio protocol', label: 'asyncio protocol', kind: 'python', skipped: 'asyncio protocol: /usr/bin/python3 absent' }] },
       ],
     };
     const md = report.markdown(rep);
+    expect(md).toContain('| W7x10 | asyncio protocol |  | n/a  |  |  | asyncio protocol: /usr/bin/python3 absent |');
     expect(md).toContain('| W1 | trampoline | ns/callback | 20 | 40 | 0.500 | 2000 | — |');
     expect(md).toContain('✅ fast');
     expect(md).toContain('| W7 | tcp | msg/s | not built yet |');

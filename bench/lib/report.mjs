@@ -59,7 +59,7 @@ export function markdown(report) {
     if (w.status !== 'ok') continue;
     for (const r of w.results) {
       const range = r.min !== undefined ? `${fmt(r.min)}–${fmt(r.max)}` : '';
-      out.push(`| ${w.id} | ${r.label} | ${r.n.toLocaleString('en-US')} | ${cell(r)} ${r.median !== undefined ? w.unit : ''} | ${range} | ${r.ratio != null ? fmt(r.ratio) : ''} | ${extrasText(r)} |`);
+      out.push(`| ${w.id} | ${r.label} | ${r.n != null ? r.n.toLocaleString('en-US') : ''} | ${cell(r)} ${r.median !== undefined ? w.unit : ''} | ${range} | ${r.ratio != null ? fmt(r.ratio) : ''} | ${extrasText(r)} |`);
     }
   }
   return out.join('\n');

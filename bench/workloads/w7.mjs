@@ -39,7 +39,7 @@ function external(conns) {
       extras: { cpuUsPerMsg: r.cpuUsPerMsg, cpuRatio: r.cpuRatio },
       runs: [],
     }));
-    for (const why of rows.skipped ?? []) out.push({ name: String(why).split(':')[0], label: String(why).split(':')[0], kind: 'python', skipped: String(why) });
+    for (const why of rows.skipped ?? []) out.push({ name: String(why).split(':')[0], label: String(why).split(':')[0], kind: 'python', n: conns, skipped: String(why) });
     return out;
   };
 }
