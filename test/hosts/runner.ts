@@ -17,6 +17,8 @@ export interface SuiteFile {
 export const NEED_DESCRIPTIONS: Record<string, string> = {
   node: "Node's built-in modules",
   blocking: 'a thread that may block in Atomics.wait',
+  shared: 'SharedArrayBuffer (in a browser: a cross-origin-isolated page)',
+  gc: 'a garbage collection on demand that reclaims everything unreachable',
 };
 
 export interface Counts {
@@ -63,6 +65,7 @@ function describeError(e: any): string {
 export async function runSuite(label: string, files: SuiteFile[], notRun: { file: SuiteFile; why: string }[], print: (line: string) => void): Promise<Counts> {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const counts: Counts = { passed: 0, failed: 0 };
+  const reported = new Set<File>();
   const runner: VitestRunner = {
     config: {
       root: '/',
@@ -90,6 +93,7 @@ export async function runSuite(label: string, files: SuiteFile[], notRun: { file
     },
   };
   const report = (file: File): void => {
+    reported.add(file);
     const all = tests(file);
     const failed = all.filter((t) => t.result?.state === 'fail');
     const passed = all.filter((t) => t.result?.state === 'pass');
@@ -106,10 +110,16 @@ export async function runSuite(label: string, files: SuiteFile[], notRun: { file
     }
   };
   print(`${label}: running ${files.length} test files`);
-  await startTests(
+  const ran = await startTests(
     files.map((f) => f.path),
     runner,
   );
+  // a file that failed to load (its import threw) is never run as a suite: report it here, as a failure
+  for (const file of ran) if (!reported.has(file)) report(file);
+  if (ran.length !== files.length) {
+    counts.failed++;
+    print(`✗ ${files.length} files were given to the runner, it returned ${ran.length}`);
+  }
   for (const { file, why } of notRun) print(`- ${file.path}: not run in ${label}: ${why}`);
   print(`${counts.passed} passed, ${counts.failed} failed`);
   return counts;
