@@ -118,6 +118,26 @@ describe('host adapter', () => {
     plain.close();
   });
 
+  it.each(['wasm', 'js'] as const)('cross-thread ports exist exactly where shared memory does, and are refused with the reason elsewhere (%s core)', async (core) => {
+    const loop = newEventLoop({ core, clock: 'virtual' });
+    if (host.sharedMemory()) {
+      const port = loop.port();
+      expect(port.ctrlBuffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(port.ringBuffer).toBeInstanceOf(SharedArrayBuffer);
+    } else {
+      expect(() => loop.port()).toThrow(new TypeError(`cross-thread ports need SharedArrayBuffer: ${host.sharedMemoryRefusal()}`));
+      // the loop itself is unharmed: it runs on ordinary memory
+      const seen: number[] = [];
+      loop.callLater(1, () => {
+        seen.push(loop.time());
+        loop.stop();
+      });
+      await loop.runForever();
+      expect(seen).toEqual([1]);
+    }
+    loop.close();
+  });
+
   it('the blocking runner runs where the host may block, and refuses with its reason elsewhere', () => {
     const loop = newEventLoop({ clock: 'virtual' });
     const seen: number[] = [];

@@ -54,6 +54,19 @@ export function inWebWorker(): boolean {
   return typeof g.WorkerGlobalScope === 'function' && g instanceof g.WorkerGlobalScope;
 }
 
+/**
+ * node:worker_threads where the host has it (Node, and Bun's and Deno's compatibility), reached
+ * through process.getBuiltinModule so that nothing is imported at load time; undefined elsewhere
+ * (and before Node 20.16, which has no getBuiltinModule).
+ */
+export function workerThreads(): { isMainThread: boolean; threadId: number } | undefined {
+  try {
+    return g.process?.getBuiltinModule?.('node:worker_threads');
+  } catch {
+    return undefined;
+  }
+}
+
 export function hasSharedArrayBuffer(): boolean {
   return typeof SharedArrayBuffer === 'function';
 }
@@ -119,6 +132,7 @@ export function portableHost(): Host {
     now: monotonicNow(),
     decodeBase64,
     waitAsync: makeWaitAsync(),
+    refChannel: (channel, on) => void (channel as { ref?: () => void; unref?: () => void })[on ? 'ref' : 'unref']?.(),
     cores() {
       const n = g.navigator?.hardwareConcurrency;
       if (typeof n === 'number' && n > 0) return n;

@@ -3,7 +3,7 @@
  * is imported at load time) for the main thread and the thread's name, Buffer for base64.
  * Before Node 20.16 there is no getBuiltinModule: every thread is then taken for the main one.
  */
-import { g, portableHost } from './common.js';
+import { g, portableHost, workerThreads } from './common.js';
 import type { Host, HostWorker } from './types.js';
 
 /** worker_threads workers running source text (`eval: true`). */
@@ -24,14 +24,6 @@ function nodeWorkers(source: string, onMessage: (m: any) => void, onError: (e: E
     },
     keepAlive: (on) => (on ? w.ref() : w.unref()),
   };
-}
-
-function workerThreads(): { isMainThread: boolean; threadId: number } | undefined {
-  try {
-    return g.process?.getBuiltinModule?.('node:worker_threads');
-  } catch {
-    return undefined;
-  }
 }
 
 export function nodeHost(): Host {

@@ -55,6 +55,12 @@ export interface Host {
    * (or no longer holds `value`); null where the host lacks it (then a message wakes the loop).
    */
   waitAsync: ((i32: Int32Array, index: number, value: number) => Promise<unknown>) | null;
+  /**
+   * Whether an open BroadcastChannel with a listener keeps this thread alive (`on`) or not: Node
+   * and Bun have ref()/unref(); Deno keeps a thread alive for any open channel unless told through
+   * its internal refBroadcastChannel; browsers never keep a thread for a channel.
+   */
+  refChannel(channel: BroadcastChannel, on: boolean): void;
   /** Logical processors, for sizing worker pools. */
   cores(): number;
   /** How this host starts a worker from source text; null where it cannot. */
