@@ -325,11 +325,18 @@ export function fetch(input: RequestInfo | URL, init?: FetchInit): Future<any> {
   return fut;
 }
 
+/**
+ * A failed fetch is a TypeError everywhere; what failed is in its `cause` (Node: an error with a
+ * code; Deno: an error whose message ends with the OS's text), or on the TypeError itself (Bun's
+ * `code`).
+ */
 function fetchError(e: unknown): unknown {
-  const cause = (e as { cause?: unknown })?.cause;
-  if (e instanceof TypeError && cause !== null && typeof cause === 'object') {
-    const mapped = hostError(cause);
-    if (mapped !== cause) return mapped;
+  if (!(e instanceof TypeError)) return e;
+  const cause = (e as { cause?: unknown }).cause;
+  for (const source of [cause, e]) {
+    if (source === null || typeof source !== 'object') continue;
+    const mapped = hostError(source);
+    if (mapped !== source) return mapped;
   }
   return e;
 }

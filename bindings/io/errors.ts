@@ -102,12 +102,20 @@ const CLASSES: Record<string, typeof OSError> = {
   ESRCH: ProcessLookupError,
 };
 
-/** The host error's code: Node's `err.code`, or the first code inside an AggregateError (happy eyeballs). */
+const BY_STRERROR = new Map(Object.entries(STRERROR).map(([code, text]) => [text, code]));
+
+/**
+ * The host error's code: Node's and Bun's `err.code`, the first code inside an AggregateError
+ * (happy eyeballs), or the OS's text in an error that has only a message (Deno's fetch:
+ * "tcp connect error: Connection refused (os error 111)"; the text, not the number, which differs
+ * between systems).
+ */
 function codeOf(e: any): string | null {
   if (e === null || typeof e !== 'object') return null;
   if (typeof e.code === 'string') return e.code;
   if (Array.isArray(e.errors)) for (const inner of e.errors) if (typeof inner?.code === 'string') return inner.code;
-  return null;
+  const os = typeof e.message === 'string' ? /([A-Za-z][A-Za-z ]*) \(os error \d+\)/.exec(e.message) : null;
+  return os === null ? null : BY_STRERROR.get(os[1]!) ?? null;
 }
 
 /**
