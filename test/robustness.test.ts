@@ -129,9 +129,10 @@ describe.each(CORES)('robustness (%s core)', (core) => {
       client.pauseReading();
       // the kernel's buffers fill, then the server's writer pauses and its drain waits
       for (let i = 0; i < 400 && pauses === 0; i++) await tick(5);
-      const pausesBefore = pauses;
       await tick(100);
-      drainWaitedWhilePaused = pauses === pausesBefore && pauses > 0;
+      // the writer is held back while nobody reads: it has not sent everything. (Whether it pauses
+      // once or a few times meanwhile is the host's: Deno's sockets let a little more through.)
+      drainWaitedWhilePaused = pauses > 0 && sent.length < TOTAL;
       client.resumeReading();
       await finished;
       server.close();

@@ -1,0 +1,79 @@
+/**
+ * API.md §6: a Future or Task whose exception nobody retrieved is reported to the loop's exception
+ * handler when it is garbage collected (FinalizationRegistry), as asyncio reports it from __del__.
+ * Needs a forced collection: Bun's own, else V8's gc exposed at run time through node:v8 and
+ * node:vm (Node, Deno); a browser page cannot force one.
+ * @needs gc — Deno 2.9 never reclaims a Task whose generator threw an Error (a thrown string is reclaimed), so nothing reports it there
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import type { ExceptionContext } from '../bindings/index.js';
+import { CORES, iterations, runTask, vloop } from './helpers.js';
+
+/** A full garbage collection. */
+const gc: () => void = (() => {
+  const bun = (globalThis as any).Bun;
+  if (typeof bun?.gc === 'function') return () => bun.gc(true);
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+describe.each(CORES)('unretrieved exceptions (%s core)', (core) => {
+  it('an exception nobody retrieved is reported when the future is collected', async () => {
+    const loop = vloop(core);
+    const reports: ExceptionContext[] = [];
+    loop.setExceptionHandler((_l, ctx) => reports.push(ctx));
+    const err = new Error('lost');
+    (() => {
+      const f = loop.createFuture();
+      f.setException(err);
+      const g = loop.createFuture();
+      g.setException(new Error('looked at'));
+      g.exception();
+      const h = loop.createFuture();
+      h.setResult(1);
+    })();
+    for (let i = 0; i < 10 && reports.length === 0; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(reports.map((r) => [r.message, r.exception])).toEqual([['Future exception was never retrieved', err]]);
+    expect(reports[0]!.futureRepr).toBe('<Future finished exception=Error("lost")>');
+    loop.close();
+  });
+
+  it('a task exception nobody retrieved is reported as such; awaiting it counts as retrieving', async () => {
+    const loop = vloop(core);
+    const reports: ExceptionContext[] = [];
+    loop.setExceptionHandler((_l, ctx) => reports.push(ctx));
+    await (async () => {
+      const t = loop.createTask(function* () {
+        throw new Error('task failed');
+      });
+      const u = loop.createTask(async () => {
+        throw new Error('awaited');
+      });
+      await expect(loop.runUntilComplete(t)).rejects.toThrow('task failed');
+      const seen = await runTask(loop, async () => {
+        try {
+          await u;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      });
+      expect(seen).toBe('awaited');
+    })();
+    loop.createTask(function* named() {
+      throw new Error('dropped');
+    });
+    await iterations(loop, 2);
+    for (let i = 0; i < 10 && reports.length === 0; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(reports.map((r) => [r.message, (r.exception as Error).message])).toEqual([['Task exception was never retrieved', 'dropped']]);
+    expect(String(reports[0]!.futureRepr)).toMatch(/^<Task finished name="Task-\d+" coro=<named\(\)> exception=Error\("dropped"\)>$/);
+    loop.close();
+  });
+});
