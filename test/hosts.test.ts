@@ -85,6 +85,15 @@ describe('host adapter', () => {
     }
   });
 
+  it('relative module URLs resolve against the page, or the working directory where there is a process', () => {
+    const base = host.baseUrl();
+    if (typeof g.location?.href === 'string') expect(base).toBe(g.location.href);
+    else if (host.name === 'node' || host.name === 'bun') expect(base).toBe(new URL(`file://${g.process.cwd()}/`).href);
+    // Deno: its working directory needs --allow-read, and without it there is no base
+    else if (base !== null) expect(base).toMatch(/^file:\/\/\/.*\/$/);
+    if (base !== null) expect(new URL('a/b.js', base).href).toBe(`${base.replace(/[^/]*$/, '')}a/b.js`);
+  });
+
   it('an unset environment variable reads as undefined, never throws', () => {
     expect(host.env('WASMLOOP_SURELY_UNSET_VARIABLE')).toBe(undefined);
   });

@@ -2,7 +2,7 @@
  * Bun: setImmediate to yield, `Bun.isMainThread` for the main thread (its worker_threads agrees),
  * `Bun.env` for the environment. Shared memory and Atomics.wait everywhere.
  */
-import { g, portableHost, workerThreads } from './common.js';
+import { g, portableHost, processCwdUrl, workerThreads } from './common.js';
 import type { Host } from './types.js';
 
 export function bunHost(): Host {
@@ -19,5 +19,6 @@ export function bunHost(): Host {
       return id === undefined ? 'Worker' : `Worker-${id}`;
     },
     env: (key) => (Bun.env ?? g.process?.env)?.[key],
+    baseUrl: processCwdUrl,
   };
 }

@@ -6,7 +6,7 @@
  * node:worker_threads worker has no WorkerGlobalScope in Deno 2.9, and there node:worker_threads
  * says isMainThread = false. Only a thread that is neither is the main one.
  */
-import { g, inWebWorker, portableHost, workerThreads } from './common.js';
+import { directoryUrl, g, inWebWorker, portableHost, workerThreads } from './common.js';
 import type { Host } from './types.js';
 
 /**
@@ -38,6 +38,14 @@ export function denoHost(): Host {
       if (inWebWorker()) return (typeof g.name === 'string' && g.name) || 'Worker';
       const w = nodeWorker();
       return w === null ? 'MainThread' : `Worker-${w.threadId}`;
+    },
+    baseUrl() {
+      if (inWebWorker() && typeof g.location?.href === 'string') return g.location.href;
+      try {
+        return directoryUrl(Deno.cwd()); // needs --allow-read
+      } catch {
+        return null;
+      }
     },
     env(key) {
       try {

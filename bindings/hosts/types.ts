@@ -13,8 +13,9 @@ export interface HostWorker {
 }
 
 /**
- * Starts a worker running `source` (script text that also parses as a module, reaching its parent
- * through `postMessage`/`addEventListener('message')` on its global, or Node's `parentPort`).
+ * Starts a worker running `source`: script text that also parses as a module, reaching its parent
+ * through two functions the adapter defines ahead of it, `post(message)` and `listen(onMessage)`
+ * (a Web Worker's postMessage and message events; Node's parentPort).
  */
 export type SpawnWorker = (source: string, onMessage: (message: any) => void, onError: (error: Error) => void) => HostWorker;
 
@@ -61,6 +62,11 @@ export interface Host {
    * its internal refBroadcastChannel; browsers never keep a thread for a channel.
    */
   refChannel(channel: BroadcastChannel, on: boolean): void;
+  /**
+   * The URL relative module URLs are resolved against: the page's location in a browser, the
+   * working directory (as a file: URL ending in '/') in Node, Deno and Bun; null where there is none.
+   */
+  baseUrl(): string | null;
   /** Logical processors, for sizing worker pools. */
   cores(): number;
   /** How this host starts a worker from source text; null where it cannot. */
