@@ -9,6 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { ExceptionContext } from '../bindings/index.js';
+import { StreamReader, StreamReaderProtocol } from '../bindings/web.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';
 
 /** A full garbage collection. */
@@ -74,6 +75,26 @@ describe.each(CORES)('unretrieved exceptions (%s core)', (core) => {
     }
     expect(reports.map((r) => [r.message, (r.exception as Error).message])).toEqual([['Task exception was never retrieved', 'dropped']]);
     expect(String(reports[0]!.futureRepr)).toMatch(/^<Task finished name="Task-\d+" coro=<named\(\)> exception=Error\("dropped"\)>$/);
+    loop.close();
+  });
+
+  it("a stream's close waiter that failed is no lost exception: waitClosed() is optional (asyncio retrieves it in __del__)", async () => {
+    const loop = vloop(core);
+    const reports: ExceptionContext[] = [];
+    loop.setExceptionHandler((_l, ctx) => reports.push(ctx));
+    (() => {
+      const protocol = new StreamReaderProtocol(new StreamReader({ loop }), null, loop);
+      protocol.connectionLost(new Error('reset by peer'));
+      // the control: a future nobody looked at, collected in the same sweeps, is reported
+      loop.createFuture().setException(new Error('control'));
+    })();
+    for (let i = 0; i < 10 && reports.length === 0; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(reports.map((r) => (r.exception as Error).message)).toEqual(['control']);
     loop.close();
   });
 });

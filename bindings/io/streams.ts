@@ -459,7 +459,11 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     }
     if (!this._closed.done()) {
       if (exc === null || exc === undefined) this._closed.setResult();
-      else this._closed.setException(exc);
+      else {
+        this._closed.setException(exc);
+        // waitClosed() is optional: nobody awaiting it is no lost error (asyncio retrieves it in __del__)
+        this._closed._markRetrieved();
+      }
     }
     super.connectionLost(exc);
     this._streamReader = null;

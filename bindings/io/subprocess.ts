@@ -65,7 +65,10 @@ export class SubprocessStreamProtocol extends FlowControlProtocol {
       this.connectionLost(exc);
       if (!this._stdinClosed.done()) {
         if (exc === null || exc === undefined) this._stdinClosed.setResult();
-        else this._stdinClosed.setException(exc);
+        else {
+          this._stdinClosed.setException(exc);
+          this._stdinClosed._markRetrieved(); // as asyncio: wait_closed() is optional, so no report
+        }
       }
       return;
     }
