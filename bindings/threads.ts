@@ -497,7 +497,8 @@ export class RemoteLoop {
         });
       } else host.setTimer(again, 1);
     };
-    host.setTimer(again, 0);
+    // first retry on a fresh macrotask (never a zero-delay setTimeout, clamped to 4 ms when nested)
+    void host.yieldToHost().then(again);
   }
 
   private wakeByMessage(): void {

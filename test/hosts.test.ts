@@ -66,6 +66,21 @@ describe('host adapter', () => {
     expect(order).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
+  it('yieldToHost never goes through setTimeout (clamped to 4 ms once nested)', async () => {
+    const real = g.setTimeout;
+    let calls = 0;
+    g.setTimeout = (...args: unknown[]) => {
+      calls++;
+      return real(...args);
+    };
+    try {
+      for (let i = 0; i < 20; i++) await host.yieldToHost();
+    } finally {
+      g.setTimeout = real;
+    }
+    expect(calls).toBe(0);
+  });
+
   it('a host timer sleeps at least its delay, and a cleared one never fires', async () => {
     let cleared = false;
     const t = host.setTimer(() => (cleared = true), 5);
