@@ -1,8 +1,7 @@
 /**
  * The wasmloop/web checks, written once for every host: test/web.test.ts runs them in Node
- * (vitest), Bun and Deno (scripts/test-hosts.mjs). They use only the loop, the web entry and the
- * servers' URLs, so a browser page could run them too; none does yet (the servers are Node's).
- * Each check throws on failure.
+ * (vitest), Bun and Deno (scripts/test-hosts.mjs), test/browser/web.test.ts in Chromium pages.
+ * They use only the loop, the web entry and the servers' URLs. Each check throws on failure.
  */
 import type * as Index from '../../bindings/index.js';
 import { dec, enc, eq, onLoop } from './kit.js';
