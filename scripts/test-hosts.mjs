@@ -126,7 +126,9 @@ async function buildSuite() {
   // ignoreAnnotations: package.json's sideEffects speaks of dist/, not of bindings/, whose
   // modules register loop features when loaded (threads.ts: port(), tasks.ts: createTask): a
   // bundle of a few test files must not drop them because no export of theirs is used
-  const common = { absWorkingDir: ROOT, bundle: true, splitting: true, format: 'esm', target: 'es2022', ignoreAnnotations: true, logLevel: 'warning' };
+  // keepNames: functions keep their names when the bundle renames them apart (a coroutine's repr
+  // shows its function's name)
+  const common = { absWorkingDir: ROOT, bundle: true, splitting: true, format: 'esm', target: 'es2022', ignoreAnnotations: true, keepNames: true, logLevel: 'warning' };
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   await esbuild.build({

@@ -148,6 +148,7 @@ export function portableHost(): Host {
     decodeBase64,
     waitAsync: makeWaitAsync(),
     baseUrl: () => (typeof g.location?.href === 'string' ? g.location.href : null),
+    errorsKeepCallSites: false,
     refChannel: (channel, on) => void (channel as { ref?: () => void; unref?: () => void })[on ? 'ref' : 'unref']?.(),
     cores() {
       const n = g.navigator?.hardwareConcurrency;

@@ -4,7 +4,9 @@
  * Deno has two kinds of worker, told apart differently: a Web Worker's global scope is a
  * WorkerGlobalScope (and there Deno's node:worker_threads says "main thread"); a
  * node:worker_threads worker has no WorkerGlobalScope in Deno 2.9, and there node:worker_threads
- * says isMainThread = false. Only a thread that is neither is the main one.
+ * says isMainThread = false. Only a thread that is neither is the main one. An Error keeps its
+ * call sites (and so the objects whose methods were running when it was made) even after its
+ * stack is formatted.
  */
 import { directoryUrl, g, inWebWorker, portableHost, workerThreads } from './common.js';
 import type { Host } from './types.js';
@@ -32,6 +34,7 @@ export function denoHost(): Host {
     ...base,
     name: 'deno',
     refChannel: channelRef() ?? base.refChannel,
+    errorsKeepCallSites: true,
     version: String(Deno.version?.deno ?? ''),
     isMainThread: () => !inWebWorker() && nodeWorker() === null,
     threadName() {

@@ -67,6 +67,11 @@ export interface Host {
    * working directory (as a file: URL ending in '/') in Node, Deno and Bun; null where there is none.
    */
   baseUrl(): string | null;
+  /**
+   * Whether an Error keeps its call sites, receivers included, even once its stack is formatted
+   * (Deno: its stack formatting hangs on to them; V8 elsewhere drops them when formatting).
+   */
+  readonly errorsKeepCallSites: boolean;
   /** Logical processors, for sizing worker pools. */
   cores(): number;
   /** How this host starts a worker from source text; null where it cannot. */

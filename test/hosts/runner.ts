@@ -18,7 +18,6 @@ export const NEED_DESCRIPTIONS: Record<string, string> = {
   node: "Node's built-in modules",
   blocking: 'a thread that may block in Atomics.wait',
   shared: 'SharedArrayBuffer (in a browser: a cross-origin-isolated page)',
-  gc: 'a garbage collection on demand that reclaims everything unreachable',
 };
 
 export interface Counts {
