@@ -11,7 +11,8 @@
 //             no-bundler page, the host adapter in isolated and ordinary pages)
 // `node scripts/test-hosts.mjs [stage…]` runs the named stages (default: all); `--list` shows how
 // each test file is classified; SUITE_ONLY=a,b bundles only the files whose path contains a or b
-// (while working: Node's stage ignores it). A file that imports
+// (while working: Node's stage ignores it; a lone file gets the library inlined into its own
+// bundle file, where errors.test.ts's "created at" checks cannot tell its frames apart). A file that imports
 // a node: module runs on Node, Bun and Deno; a file that says `@needs blocking` runs where a thread
 // may block, `@needs shared` where SharedArrayBuffer exists.
 // A runtime that cannot be had is reported loudly and fails the run when CI=true.
