@@ -34,9 +34,12 @@ export interface LoopOptions {
   /** `'monotonic'` (default) or `'virtual'`. */
   clock?: ClockKind;
   debug?: boolean;
-  /** Most bytes the WASM core's memory may grow to (default 1 GiB). */
+  /**
+   * Most bytes the core's memory may grow to (default 1 GiB): the WASM core's WebAssembly memory
+   * (whole 64 KiB pages), the JS core's typed arrays. Past it, scheduling throws a RangeError.
+   */
   maximumMemory?: number;
-  /** Most pending callbacks and timers for the JS core (default 2^26). */
+  /** Most callbacks and timers that may be pending at once, on either core (default 2^26). */
   maxEntries?: number;
   /** Size of the cross-thread inbox that `port()` opens, in bytes (default 1 MiB; a power of two is used). */
   inboxBytes?: number;
@@ -204,7 +207,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._instrumented = this._debug;
     this._virtual = clock === 'virtual';
     this._resolution = this._virtual ? 1e-9 : measureResolution();
-    this._core = this.core === 'wasm' ? createWasmCore({ maximumMemory: opts.maximumMemory }) : createJsCore({ maxEntries: opts.maxEntries });
+    const limits = { maximumMemory: opts.maximumMemory, maxEntries: opts.maxEntries };
+    this._core = this.core === 'wasm' ? createWasmCore(limits) : createJsCore(limits);
     if (opts.inboxBytes !== undefined) inboxWords(opts.inboxBytes); // checked now, used by port()
     this._inboxBytes = opts.inboxBytes;
   }
