@@ -3,7 +3,7 @@
  * @needs blocking — runForeverSync and runUntilCompleteSync sleep in Atomics.wait
  */
 import { describe, expect, it } from 'vitest';
-import { newEventLoop } from '../bindings/index.js';
+import { RuntimeError, newEventLoop, sleep } from '../bindings/index.js';
 import { CORES, vloop } from './helpers.js';
 
 describe.each(CORES)('blocking runners (%s core)', (core) => {
@@ -18,6 +18,56 @@ describe.each(CORES)('blocking runners (%s core)', (core) => {
     loop.callLater(1, () => loop.stop());
     loop.runForeverSync();
     expect(loop.time()).toBe(6);
+    loop.close();
+  });
+
+  it('stop() before runForeverSync makes it run exactly one iteration', () => {
+    const loop = vloop(core);
+    const seen: string[] = [];
+    loop.callSoon(() => {
+      seen.push('first');
+      loop.callSoon(() => seen.push('second'));
+    });
+    loop.stop();
+    loop.runForeverSync();
+    expect(seen).toEqual(['first']);
+    expect(loop.isRunning()).toBe(false);
+    loop.stop();
+    loop.runForeverSync();
+    expect(seen).toEqual(['first', 'second']);
+    loop.close();
+  });
+
+  it('runUntilCompleteSync throws the future exception, and a RuntimeError when the loop stops first', () => {
+    const loop = vloop(core);
+    const failing = loop.createFuture();
+    const err = new Error('nope');
+    loop.callLater(1, () => failing.setException(err));
+    expect(() => loop.runUntilCompleteSync(failing)).toThrow(err);
+    const never = loop.createFuture();
+    loop.callLater(1, () => loop.stop());
+    expect(() => loop.runUntilCompleteSync(never)).toThrow(new RuntimeError('Event loop stopped before Future completed.'));
+    expect(loop.time()).toBe(2);
+    expect(loop.isRunning()).toBe(false);
+    loop.close();
+  });
+
+  it('a generator coroutine advances while it blocks; promise reactions wait until it returns', async () => {
+    const loop = vloop(core);
+    let reacted = false;
+    void Promise.resolve().then(() => (reacted = true));
+    const seen: boolean[] = [];
+    function* main() {
+      seen.push(reacted);
+      yield* sleep(1);
+      seen.push(reacted);
+      yield* sleep(2);
+      return loop.time();
+    }
+    expect(loop.runUntilCompleteSync(loop.createTask(main()))).toBe(3);
+    expect(seen).toEqual([false, false]);
+    await Promise.resolve();
+    expect(reacted).toBe(true);
     loop.close();
   });
 

@@ -141,7 +141,9 @@ describe.each(CORES)('running and stopping (%s core)', (core) => {
     const seen: string[] = [];
     const h = loop.callSoon(() => seen.push('soon'));
     loop.callLater(1, () => seen.push('later'));
+    expect(loop._core.footprint()).toBeGreaterThan(0);
     loop.close();
+    expect(loop._core.footprint()).toBe(0); // the core's memory is let go
     loop.close();
     expect(loop.isClosed()).toBe(true);
     h.cancel(); // harmless after close
