@@ -586,6 +586,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** Routes an error report to the handler set with setExceptionHandler, else the default one. */
   callExceptionHandler(context: ExceptionContext): void {
+    if (context === null || typeof context !== 'object') throw new TypeError(`callExceptionHandler() expects a context object, got ${describe(context)}`);
     if (this._exceptionHandler === null) {
       try {
         this.defaultExceptionHandler(context);

@@ -13,7 +13,7 @@ describe.each(CORES)('bad input (%s core)', (core) => {
 
   it.each(['callSoon', 'callSoonThreadsafe'] as const)('%s: a non-function callback is a TypeError', async (method) => {
     const loop = vloop(core);
-    for (const bad of notFunctions) expect(() => (loop[method] as any)(bad)).toThrow(new TypeError(`a callable object was expected by ${method}(), got ${bad === null ? 'null' : typeof bad === 'object' ? (bad as object).constructor.name : typeof bad === 'string' ? 'string "f"' : typeof bad === 'symbol' ? 'symbol Symbol(s)' : `${typeof bad} ${String(bad)}`}`));
+    for (const bad of notFunctions) expect(() => (loop[method] as any)(bad)).toThrow(new TypeError(`a callable object was expected by ${method}(), got ${bad == null ? String(bad) : typeof bad === 'object' ? (bad as object).constructor.name : typeof bad === 'string' ? 'string "f"' : typeof bad === 'symbol' ? 'symbol Symbol(s)' : `${typeof bad} ${String(bad)}`}`));
     expectUnharmed(loop);
     const ran: number[] = [];
     loop.callSoon(() => ran.push(1));

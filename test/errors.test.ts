@@ -73,6 +73,8 @@ describe.each(CORES)('errors, debug and repr (%s core)', (core) => {
     expect((errors[0]![1] as Error).message).toBe('handler broke');
     loop.setExceptionHandler(null);
     expect(loop.getExceptionHandler()).toBe(null);
+    for (const bad of [null, undefined, 'boom'])
+      expect(() => loop.callExceptionHandler(bad as never)).toThrow(new TypeError(`callExceptionHandler() expects a context object, got ${bad === 'boom' ? 'string "boom"' : String(bad)}`));
     loop.close();
   });
 
