@@ -197,7 +197,7 @@ export function growSlots(): u32 {
   const fs = allocBlock(<usize>cap << 2);
   const sq = allocBlock(<usize>cap << 3);
   const hb = allocBlock(heapBytes(cap));
-  if (!g || !st || !fs || !sq || !hb || (hdr(H_RING_MASK) + 1 < cap && !resizeRing(pow2AtLeast(cap)))) {
+  if (!g || !st || !fs || !sq || !hb || ((hdr(H_RING) == 0 || hdr(H_RING_MASK) + 1 < cap) && !resizeRing(pow2AtLeast(cap)))) {
     freeSlotArrays(g, st, fs, sq, hb, cap);
     return 0;
   }

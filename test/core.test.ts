@@ -378,6 +378,24 @@ describe('WasmCore', () => {
     core.close();
   });
 
+  it.each([1, 2, 3, 64, 100])('with maxEntries %i the ring and the batch are blocks of their own, with room for every slot', (maxEntries) =>
+    withCore(
+      () => createWasmCore({ maxEntries }),
+      (core) => {
+        const ex = (core as unknown as { ex: Record<string, WebAssembly.Global> }).ex;
+        // a header field (assembly/core.ts H_*), read through the offsets the module exports
+        const field = (name: string) => core.mem32[((ex.header as unknown as () => number)() + ex[name]!.value) >>> 2]!;
+        const slots = range(0, maxEntries).map(() => ready(core));
+        expect(() => core.alloc()).toThrow(MEMORY_EXHAUSTED);
+        expect(field('H_SLOTS')).toBe(maxEntries);
+        // blocks, at or past the first one init cut (the staging area): not the static data at address 0
+        expect(field('H_RING')).toBeGreaterThanOrEqual(field('H_STAGE_WHEN'));
+        expect(field('H_BATCH')).toBeGreaterThanOrEqual(field('H_STAGE_WHEN'));
+        expect(field('H_RING_MASK') + 1).toBeGreaterThanOrEqual(maxEntries);
+        expect(tickBatch(core)).toEqual(slots);
+      },
+    ));
+
   it('mem32 covers the whole memory after growth', () =>
     withCore(createWasmCore, (core) => {
       for (let i = 0; i < 20_000; i++) ready(core);
