@@ -86,6 +86,12 @@ function isCoroutineFunction(f: Function): boolean {
   return c === AsyncFunction || c === GeneratorFunction || c === AsyncGeneratorFunction;
 }
 
+/** A promise (any thenable but a Future) or an async function: work only promise reactions advance. */
+function isPromiseWork(v: unknown): boolean {
+  if (typeof v === 'function') return v.constructor === AsyncFunction;
+  return v !== null && typeof v === 'object' && !(v instanceof Future) && typeof (v as any).then === 'function';
+}
+
 function isCoroutineLike(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
   const o = v as any;
@@ -388,7 +394,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkCanBlock('runForeverSync');
     this._enter();
     try {
-      this._runSync();
+      this._runSync('runForeverSync');
     } finally {
       this._leave();
     }
@@ -399,6 +405,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkClosed();
     this._checkNotRunning();
     this._checkCanBlock('runUntilCompleteSync');
+    if (isPromiseWork(aw))
+      throw new TypeError('runUntilCompleteSync() cannot wait for a promise or an async function: promises do not advance while it blocks the thread; use runUntilComplete(), or a generator coroutine');
     const fut = this._ensureFuture<T>(aw);
     const onDone = (f: Future<T>) => {
       if (f.getLoop() === this) this.stop();
@@ -406,7 +414,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     fut.addDoneCallback(onDone);
     this._enter();
     try {
-      this._runSync();
+      this._runSync('runUntilCompleteSync');
     } finally {
       this._leave();
       fut.removeDoneCallback(onDone);
@@ -658,6 +666,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (this._running) throw new RuntimeError('This event loop is already running');
   }
 
+  /** A blocking runner with nothing left to run and nothing that could wake it: a deadlock, refused. */
+  private _wouldBlockForever(method: string): RuntimeError {
+    const why = this._promiseBridges > 0 ? 'what it waits for waits on a promise, and promises do not advance while the thread is blocked' : 'nothing is scheduled';
+    return new RuntimeError(`${method}() would block this thread forever: ${why}, and no other thread holds the loop's port(); use the promise-based runner`);
+  }
+
   private _checkCanBlock(method: string): void {
     if (!host.canBlock())
       throw new RuntimeError(`${method}() cannot block this thread: ${host.blockingRefusal()}; use the promise-based runner instead`);
@@ -836,17 +850,17 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   /** The blocking runner. Nothing but callbacks runs in this thread until it returns, so it enters the callbacks' context once. */
-  private _runSync(): void {
+  private _runSync(method: string): void {
     const prev = currentContext();
     const saved = enterCallbacks();
     try {
-      this._runSyncLoop();
+      this._runSyncLoop(method);
     } finally {
       leaveCallbacks(prev, saved);
     }
   }
 
-  private _runSyncLoop(): void {
+  private _runSyncLoop(method: string): void {
     const core = this._core;
     const { i32, index } = this._cell();
     this._blocking = true;
@@ -867,6 +881,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
           if (next <= now + this._resolution) continue;
           if (next !== Infinity) ms = (next - now) * 1000;
         }
+        // nothing scheduled, and no other thread holds a port: no wake-up can ever come
+        if (ms === undefined && this._threads === null) throw this._wouldBlockForever(method);
         // announce the sleep, then look once more: a submission committed before the store is seen here
         this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
         Atomics.store(i32, index, 1);

@@ -71,6 +71,42 @@ describe.each(CORES)('blocking runners (%s core)', (core) => {
     loop.close();
   });
 
+  it('runUntilCompleteSync refuses a promise and an async function at the call site, with nothing scheduled', () => {
+    const loop = vloop(core);
+    const refusal = new TypeError(
+      'runUntilCompleteSync() cannot wait for a promise or an async function: promises do not advance while it blocks the thread; use runUntilComplete(), or a generator coroutine',
+    );
+    expect(() => loop.runUntilCompleteSync(Promise.resolve(1))).toThrow(refusal);
+    expect(() => loop.runUntilCompleteSync({ then() {} } as PromiseLike<void>)).toThrow(refusal);
+    expect(() => loop.runUntilCompleteSync((async () => 1) as never)).toThrow(refusal);
+    expect(loop._core.readyCount() + loop._core.timerCount()).toBe(0);
+    expect(loop.isRunning()).toBe(false);
+    expect(loop.runUntilCompleteSync((function* () { yield* sleep(1); return 'a generator is fine'; })())).toBe('a generator is fine');
+    loop.close();
+  });
+
+  it('a blocking runner that nothing could ever wake throws instead of hanging, and the loop still works', async () => {
+    const loop = vloop(core);
+    const forever = (why: string, method = 'runForeverSync') =>
+      new RuntimeError(`${method}() would block this thread forever: ${why}, and no other thread holds the loop's port(); use the promise-based runner`);
+    const ran: number[] = [];
+    loop.callLater(1, () => ran.push(loop.time()));
+    expect(() => loop.runForeverSync()).toThrow(forever('nothing is scheduled'));
+    expect(ran).toEqual([1]); // everything scheduled ran first
+    expect(loop.isRunning()).toBe(false);
+    // a task waiting on a promise cannot finish while the thread blocks
+    const task = loop.createTask((async () => await new Promise(() => {}))());
+    expect(() => loop.runUntilCompleteSync(task)).toThrow(
+      forever('what it waits for waits on a promise, and promises do not advance while the thread is blocked', 'runUntilCompleteSync'),
+    );
+    task.cancel();
+    loop.callSoon(() => ran.push(-1));
+    loop.callSoon(() => loop.stop());
+    loop.runForeverSync();
+    expect(ran).toEqual([1, -1]);
+    loop.close();
+  });
+
   it('runForeverSync on a real clock sleeps until the next timer', () => {
     const loop = newEventLoop({ core });
     const t0 = loop.time();
