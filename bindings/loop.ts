@@ -34,9 +34,12 @@ export interface LoopOptions {
   /** `'monotonic'` (default) or `'virtual'`. */
   clock?: ClockKind;
   debug?: boolean;
-  /** Most bytes the WASM core's memory may grow to (default 1 GiB). */
+  /**
+   * Most bytes the core's memory may grow to (default 1 GiB): the WASM core's WebAssembly memory
+   * (whole 64 KiB pages), the JS core's typed arrays. Past it, scheduling throws a RangeError.
+   */
   maximumMemory?: number;
-  /** Most pending callbacks and timers for the JS core (default 2^26). */
+  /** Most callbacks and timers that may be pending at once, on either core (default 2^26). */
   maxEntries?: number;
   /** Size of the cross-thread inbox that `port()` opens, in bytes (default 1 MiB; a power of two is used). */
   inboxBytes?: number;
@@ -81,6 +84,12 @@ const AsyncGeneratorFunction = async function* () {}.constructor;
 function isCoroutineFunction(f: Function): boolean {
   const c = f.constructor;
   return c === AsyncFunction || c === GeneratorFunction || c === AsyncGeneratorFunction;
+}
+
+/** A promise (any thenable but a Future) or an async function: work only promise reactions advance. */
+function isPromiseWork(v: unknown): boolean {
+  if (typeof v === 'function') return v.constructor === AsyncFunction;
+  return v !== null && typeof v === 'object' && !(v instanceof Future) && typeof (v as any).then === 'function';
 }
 
 function isCoroutineLike(v: unknown): boolean {
@@ -204,7 +213,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._instrumented = this._debug;
     this._virtual = clock === 'virtual';
     this._resolution = this._virtual ? 1e-9 : measureResolution();
-    this._core = this.core === 'wasm' ? createWasmCore({ maximumMemory: opts.maximumMemory }) : createJsCore({ maxEntries: opts.maxEntries });
+    const limits = { maximumMemory: opts.maximumMemory, maxEntries: opts.maxEntries };
+    this._core = this.core === 'wasm' ? createWasmCore(limits) : createJsCore(limits);
     if (opts.inboxBytes !== undefined) inboxWords(opts.inboxBytes); // checked now, used by port()
     this._inboxBytes = opts.inboxBytes;
   }
@@ -384,7 +394,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkCanBlock('runForeverSync');
     this._enter();
     try {
-      this._runSync();
+      this._runSync('runForeverSync');
     } finally {
       this._leave();
     }
@@ -395,6 +405,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkClosed();
     this._checkNotRunning();
     this._checkCanBlock('runUntilCompleteSync');
+    if (isPromiseWork(aw))
+      throw new TypeError('runUntilCompleteSync() cannot wait for a promise or an async function: promises do not advance while it blocks the thread; use runUntilComplete(), or a generator coroutine');
     const fut = this._ensureFuture<T>(aw);
     const onDone = (f: Future<T>) => {
       if (f.getLoop() === this) this.stop();
@@ -402,7 +414,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     fut.addDoneCallback(onDone);
     this._enter();
     try {
-      this._runSync();
+      this._runSync('runUntilCompleteSync');
     } finally {
       this._leave();
       fut.removeDoneCallback(onDone);
@@ -582,6 +594,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** Routes an error report to the handler set with setExceptionHandler, else the default one. */
   callExceptionHandler(context: ExceptionContext): void {
+    if (context === null || typeof context !== 'object') throw new TypeError(`callExceptionHandler() expects a context object, got ${describe(context)}`);
     if (this._exceptionHandler === null) {
       try {
         this.defaultExceptionHandler(context);
@@ -651,6 +664,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   private _checkNotRunning(): void {
     if (this._running) throw new RuntimeError('This event loop is already running');
+  }
+
+  /** A blocking runner with nothing left to run and nothing that could wake it: a deadlock, refused. */
+  private _wouldBlockForever(method: string): RuntimeError {
+    const why = this._promiseBridges > 0 ? 'what it waits for waits on a promise, and promises do not advance while the thread is blocked' : 'nothing is scheduled';
+    return new RuntimeError(`${method}() would block this thread forever: ${why}, and no other thread holds the loop's port(); use the promise-based runner`);
   }
 
   private _checkCanBlock(method: string): void {
@@ -831,17 +850,17 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   /** The blocking runner. Nothing but callbacks runs in this thread until it returns, so it enters the callbacks' context once. */
-  private _runSync(): void {
+  private _runSync(method: string): void {
     const prev = currentContext();
     const saved = enterCallbacks();
     try {
-      this._runSyncLoop();
+      this._runSyncLoop(method);
     } finally {
       leaveCallbacks(prev, saved);
     }
   }
 
-  private _runSyncLoop(): void {
+  private _runSyncLoop(method: string): void {
     const core = this._core;
     const { i32, index } = this._cell();
     this._blocking = true;
@@ -862,6 +881,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
           if (next <= now + this._resolution) continue;
           if (next !== Infinity) ms = (next - now) * 1000;
         }
+        // nothing scheduled, and no other thread holds a port: no wake-up can ever come
+        if (ms === undefined && this._threads === null) throw this._wouldBlockForever(method);
         // announce the sleep, then look once more: a submission committed before the store is seen here
         this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
         Atomics.store(i32, index, 1);

@@ -1,7 +1,24 @@
 /** API.md §5: the exception handler, debug mode, representation. */
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, newEventLoop, type ExceptionContext } from '../bindings/index.js';
+import { host } from '../bindings/hosts/index.js';
 import { CORES, captureConsole, vloop } from './helpers.js';
+
+/**
+ * Sets (or with undefined, unsets) an environment variable through `process.env` where the host
+ * has one the suite may write (Node, Bun); returns whether the host adapter now reads `value`.
+ */
+function setEnv(name: string, value: string | undefined): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  try {
+    if (env === undefined) return false;
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  } catch {
+    return false; // Deno without --allow-env refuses the write
+  }
+  return host.env(name) === value;
+}
 
 describe.each(CORES)('errors, debug and repr (%s core)', (core) => {
   it('an exception in a callback never stops the loop: it goes to the exception handler', async () => {
@@ -56,6 +73,8 @@ describe.each(CORES)('errors, debug and repr (%s core)', (core) => {
     expect((errors[0]![1] as Error).message).toBe('handler broke');
     loop.setExceptionHandler(null);
     expect(loop.getExceptionHandler()).toBe(null);
+    for (const bad of [null, undefined, 'boom'])
+      expect(() => loop.callExceptionHandler(bad as never)).toThrow(new TypeError(`callExceptionHandler() expects a context object, got ${bad === 'boom' ? 'string "boom"' : String(bad)}`));
     loop.close();
   });
 
@@ -90,6 +109,32 @@ describe.each(CORES)('errors, debug and repr (%s core)', (core) => {
     });
     expect(String(errors[0]![0])).toMatch(/Handle created at \(most recent call last\):[\s\S]*errors\.test[.-]/);
     loop.close();
+  });
+
+  it('WASMLOOP_DEBUG=1 turns debug mode on where the host has an environment; an explicit debug option wins', () => {
+    const before = host.env('WASMLOOP_DEBUG');
+    /** The repr of a new loop made with `debug` (closed at once). */
+    const made = (debug?: boolean) => {
+      const loop = newEventLoop(debug === undefined ? { core } : { core, debug });
+      loop.close();
+      return String(loop);
+    };
+    try {
+      if (setEnv('WASMLOOP_DEBUG', '1')) {
+        expect(made()).toContain('debug=true');
+        expect(made(false)).toContain('debug=false');
+        expect(setEnv('WASMLOOP_DEBUG', '0')).toBe(true);
+        expect(made()).toContain('debug=false');
+        expect(setEnv('WASMLOOP_DEBUG', undefined)).toBe(true);
+      } else {
+        // no environment the suite can write (a browser, Deno without --allow-env): the variable reads as unset
+        expect(host.env('WASMLOOP_DEBUG')).toBe(undefined);
+      }
+      expect(made()).toContain('debug=false');
+      expect(made(true)).toContain('debug=true');
+    } finally {
+      setEnv('WASMLOOP_DEBUG', before);
+    }
   });
 
   it('repr of the loop and its handles', () => {

@@ -45,3 +45,30 @@ export async function iterations(loop: EventLoop, n = 1): Promise<void> {
 export function runTask<T>(loop: EventLoop, main: Generator<unknown, T, any> | (() => Generator<unknown, T, any> | PromiseLike<T> | T)): Promise<T> {
   return loop.runUntilComplete(loop.createTask(main as () => Promise<T>));
 }
+
+/** Counts every call the loop makes into its core's `tick`, and on the WASM core into any WebAssembly export. */
+export function countCalls(loop: EventLoop): { ticks: number; exports: Map<string, number> } {
+  const counts = { ticks: 0, exports: new Map<string, number>() };
+  const core = loop._core as any;
+  const tick = core.tick.bind(core);
+  core.tick = (now: number, resolution: number) => {
+    counts.ticks++;
+    return tick(now, resolution);
+  };
+  if (core.kind === 'wasm') {
+    // the exports object is frozen: count through a copy whose functions count their calls
+    const ex = core.ex as Record<string, unknown>;
+    const counted: Record<string, unknown> = {};
+    for (const [name, v] of Object.entries(ex)) {
+      counted[name] =
+        typeof v !== 'function'
+          ? v
+          : (...args: unknown[]) => {
+              counts.exports.set(name, (counts.exports.get(name) ?? 0) + 1);
+              return (v as (...a: unknown[]) => unknown)(...args);
+            };
+    }
+    core.ex = counted;
+  }
+  return counts;
+}
