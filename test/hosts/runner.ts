@@ -10,13 +10,15 @@ import { startTests, type File, type Task, type VitestRunner } from '@vitest/run
 export interface SuiteFile {
   path: string;
   load: () => Promise<unknown>;
-  /** Capabilities the file needs ('node', 'blocking'), each with why. */
+  /** Capabilities the file needs ('node', 'nodejs', 'blocking', 'unbundled'), each with why. */
   needs: Record<string, string>;
 }
 
 export const NEED_DESCRIPTIONS: Record<string, string> = {
   node: "Node's built-in modules",
   blocking: 'a thread that may block in Atomics.wait',
+  nodejs: 'Node.js itself, not a node: compatibility layer',
+  unbundled: 'to run from its own place in test/, as vitest runs it (the Bun and Deno runs are bundles)',
 };
 
 export interface Counts {
