@@ -129,7 +129,7 @@ async function buildSuite() {
     alias: { vitest: './test/hosts/vitest-shim.ts', ...Object.fromEntries(Object.entries(SELF).map(([k, v]) => [k, `./${v}`])) },
     // CommonJS dependencies (ws) call require() for Node's modules
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    plugins: [suiteFiles(files.filter((f) => f.needs.node && !f.needs.unbundled), () => true)],
+    plugins: [suiteFiles(files.filter((f) => f.needs.node), (needs) => !needs.unbundled)],
     logLevel: 'warning',
   });
 }

@@ -3,7 +3,7 @@
  * subprocess's stdin): awaiting it is optional, so — as in asyncio — that future is never
  * reported as "exception was never retrieved" when it is collected. The error still reaches
  * whoever reads or drains.
- * @needs nodejs — it collects garbage on demand through node:v8 and node:vm
+ * @needs gc — it collects garbage on demand through node:v8 and node:vm
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
