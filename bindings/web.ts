@@ -325,11 +325,16 @@ export function fetch(input: RequestInfo | URL, init?: FetchInit): Future<any> {
   return fut;
 }
 
+/** The host's network failure as asyncio's OSError: Node and Deno name the system error in `cause`, Bun on the TypeError itself. */
 function fetchError(e: unknown): unknown {
-  const cause = (e as { cause?: unknown })?.cause;
-  if (e instanceof TypeError && cause !== null && typeof cause === 'object') {
-    const mapped = hostError(cause);
-    if (mapped !== cause) return mapped;
+  if (!(e instanceof TypeError)) return e;
+  const cause = (e as { cause?: unknown }).cause;
+  // on the TypeError itself only a system error code (ECONNREFUSED), not an argument error's ERR_*
+  const own = /^E[A-Z0-9]+$/.test(String((e as { code?: unknown }).code)) ? e : null;
+  for (const source of [cause, own]) {
+    if (source === null || typeof source !== 'object') continue;
+    const mapped = hostError(source);
+    if (mapped !== source) return mapped;
   }
   return e;
 }

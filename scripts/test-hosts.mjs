@@ -76,20 +76,28 @@ export function classify() {
     });
 }
 
-/** Bundles the suite with the vitest shim: build/host-tests/{cli,window,worker}.js + index.html. */
-async function buildSuite() {
-  const esbuild = await import('esbuild');
-  const files = classify();
+/** A plugin that makes `virtual:suite-files` list `files` (those without a loader are listed, not loaded). */
+function suiteFiles(files, loadable) {
   const list = files
-    .map(({ path, needs }) => `{ path: ${JSON.stringify(path)}, needs: ${JSON.stringify(needs)}, load: ${needs.node ? 'undefined' : `() => import(${JSON.stringify(`./${path}`)})`} }`)
+    .map(({ path, needs }) => `{ path: ${JSON.stringify(path)}, needs: ${JSON.stringify(needs)}, load: ${loadable(needs) ? `() => import(${JSON.stringify(`./${path}`)})` : 'undefined'} }`)
     .join(',\n  ');
-  const virtual = {
+  return {
     name: 'suite-files',
     setup(build) {
       build.onResolve({ filter: /^virtual:suite-files$/ }, () => ({ path: 'suite-files', namespace: 'suite' }));
       build.onLoad({ filter: /.*/, namespace: 'suite' }, () => ({ contents: `export const FILES = [\n  ${list}\n];`, loader: 'js', resolveDir: ROOT }));
     },
   };
+}
+
+/**
+ * Bundles the suite with the vitest shim: build/host-tests/{cli,window,worker}.js + index.html
+ * (the files that need nothing of Node's), and build/host-tests/node/cli-node.js (the files that
+ * import Node's built-in modules, for Bun and Deno through their node: compatibility).
+ */
+async function buildSuite() {
+  const esbuild = await import('esbuild');
+  const files = classify();
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   await esbuild.build({
@@ -106,10 +114,24 @@ async function buildSuite() {
     // process, as in a browser, so Deno runs with no permission at all (the suite itself reaches
     // the host only through the library, which looks for globalThis.process and Deno's APIs)
     define: { process: 'undefined' },
-    plugins: [virtual],
+    plugins: [suiteFiles(files, (needs) => !needs.node)],
     logLevel: 'warning',
   });
   copyFileSync(join(ROOT, 'test', 'hosts', 'index.html'), join(OUT, 'index.html'));
+  await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { 'cli-node': 'test/hosts/cli-node.ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    outdir: join(OUT, 'node'),
+    alias: { vitest: './test/hosts/vitest-shim.ts', ...Object.fromEntries(Object.entries(SELF).map(([k, v]) => [k, `./${v}`])) },
+    // CommonJS dependencies (ws) call require() for Node's modules
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    plugins: [suiteFiles(files.filter((f) => f.needs.node), (needs) => !needs.unbundled)],
+    logLevel: 'warning',
+  });
 }
 
 /** Runs a command, relaying its output, and reads its closing `N passed, N failed` line. */
@@ -124,6 +146,18 @@ function run(cmd, args, opts = {}) {
     child.stderr.on('data', (d) => process.stderr.write(d));
     child.on('close', (code) => resolve({ code, ...countsIn(text) }));
   });
+}
+
+/** Runs the parts one after another and adds up what they report. */
+async function runAll(parts) {
+  const total = { code: 0, passed: 0, failed: 0 };
+  for (const part of parts) {
+    const r = await part();
+    total.passed += r.passed;
+    total.failed += r.failed + (r.noSummary ? 1 : 0);
+    if (r.code !== 0) total.code = r.code;
+  }
+  return total;
 }
 
 function countsIn(text) {
@@ -161,8 +195,21 @@ async function chromiumSuite() {
 
 const STAGES = {
   node: { missing: () => null, run: () => run(process.execPath, [BIN('vitest'), 'run']) },
-  bun: { missing: () => binaryMissing('bun'), build: true, run: () => run(BIN('bun'), ['build/host-tests/cli.js']) },
-  deno: { missing: () => binaryMissing('deno'), build: true, run: () => run(BIN('deno'), ['run', '--no-prompt', '--no-config', 'build/host-tests/cli.js']) },
+  bun: {
+    missing: () => binaryMissing('bun'),
+    build: true,
+    run: () => runAll([() => run(BIN('bun'), ['build/host-tests/cli.js']), () => run(BIN('bun'), ['build/host-tests/node/cli-node.js'])]),
+  },
+  deno: {
+    missing: () => binaryMissing('deno'),
+    build: true,
+    // the portable files with no permission at all; the node: files with all (sockets, processes, signals)
+    run: () =>
+      runAll([
+        () => run(BIN('deno'), ['run', '--no-prompt', '--no-config', 'build/host-tests/cli.js']),
+        () => run(BIN('deno'), ['run', '-A', '--no-prompt', '--no-config', 'build/host-tests/node/cli-node.js']),
+      ]),
+  },
   chromium: { missing: chromiumMissing, build: true, run: chromiumSuite },
   pages: { missing: chromiumMissing, run: () => run(process.execPath, [BIN('vitest'), 'run', '--config', 'test/browser/vitest.config.ts']) },
 };

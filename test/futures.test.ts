@@ -2,6 +2,7 @@
  * API.md §6, Future: asyncio's state machine and done callbacks (re-expressing what CPython's
  * test_futures.py asserts), the thenable and iterable faces, and the "exception was never
  * retrieved" report.
+ * @needs nodejs — it collects garbage on demand (Bun's node:vm has no gc; under Deno 2.9 a dropped failed Task is never collected, so its report never comes)
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';

@@ -3,6 +3,7 @@
  * package (dist/: `npm test` builds it first) through test/workers/node-agent.mjs; what each
  * worker does lives in test/workers/roles.mjs, which imports no host module, so that a browser
  * runner can drive the same roles in Web Workers.
+ * @needs unbundled — its workers load test/workers/node-agent.mjs by a path relative to this file
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

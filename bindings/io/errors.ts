@@ -102,12 +102,18 @@ const CLASSES: Record<string, typeof OSError> = {
   ESRCH: ProcessLookupError,
 };
 
-/** The host error's code: Node's `err.code`, or the first code inside an AggregateError (happy eyeballs). */
+const CODE_OF_ERRNO: Record<number, string> = Object.fromEntries(Object.entries(ERRNO).map(([code, n]) => [n, code]));
+
+/**
+ * The host error's code: Node's `err.code`, the first code inside an AggregateError (happy
+ * eyeballs), or the errno a Rust I/O error names in its message ('… (os error 111)': Deno's fetch).
+ */
 function codeOf(e: any): string | null {
   if (e === null || typeof e !== 'object') return null;
   if (typeof e.code === 'string') return e.code;
   if (Array.isArray(e.errors)) for (const inner of e.errors) if (typeof inner?.code === 'string') return inner.code;
-  return null;
+  const os = typeof e.message === 'string' ? /\(os error (\d+)\)/.exec(e.message) : null;
+  return os === null ? null : CODE_OF_ERRNO[Number(os[1])] ?? null;
 }
 
 /**

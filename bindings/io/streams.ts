@@ -459,7 +459,12 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     }
     if (!this._closed.done()) {
       if (exc === null || exc === undefined) this._closed.setResult();
-      else this._closed.setException(exc);
+      else {
+        this._closed.setException(exc);
+        // waitClosed() is optional and the reader already carries the error: as asyncio, never
+        // report this future's exception as unretrieved (else a GC reports every dropped peer)
+        this._closed.exception();
+      }
     }
     super.connectionLost(exc);
     this._streamReader = null;

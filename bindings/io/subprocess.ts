@@ -65,7 +65,10 @@ export class SubprocessStreamProtocol extends FlowControlProtocol {
       this.connectionLost(exc);
       if (!this._stdinClosed.done()) {
         if (exc === null || exc === undefined) this._stdinClosed.setResult();
-        else this._stdinClosed.setException(exc);
+        else {
+          this._stdinClosed.setException(exc);
+          this._stdinClosed.exception(); // waitClosed() is optional: as asyncio, never reported as unretrieved
+        }
       }
       return;
     }

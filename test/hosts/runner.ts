@@ -10,13 +10,16 @@ import { startTests, type File, type Task, type VitestRunner } from '@vitest/run
 export interface SuiteFile {
   path: string;
   load: () => Promise<unknown>;
-  /** Capabilities the file needs ('node', 'blocking'), each with why. */
+  /** Capabilities the file needs ('node', 'nodejs', 'gc', 'blocking', 'unbundled'), each with why. */
   needs: Record<string, string>;
 }
 
 export const NEED_DESCRIPTIONS: Record<string, string> = {
   node: "Node's built-in modules",
   blocking: 'a thread that may block in Atomics.wait',
+  nodejs: 'Node.js itself, not a node: compatibility layer',
+  gc: 'garbage collection on demand (node:v8 --expose-gc, then node:vm gives gc)',
+  unbundled: 'to run from its own place in test/, as vitest runs it (the Bun and Deno runs are bundles)',
 };
 
 export interface Counts {
