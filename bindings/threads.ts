@@ -21,7 +21,7 @@ import { Context } from './context.js';
 import { CancelledError, NotImplementedError, QueueFull, RuntimeError, TimeoutError, describe, errorClasses } from './errors.js';
 import { Future } from './futures.js';
 import { host } from './hosts/index.js';
-import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
+import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
 import { EventLoop, _ext, type InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
@@ -460,24 +460,20 @@ export class RemoteLoop {
     const pos = tryReserve(this.v, n, this.seen);
     if (pos === RESERVE_FULL) return false;
     if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
-    if (commit(this.v, pos, n, bytes, len) && this.port.wake !== null) this.wakeByMessage();
+    this.publish(pos, n, bytes, len);
     return true;
   }
 
   private waitAndCommit(bytes: Uint8Array, len: number): void {
-    const { c, ctrl } = this.v;
-    const deadline = host.now() + this.timeoutMs;
-    Atomics.add(c, ctrl + C_WAITERS, 1);
-    try {
-      while (!this.tryCommit(bytes, len)) {
-        const left = deadline - host.now();
-        if (left <= 0)
-          throw new TimeoutError(`the loop's inbox stayed full for ${this.timeoutMs / 1000} s: nothing was submitted (connect(port, { timeout }) sets the wait)`);
-        Atomics.wait(c, ctrl + C_HEAD, this.seen.head, left === Infinity ? undefined : left);
-      }
-    } finally {
-      Atomics.sub(c, ctrl + C_WAITERS, 1);
-    }
+    const n = recordWords(len);
+    const pos = reserveWaiting(this.v, n, this.seen, host.now() + this.timeoutMs, () => host.now());
+    if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
+    if (pos === RESERVE_FULL) throw new TimeoutError(`the loop's inbox stayed full for ${this.timeoutMs / 1000} s: nothing was submitted (connect(port, { timeout }) sets the wait)`);
+    this.publish(pos, n, bytes, len);
+  }
+
+  private publish(pos: number, n: number, bytes: Uint8Array, len: number): void {
+    if (commit(this.v, pos, n, bytes, len) && this.port.wake !== null) this.wakeByMessage();
   }
 
   /** Moves backlogged runThreadsafe calls into the inbox as room appears (never blocking). */
