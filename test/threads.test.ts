@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as wl from '../bindings/index.js';
 import { EventLoop, RuntimeError, connect, newEventLoop, setEventLoop } from '../bindings/index.js';
 import { C_WAITERS, C_WAKE } from '../bindings/core/inbox.js';
 import { host } from '../bindings/hosts/index.js';
@@ -16,6 +17,8 @@ import { CORES } from './helpers.js';
 
 const execFileP = promisify(execFile);
 const AGENT = new URL('./workers/node-agent.mjs', import.meta.url);
+// plain JavaScript shared with the browser tests, imported through a URL so the type checker leaves it be
+const { fullInboxWithoutBlocking } = await import(new URL('./workers/roles.mjs', import.meta.url).href);
 
 interface Agent {
   worker: Worker;
@@ -242,6 +245,31 @@ describe('waking without Atomics.waitAsync', () => {
       loop.close();
     } finally {
       host.waitAsync = saved;
+    }
+  });
+});
+
+describe('a full inbox, submitted to from a thread that may not block', () => {
+  it.each(CORES)('callSoonThreadsafe throws QueueFull; runThreadsafe waits for room with Atomics.waitAsync, in order, or times out (%s)', async (core) => {
+    const saved = host.canBlock;
+    host.canBlock = () => false; // as on a browser's main thread (test/browser/threads.test.ts runs it there)
+    try {
+      const waiters = (port: wl.LoopPort) => Atomics.load(new Int32Array(port.ctrlBuffer), port.ctrl + C_WAITERS);
+      const out = await fullInboxWithoutBlocking(wl, () => agent('owner', { core, inboxBytes: 4096 }), waiters);
+      const k = out.accepted;
+      expect(k).toBeGreaterThan(50);
+      expect(out.refusal).toEqual({ name: 'QueueFull', message: expect.stringMatching(/inbox is full \(4096 bytes\) and this thread may not block: nothing was submitted/) });
+      expect(out.overtake).toEqual({ name: 'QueueFull', message: expect.stringMatching(/earlier runThreadsafe\(\) calls from this handle still wait for room/) });
+      expect(out.settledWhileFull).toEqual([]);
+      expect(out.waitersWhileFull).toBe(1); // waiting on the head with Atomics.waitAsync, not polling
+      expect(out.results).toEqual([k, k + 1]);
+      expect(out.got).toEqual(Array.from({ length: k + 2 }, (_, i) => i));
+      expect(out.waitersAfter).toBe(0);
+      expect(out.timedOut).toEqual({ name: 'TimeoutError', message: expect.stringMatching(/stayed full for 0.05 s: nothing was submitted/) });
+      expect(out.after).toBe('after');
+      expect(out.got2).toEqual([...Array.from({ length: out.accepted2 }, (_, i) => i), 'after']);
+    } finally {
+      host.canBlock = saved;
     }
   });
 });

@@ -4,6 +4,7 @@
  * the same roles as the Node tests (test/workers/roles.mjs) through test/workers/web-agent.mjs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { C_WAITERS } from '../../bindings/core/inbox.js';
 import { openSession, type Session } from './helpers.js';
 
 let s: Session;
@@ -36,6 +37,26 @@ describe.each(['wasm', 'js'])('Web Workers and a loop on the main thread (%s cor
     expect(r.nextExpected).toEqual([N, N, N, N]);
     expect(errors).toEqual([]);
     console.log(`chromium ${core} core: ${P} Web Workers x ${N} submissions, ${r.perSecond.toLocaleString('en')} received/s on the main thread`);
+  });
+
+  it("the window's main thread (which may not block) submits to a Web Worker's full inbox: QueueFull at once, or runThreadsafe waits for room, or times out", async () => {
+    const { result: out, errors } = await onPage<any>(`fullInbox(${JSON.stringify(core)}, ${C_WAITERS})`);
+    expect(out.crossOriginIsolated).toBe(true);
+    expect(out.canBlock).toBe(false);
+    const k = out.accepted;
+    expect(k).toBeGreaterThan(50);
+    expect(out.refusal.name).toBe('QueueFull');
+    expect(out.refusal.message).toMatch(/inbox is full \(4096 bytes\) and this thread may not block: nothing was submitted/);
+    expect(out.overtake.message).toMatch(/earlier runThreadsafe\(\) calls from this handle still wait for room/);
+    expect(out.settledWhileFull).toEqual([]);
+    expect(out.waitersWhileFull).toBe(1); // Chromium has Atomics.waitAsync: it waits on the head
+    expect(out.results).toEqual([k, k + 1]);
+    expect(out.got).toEqual(Array.from({ length: k + 2 }, (_, i) => i));
+    expect(out.waitersAfter).toBe(0);
+    expect(out.timedOut.name).toBe('TimeoutError');
+    expect(out.timedOut.message).toMatch(/stayed full for 0.05 s: nothing was submitted/);
+    expect(out.got2).toEqual([...Array.from({ length: out.accepted2 }, (_, i) => i), 'after']);
+    expect(errors).toEqual([]);
   });
 
   it("a Web Worker's getEventLoop throws asyncio's RuntimeError until a loop is set; one loop runs per thread", async () => {

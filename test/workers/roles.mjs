@@ -82,6 +82,25 @@ export const roles = {
     send(out);
   },
 
+  /**
+   * A loop in this worker with a small inbox, recording what its 'n' receives. It runs only after
+   * the first message, so the inbox fills meanwhile; once stopped through its port it reports.
+   */
+  async owner(wl, data, send, next) {
+    const loop = wl.newEventLoop({ core: data.core, inboxBytes: data.inboxBytes });
+    wl.setEventLoop(loop);
+    const got = [];
+    loop.expose('n', (x) => {
+      got.push(x);
+      return x;
+    });
+    send({ port: loop.port() });
+    await next();
+    await loop.runForever();
+    loop.close();
+    send({ got });
+  },
+
   /** Waits for 'go', then tries to submit to a loop the test closed meanwhile. */
   async closed(wl, data, send, next) {
     const r = wl.connect(data.port);
@@ -103,3 +122,69 @@ export const roles = {
     send(out);
   },
 };
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** n(0), n(1), … by callSoonThreadsafe until the inbox refuses one: how many it took, and the refusal. */
+function fill(r) {
+  let accepted = 0;
+  try {
+    for (;;) r.callSoonThreadsafe('n', accepted), accepted++;
+  } catch (e) {
+    return { accepted, refusal: { name: e.name, message: e.message } };
+  }
+}
+
+/**
+ * Run on a thread that may not block (a browser's main thread), against `owner` workers started
+ * by `startOwner()`: a full inbox refuses callSoonThreadsafe at once; runThreadsafe waits for room
+ * asynchronously, in order, and none may overtake it; with a timeout, a runThreadsafe still
+ * waiting then rejects with TimeoutError and nothing of it arrives. `waiters(port)` reads the
+ * inbox's count of producers waiting for room, while the calls wait. Returns what it saw.
+ */
+export async function fullInboxWithoutBlocking(wl, startOwner, waiters) {
+  const out = {};
+  // no timeout: the calls wait until the owner drains
+  let a = startOwner();
+  let { port } = await a.next();
+  let r = wl.connect(port);
+  const first = fill(r);
+  out.accepted = first.accepted;
+  out.refusal = first.refusal;
+  const k = first.accepted;
+  const settled = [];
+  const calls = [r.runThreadsafe('n', k), r.runThreadsafe('n', k + 1)];
+  for (const c of calls) c.then(() => settled.push('resolved'), () => settled.push('rejected'));
+  try {
+    r.callSoonThreadsafe('n', -1);
+    out.overtake = null;
+  } catch (e) {
+    out.overtake = { name: e.name, message: e.message };
+  }
+  await sleep(50);
+  out.settledWhileFull = settled.slice();
+  out.waitersWhileFull = waiters(port);
+  a.send('go');
+  out.results = await Promise.all(calls);
+  r.stop();
+  out.got = (await a.next()).got;
+  out.waitersAfter = waiters(port);
+
+  // with a timeout: the waiting call gives up, nothing of it is submitted, later ones go on
+  a = startOwner();
+  ({ port } = await a.next());
+  r = wl.connect(port, { timeout: 0.05 });
+  const second = fill(r);
+  out.accepted2 = second.accepted;
+  try {
+    await r.runThreadsafe('n', 'timed out');
+    out.timedOut = null;
+  } catch (e) {
+    out.timedOut = { name: e.name, message: e.message };
+  }
+  a.send('go');
+  out.after = await wl.connect(port).runThreadsafe('n', 'after'); // no timeout: it waits for the drain
+  r.stop();
+  out.got2 = (await a.next()).got;
+  return out;
+}
