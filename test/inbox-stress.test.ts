@@ -70,9 +70,11 @@ describe.each(CORES)('the inbox under contention (%s core)', (core) => {
       const out = inbox.out;
       const b = new Uint8Array(out.buffer, out.byteOffset);
       let received = 0;
+      let sawWaiters = 0; // drains that found a producer counted as waiting for room
       const deadline = Date.now() + RUN_MS + 20_000;
       for (;;) {
         const finished = Atomics.load(stats, S.DONE) === P; // read before the drain: nothing is committed after it
+        if (Atomics.load(ctrl, port.ctrl + C_WAITERS) > 0) sawWaiters++;
         const n = inbox.drain();
         for (let w = inbox.outBase, stop = inbox.outBase + n; w < stop; w += out[w]!) {
           const len = out[w + 1]!;
@@ -97,6 +99,7 @@ describe.each(CORES)('the inbox under contention (%s core)', (core) => {
       expect(received).toBeGreaterThan(10_000); // the ring wrapped many times
       expect(Atomics.load(stats, S.SPURIOUS)).toBe(0);
       expect(Atomics.load(stats, S.TIMEOUTS)).toBe(0);
+      expect(sawWaiters).toBeGreaterThan(0); // the waiting producers did wait, and were woken
       // quiescent: everything reserved was consumed, no producer left counted as waiting
       const tail = Atomics.load(ctrl, port.ctrl + C_TAIL);
       expect(tail & CLOSED).toBe(0);
