@@ -1,10 +1,12 @@
 /**
  * API.md §8 across Chromium's threads: Web Workers of a cross-origin-isolated page submit to a
- * loop on the window's main thread, and a Web Worker has the per-thread policy. The workers run
+ * loop on the window's main thread (also after it closed), the window (which may not block)
+ * submits to a Web Worker's full inbox and to its loop blocked in runForeverSync, and a Web
+ * Worker has the per-thread policy. The workers run
  * the same roles as the Node tests (test/workers/roles.mjs) through test/workers/web-agent.mjs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { C_WAITERS } from '../../bindings/core/inbox.js';
+import { C_WAITERS, C_WAKE } from '../../bindings/core/inbox.js';
 import { openSession, type Session } from './helpers.js';
 
 let s: Session;
@@ -56,6 +58,29 @@ describe.each(['wasm', 'js'])('Web Workers and a loop on the main thread (%s cor
     expect(out.timedOut.name).toBe('TimeoutError');
     expect(out.timedOut.message).toMatch(/stayed full for 0.05 s: nothing was submitted/);
     expect(out.got2).toEqual([...Array.from({ length: out.accepted2 }, (_, i) => i), 'after']);
+    expect(errors).toEqual([]);
+  });
+
+  it('a Web Worker blocked in runForeverSync is woken by submissions and by its own timer, and stopped through its port', async () => {
+    const { result: out, errors } = await onPage<any>(`blocking(${JSON.stringify(core)}, ${C_WAKE})`);
+    expect(out.ping).toBe(42);
+    expect(out.timer).toEqual({ timer: true });
+    expect(out.log).toEqual([
+      ['ping', 21],
+      ['timer', 0.3],
+    ]);
+    expect(out.done).toEqual({ done: true, log: out.log });
+    expect(out.afterClose).toEqual({ name: 'RuntimeError', message: 'Event loop is closed' });
+    expect(errors).toEqual([]);
+  });
+
+  it('a submission from a Web Worker to a closed loop fails on the submitting side', async () => {
+    const { result: out, errors } = await onPage<any>(`closedLoop(${JSON.stringify(core)})`);
+    expect(out).toEqual({
+      isClosed: true,
+      call: { name: 'RuntimeError', message: 'Event loop is closed' },
+      run: { name: 'RuntimeError', message: 'Event loop is closed' },
+    });
     expect(errors).toEqual([]);
   });
 
