@@ -4,7 +4,7 @@
  * (test/threads.test.ts does the same across real worker threads.)
  */
 import { describe, expect, it } from 'vitest';
-import { ContextVar, QueueFull, RuntimeError, connect, newEventLoop, type EventLoop, type RemoteLoop } from '../bindings/index.js';
+import { Context, ContextVar, QueueFull, RuntimeError, connect, newEventLoop, type EventLoop, type RemoteLoop } from '../bindings/index.js';
 import { Reader, Writer } from '../bindings/serialize.js';
 import { CORES, captureConsole, runFor, vloop } from './helpers.js';
 
@@ -96,6 +96,33 @@ function fill(r: RemoteLoop): { accepted: number; err: unknown } {
 async function runUntilIdle(loop: EventLoop, seconds = 1): Promise<void> {
   await runFor(loop, seconds);
 }
+
+describe.each(CORES)('loop.callSoonThreadsafe, the same-thread form (%s core)', (core) => {
+  it('runs callback(...args) in FIFO order with callSoon, in a given context, and its handle cancels', async () => {
+    const loop = vloop(core);
+    const v = new ContextVar<string>('v', { default: 'outer' });
+    const seen: unknown[] = [];
+    const ctx = new Context();
+    ctx.run(() => v.set('inner'));
+    loop.callSoon(() => seen.push('callSoon'));
+    const h = loop.callSoonThreadsafe((a: number, b: string) => seen.push([a, b]), 1, 'two');
+    loop.callSoonThreadsafe(() => seen.push(v.get()), ctx);
+    loop.callSoonThreadsafe(() => seen.push('cancelled')).cancel();
+    await runUntilIdle(loop);
+    expect(seen).toEqual(['callSoon', [1, 'two'], 'inner']);
+    expect(h.cancelled()).toBe(false);
+    loop.close();
+  });
+
+  it('wakes the loop sleeping in the host with nothing scheduled (called from a host callback)', async () => {
+    const loop = vloop(core);
+    let ran = false;
+    setTimeout(() => loop.callSoonThreadsafe(() => ((ran = true), loop.stop())), 0);
+    await loop.runForever(); // no timer, nothing ready: only the call can end this
+    expect(ran).toBe(true);
+    loop.close();
+  });
+});
 
 describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
   it('callSoonThreadsafe through a port runs the exposed function in order, in the next iteration', async () => {
