@@ -250,9 +250,14 @@ describe('waking without Atomics.waitAsync', () => {
 });
 
 describe('a full inbox, submitted to from a thread that may not block', () => {
-  it.each(CORES)('callSoonThreadsafe throws QueueFull; runThreadsafe waits for room with Atomics.waitAsync, in order, or times out (%s)', async (core) => {
-    const saved = host.canBlock;
+  const cases = CORES.flatMap((core) => [
+    [core, 'Atomics.waitAsync on the head', true],
+    [core, 'polling, where the host lacks Atomics.waitAsync', false],
+  ] as const);
+  it.each(cases)('%s core: callSoonThreadsafe throws QueueFull; runThreadsafe waits for room (%s), in order, or times out', async (core, _how, withWaitAsync) => {
+    const saved = { canBlock: host.canBlock, waitAsync: host.waitAsync };
     host.canBlock = () => false; // as on a browser's main thread (test/browser/threads.test.ts runs it there)
+    if (!withWaitAsync) host.waitAsync = null;
     try {
       const waiters = (port: wl.LoopPort) => Atomics.load(new Int32Array(port.ctrlBuffer), port.ctrl + C_WAITERS);
       const out = await fullInboxWithoutBlocking(wl, () => agent('owner', { core, inboxBytes: 4096 }), waiters);
@@ -261,7 +266,7 @@ describe('a full inbox, submitted to from a thread that may not block', () => {
       expect(out.refusal).toEqual({ name: 'QueueFull', message: expect.stringMatching(/inbox is full \(4096 bytes\) and this thread may not block: nothing was submitted/) });
       expect(out.overtake).toEqual({ name: 'QueueFull', message: expect.stringMatching(/earlier runThreadsafe\(\) calls from this handle still wait for room/) });
       expect(out.settledWhileFull).toEqual([]);
-      expect(out.waitersWhileFull).toBe(1); // waiting on the head with Atomics.waitAsync, not polling
+      expect(out.waitersWhileFull).toBe(withWaitAsync ? 1 : 0); // counted while it waits on the head; a poller is not
       expect(out.results).toEqual([k, k + 1]);
       expect(out.got).toEqual(Array.from({ length: k + 2 }, (_, i) => i));
       expect(out.waitersAfter).toBe(0);
@@ -269,7 +274,7 @@ describe('a full inbox, submitted to from a thread that may not block', () => {
       expect(out.after).toBe('after');
       expect(out.got2).toEqual([...Array.from({ length: out.accepted2 }, (_, i) => i), 'after']);
     } finally {
-      host.canBlock = saved;
+      Object.assign(host, saved);
     }
   });
 });
