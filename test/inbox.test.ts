@@ -46,6 +46,33 @@ describe('the inbox codec keeps what structured clone keeps', () => {
     expect(Object.keys(obj)).toEqual(['__proto__']);
   });
 
+  it("keeps an array's own non-index properties (a match result's index, input, groups), as structured clone does", () => {
+    const m = /(?<word>b+)/.exec('abbc')!;
+    const withProps = Object.assign([1, , 3], { x: { y: 2 }, 10: 'index' }); // eslint-disable-line no-sparse-arrays
+    const [mOut, pOut] = roundTrip([m, withProps]) as [RegExpExecArray, unknown[] & { x: unknown }];
+    for (const [out, v] of [[mOut, m], [pOut, withProps]] as const) {
+      const clone = structuredClone(v);
+      expect(Object.keys(out)).toEqual(Object.keys(clone));
+      for (const k of Object.keys(clone)) expect((out as any)[k]).toEqual((clone as any)[k]);
+      expect(out.length).toBe(clone.length);
+    }
+    expect(mOut.index).toBe(1);
+    expect(mOut.input).toBe('abbc');
+    expect(mOut.groups).toEqual({ word: 'bb' });
+    expect(1 in pOut).toBe(false);
+  });
+
+  it('keeps a resizable ArrayBuffer resizable, with its contents and maximum', () => {
+    const buf = new (ArrayBuffer as any)(4, { maxByteLength: 64 }) as ArrayBuffer & { resizable: boolean; maxByteLength: number; resize(n: number): void };
+    new Uint8Array(buf).set([9, 8, 7, 6]);
+    const out = roundTrip(buf) as typeof buf;
+    const clone = structuredClone(buf);
+    expect([out.resizable, out.maxByteLength, out.byteLength]).toEqual([clone.resizable, clone.maxByteLength, clone.byteLength]);
+    expect([...new Uint8Array(out)]).toEqual([9, 8, 7, 6]);
+    out.resize(16);
+    expect(out.byteLength).toBe(16);
+  });
+
   it('keeps shared and cyclic references, and views sharing one buffer', () => {
     const shared = { s: 1 };
     const cyc: Record<string, unknown> = { shared, again: shared };
