@@ -18,7 +18,7 @@ import { CORES } from './helpers.js';
 const execFileP = promisify(execFile);
 const AGENT = new URL('./workers/node-agent.mjs', import.meta.url);
 // plain JavaScript shared with the browser tests, imported through a URL so the type checker leaves it be
-const { fullInboxWithoutBlocking } = await import(new URL('./workers/roles.mjs', import.meta.url).href);
+const { fullInboxWithoutBlocking, pingTarget } = await import(new URL('./workers/roles.mjs', import.meta.url).href);
 
 interface Agent {
   worker: Worker;
@@ -224,6 +224,33 @@ describe('the README example', () => {
     const { stdout } = await execFileP(process.execPath, [fileURLToPath(new URL('../examples/two-loops.mjs', import.meta.url))], { timeout: 30_000 });
     expect(stdout).toBe('square(12) in the worker: 144\nthe worker asked us, and heard: hello worker, from the main thread\n');
   });
+});
+
+describe('waking a loop that sleeps between submissions (a pinger waits for each ack)', () => {
+  const modes = CORES.flatMap((core) => [
+    [core, 'sleeping in the host, Atomics.waitAsync'],
+    [core, 'sleeping in the host, a message (no Atomics.waitAsync)'],
+    [core, 'blocked in runForeverSync, Atomics.wait'],
+  ] as const);
+  it.each(modes)('%s core, %s: no submission is slept through', async (core, mode) => {
+    const saved = host.waitAsync;
+    if (mode.includes('a message')) host.waitAsync = null;
+    try {
+      const loop = newEventLoop({ core });
+      const target = pingTarget(loop);
+      const a = agent('pinger', { ...target.data, ms: 1000 });
+      if (mode.includes('runForeverSync')) loop.runForeverSync();
+      else await loop.runForever();
+      const report = await a.next<{ pings: number; slow: number }>();
+      expect(report.slow).toBe(0);
+      expect(target.received()).toBe(report.pings);
+      expect(target.acked()).toBe(report.pings);
+      expect(report.pings).toBeGreaterThan(100); // each one a sleep and a wake-up
+      loop.close();
+    } finally {
+      host.waitAsync = saved;
+    }
+  }, 90_000);
 });
 
 describe('waking without Atomics.waitAsync', () => {

@@ -84,6 +84,15 @@ describe.each(['wasm', 'js'])('Web Workers and a loop on the main thread (%s cor
     expect(errors).toEqual([]);
   });
 
+  it("a loop on the window's main thread, asleep between a Web Worker's pings, sleeps through none (Atomics.waitAsync)", async () => {
+    const { result: out, errors } = await onPage<any>(`pingPong(${JSON.stringify(core)}, 1000)`);
+    expect(out.slow).toBe(0);
+    expect(out.received).toBe(out.pings);
+    expect(out.acked).toBe(out.pings);
+    expect(out.pings).toBeGreaterThan(100);
+    expect(errors).toEqual([]);
+  });
+
   it("a Web Worker's getEventLoop throws asyncio's RuntimeError until a loop is set; one loop runs per thread", async () => {
     const { result: out, errors } = await onPage<any>(`policy(${JSON.stringify(core)}, 'policy-worker')`);
     expect(out.noLoop).toEqual({ name: 'RuntimeError', message: "There is no current event loop in thread 'policy-worker'.", isRuntimeError: true });

@@ -101,6 +101,31 @@ export const roles = {
     send({ got });
   },
 
+  /**
+   * Ping-pong with a loop that sleeps between pings: submits ping(i), then waits on the shared
+   * `ack` word until the loop's ping handler stores i + 1 there, for `ms` milliseconds. An ack
+   * slower than `slowMs` counts as a lost wake-up (the loop slept through a submission), and a
+   * ping(-1) is sent to wake it. Ends with done(pings) and reports.
+   */
+  pinger(wl, data, send) {
+    const r = wl.connect(data.port);
+    const ack = new Int32Array(data.ack);
+    const end = performance.now() + data.ms;
+    let pings = 0;
+    let slow = 0;
+    while (performance.now() < end) {
+      r.callSoonThreadsafe('ping', pings);
+      if (Atomics.wait(ack, 0, pings, data.slowMs) === 'timed-out' && Atomics.load(ack, 0) === pings) {
+        slow++;
+        r.callSoonThreadsafe('ping', -1); // wakes a loop that slept through ping(pings)
+        while (Atomics.load(ack, 0) === pings) Atomics.wait(ack, 0, pings, 10);
+      }
+      pings++;
+    }
+    r.callSoonThreadsafe('done', pings);
+    send({ pings, slow });
+  },
+
   /** Waits for 'go', then tries to submit to a loop the test closed meanwhile. */
   async closed(wl, data, send, next) {
     const r = wl.connect(data.port);
@@ -187,4 +212,26 @@ export async function fullInboxWithoutBlocking(wl, startOwner, waiters) {
   r.stop();
   out.got2 = (await a.next()).got;
   return out;
+}
+
+/**
+ * The loop's side of the pinger role: exposes ping (acks on a shared word) and done (stops the
+ * loop) on `loop`, with a guard timer that stops it after 60 s if done never comes. Returns the
+ * pinger's data and `received()`, the count done() reported (-1 before).
+ */
+export function pingTarget(loop) {
+  const ack = new Int32Array(new SharedArrayBuffer(4));
+  let pings = -1;
+  loop.expose('ping', (i) => {
+    if (i < 0) return; // a rescue after a lost wake-up
+    Atomics.store(ack, 0, i + 1);
+    Atomics.notify(ack, 0);
+  });
+  const guard = loop.callLater(60, () => loop.stop());
+  loop.expose('done', (n) => {
+    pings = n;
+    guard.cancel();
+    loop.stop();
+  });
+  return { data: { port: loop.port(), ack: ack.buffer, slowMs: 3000 }, received: () => pings, acked: () => Atomics.load(ack, 0) };
 }
