@@ -21,7 +21,7 @@ import { Context } from './context.js';
 import { CancelledError, NotImplementedError, QueueFull, RuntimeError, TimeoutError, describe, errorClasses } from './errors.js';
 import { Future } from './futures.js';
 import { host } from './hosts/index.js';
-import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
+import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
 import { EventLoop, _ext, type InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
@@ -42,7 +42,9 @@ export interface LoopPort extends InboxRegion {
 export interface ConnectOptions {
   /**
    * Seconds a submission may wait for room in a full inbox before it throws TimeoutError (with
-   * nothing submitted). Default Infinity. Only threads that may block wait; see RemoteLoop.
+   * nothing submitted). Default Infinity. Every submission waits in a thread that may block; where
+   * the thread may not, runThreadsafe waits (its promise rejects with TimeoutError) and
+   * callSoonThreadsafe/stop throw QueueFull at once; see RemoteLoop.
    */
   timeout?: number;
 }
@@ -328,6 +330,8 @@ function checkPort(port: unknown): asserts port is LoopPort {
 interface Waiting {
   bytes: Uint8Array;
   reject: (e: unknown) => void;
+  /** host.now() after which it gives up waiting for room (TimeoutError, nothing submitted). */
+  deadline: number;
 }
 
 /**
@@ -337,8 +341,9 @@ interface Waiting {
  * When the inbox is full, a thread that may block (a worker, Node's main thread) waits in
  * Atomics.wait for room, up to `timeout` (then TimeoutError). A thread that may not (a browser's
  * main thread), or the owner's own thread (waiting there would never end): runThreadsafe waits
- * for room asynchronously, and callSoonThreadsafe/stop throw QueueFull while the inbox is full
- * or earlier runThreadsafe calls from this handle still wait for room.
+ * for room asynchronously, up to `timeout` too (then its promise rejects with TimeoutError), and
+ * callSoonThreadsafe/stop throw QueueFull while the inbox is full or earlier runThreadsafe calls
+ * from this handle still wait for room.
  */
 export class RemoteLoop {
   private readonly v: InboxViews;
@@ -399,7 +404,7 @@ export class RemoteLoop {
       try {
         if (this.backlog.length === 0 && this.tryCommit(w.bytes, w.pos)) return;
         if (this.mayBlock) return this.waitAndCommit(w.bytes, w.pos);
-        this.backlog.push({ bytes: w.bytes.slice(0, w.pos), reject: fail });
+        this.backlog.push({ bytes: w.bytes.slice(0, w.pos), reject: fail, deadline: host.now() + this.timeoutMs });
         if (this.backlog.length === 1) this.flushLater();
       } catch (e) {
         fail(e);
@@ -460,34 +465,39 @@ export class RemoteLoop {
     const pos = tryReserve(this.v, n, this.seen);
     if (pos === RESERVE_FULL) return false;
     if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
-    if (commit(this.v, pos, n, bytes, len) && this.port.wake !== null) this.wakeByMessage();
+    this.publish(pos, n, bytes, len);
     return true;
   }
 
   private waitAndCommit(bytes: Uint8Array, len: number): void {
-    const { c, ctrl } = this.v;
-    const deadline = host.now() + this.timeoutMs;
-    Atomics.add(c, ctrl + C_WAITERS, 1);
-    try {
-      while (!this.tryCommit(bytes, len)) {
-        const left = deadline - host.now();
-        if (left <= 0)
-          throw new TimeoutError(`the loop's inbox stayed full for ${this.timeoutMs / 1000} s: nothing was submitted (connect(port, { timeout }) sets the wait)`);
-        Atomics.wait(c, ctrl + C_HEAD, this.seen.head, left === Infinity ? undefined : left);
-      }
-    } finally {
-      Atomics.sub(c, ctrl + C_WAITERS, 1);
-    }
+    const n = recordWords(len);
+    const pos = reserveWaiting(this.v, n, this.seen, host.now() + this.timeoutMs, () => host.now());
+    if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
+    if (pos === RESERVE_FULL) throw this.timedOut();
+    this.publish(pos, n, bytes, len);
   }
 
-  /** Moves backlogged runThreadsafe calls into the inbox as room appears (never blocking). */
+  private publish(pos: number, n: number, bytes: Uint8Array, len: number): void {
+    if (commit(this.v, pos, n, bytes, len) && this.port.wake !== null) this.wakeByMessage();
+  }
+
+  /**
+   * Moves backlogged runThreadsafe calls into the inbox as room appears (never blocking): on
+   * another thread it waits with Atomics.waitAsync on the head (counted among the waiters, as
+   * reserveWaiting does), on the owner's own thread it polls (the owner frees room only when its
+   * loop runs, in this thread). A call still waiting at its deadline is rejected with
+   * TimeoutError, nothing submitted, and the ones behind it go on waiting.
+   */
   private flushLater(): void {
     const again = (): void => {
       try {
         while (this.backlog.length > 0) {
           const head = this.backlog[0]!;
-          if (!this.tryCommit(head.bytes, head.bytes.length)) break;
-          this.backlog.shift();
+          if (this.tryCommit(head.bytes, head.bytes.length)) this.backlog.shift();
+          else if (host.now() >= head.deadline) {
+            this.backlog.shift();
+            head.reject(this.timedOut());
+          } else break;
         }
       } catch (e) {
         // closed: every waiting call learns it
@@ -495,16 +505,21 @@ export class RemoteLoop {
         return;
       }
       if (this.backlog.length === 0) return;
+      const left = this.backlog[0]!.deadline - host.now();
       const { c, ctrl } = this.v;
       if (host.waitAsync !== null && this.port.owner !== threadToken) {
         Atomics.add(c, ctrl + C_WAITERS, 1);
-        void host.waitAsync(c, ctrl + C_HEAD, this.seen.head).then(() => {
+        void host.waitAsync(c, ctrl + C_HEAD, this.seen.head, left === Infinity ? undefined : left).then(() => {
           Atomics.sub(c, ctrl + C_WAITERS, 1);
           again();
         });
       } else host.setTimer(again, 1);
     };
     host.setTimer(again, 0);
+  }
+
+  private timedOut(): TimeoutError {
+    return new TimeoutError(`the loop's inbox stayed full for ${this.timeoutMs / 1000} s: nothing was submitted (connect(port, { timeout }) sets the wait)`);
   }
 
   private wakeByMessage(): void {
