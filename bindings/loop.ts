@@ -136,9 +136,15 @@ let taskHooks: TaskHooks | null = null;
 
 /** @internal The owner's side of the cross-thread inbox (threads.ts), once port() or expose() opened it. */
 export interface InboxOwner {
-  /** Whether a committed submission waits (checked once per iteration). */
+  /** Whether a committed submission waits to be drained (checked once per iteration). */
   pending(): boolean;
-  /** Schedules everything that arrived (one crossing into the core, one callback). */
+  /**
+   * Drained submissions whose batch callback could not be scheduled: the core's memory was
+   * exhausted. They wait in the drain area (the inbox holds the rest, so producers wait for room)
+   * until a tick frees slots; the loop retries right after each tick.
+   */
+  readonly stalled: boolean;
+  /** Schedules everything that arrived (one crossing into the core, one callback), or retries a stalled batch. */
   drain(): void;
   /** The loop goes to sleep in the host: arm a wake-up for submissions from other threads. */
   arm(): void;
@@ -707,6 +713,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (threads !== null && threads.pending()) threads.drain();
     // the clock is read only when a timer may be due
     const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
+    if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
     if (n === 0) return 0;
     const prev = currentContext();
     const saved = enterCallbacks();
@@ -724,6 +731,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const threads = this._threads;
     if (threads !== null && threads.pending()) threads.drain();
     const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
+    if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
     if (n !== 0) this._runBatch(n, core.batchBase);
     return n;
   }
@@ -786,7 +794,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
         await RESOLVED; // pending promise reactions run (one microtask turn, like `await null`, minus a promise)
       }
       if (budget <= 0) budget = TURN_CHECK;
-      if (core.readyCount() > 0 || this._stopping) continue;
+      if (core.readyCount() > 0 || this._stopping || (n > 0 && this._stalled())) continue;
       // nothing is ready
       if (this._virtual) {
         if (this._promiseActivity || this._promiseBridges > 0) {
@@ -843,6 +851,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._core.wakeCell();
   }
 
+  /** Submissions wait for core memory: a batch just ran, so one more tick (which frees its slots) lets them in. */
+  private _stalled(): boolean {
+    return this._threads !== null && this._threads.stalled;
+  }
+
   private _notifyBlocked(): void {
     if (!this._blocking) return;
     const { i32, index } = this._core.wakeCell();
@@ -866,9 +879,9 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._blocking = true;
     try {
       for (;;) {
-        this._iterate();
+        const n = this._iterate();
         if (this._stopping) return;
-        if (core.readyCount() > 0) continue;
+        if (core.readyCount() > 0 || (n > 0 && this._stalled())) continue;
         const next = core.nextDeadline();
         let ms: number | undefined;
         if (this._virtual) {

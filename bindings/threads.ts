@@ -98,8 +98,8 @@ class LoopThreads implements InboxOwner {
   private readonly batchCtx = new Context();
   /** Words drained and not yet run (the batch callback runs them in this iteration). */
   private drained = 0;
-  /** Drained words whose batch callback could not be scheduled yet. */
-  private unscheduled = false;
+  /** Drained words whose batch callback could not be scheduled: the core's memory was exhausted (see InboxOwner.stalled). */
+  stalled = false;
   private readonly runBatch = (n: number): void => this.run(n);
   /** Reply channels by name, and the calls that still owe a reply (rejected at close). */
   private readonly channels = new Map<string, BroadcastChannel>();
@@ -142,19 +142,28 @@ class LoopThreads implements InboxOwner {
   }
 
   pending(): boolean {
-    return this.inbox !== null && (this.unscheduled || (this.drained === 0 && this.inbox.pending()));
+    return this.inbox !== null && this.drained === 0 && this.inbox.pending();
   }
 
   drain(): void {
-    if (!this.unscheduled) {
+    if (!this.stalled) {
       const n = this.inbox!.drain();
       if (n === 0) return;
       this.drained = n;
-      this.unscheduled = true;
     }
-    // if scheduling fails (core memory exhausted) the drained records stay put and the next iteration tries again
-    this.loop.callSoon(this.runBatch, this.drained, this.batchCtx);
-    this.unscheduled = false;
+    try {
+      this.loop.callSoon(this.runBatch, this.drained, this.batchCtx);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      // core memory exhausted: the drained records stay put (the inbox holds the rest, so producers
+      // wait for room) and the loop retries after each tick; said once, never dropped
+      if (!this.stalled) {
+        this.stalled = true;
+        this.loop.callExceptionHandler({ message: 'Submissions from other threads wait until callbacks or timers free core memory', exception: e });
+      }
+      return;
+    }
+    this.stalled = false;
   }
 
   arm(): void {
@@ -287,15 +296,20 @@ class LoopThreads implements InboxOwner {
     if (inbox !== null) {
       const tail = inbox.close();
       const closedMsg = new RuntimeError('Event loop is closed');
+      const refuse = (kind: number, r: Reader): void => {
+        if (kind !== KIND_RUN) return;
+        const id = r.u32();
+        this.reply(r.str(), id, false, closedMsg);
+      };
+      // drained records that never ran (a batch stalled for core memory) are answered first: the drains below reuse their area
+      if (this.drained !== 0) this.forEachRecord(this.drained, refuse);
+      this.drained = 0;
+      this.stalled = false;
       const giveUp = host.now() + 1000; // a producer killed between reserving and committing
       while (inbox.head() !== tail && host.now() < giveUp) {
         const n = inbox.drain();
         if (n === 0) continue; // a producer is copying its record: it commits in microseconds
-        this.forEachRecord(n, (kind, r) => {
-          if (kind !== KIND_RUN) return;
-          const id = r.u32();
-          this.reply(r.str(), id, false, closedMsg);
-        });
+        this.forEachRecord(n, refuse);
       }
     }
     for (const [, { channel, id }] of this.owed) this.reply(channel, id, false, new RuntimeError('Event loop is closed before the call completed'));

@@ -334,3 +334,61 @@ describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
     loop.close();
   });
 });
+
+describe.each(CORES)('submissions while the core is out of memory (%s core)', (core) => {
+  /** A loop whose core is full of timers at 1, 2, 3 and 4 s (the last one stops it), with a port to it. */
+  function fullLoop() {
+    const loop = vloop(core, { maxEntries: 4, inboxBytes: 4096 });
+    const seen: string[] = [];
+    const reports: { message?: string; exception?: unknown }[] = [];
+    loop.setExceptionHandler((_l, ctx) => void reports.push(ctx));
+    loop.expose('f', (x: string) => seen.push(`${x}@${loop.time()}`));
+    for (let k = 1; k <= 4; k++)
+      loop.callLater(k, () => {
+        seen.push(`t${k}@${loop.time()}`);
+        if (k === 4) loop.stop();
+      });
+    expect(() => loop.callSoon(() => {})).toThrow(RangeError); // every slot is taken
+    return { loop, seen, reports, r: connect(loop.port()) };
+  }
+
+  it('wait in the inbox, said once, and run as soon as a fired timer frees a slot; nothing is lost and the loop goes on', async () => {
+    const { loop, seen, reports, r } = fullLoop();
+    r.callSoonThreadsafe('f', 'a');
+    r.callSoonThreadsafe('f', 'b');
+    const answer = r.runThreadsafe('f', 'c');
+    await loop.runForever();
+    // t1's slot comes free at the tick after it ran: the submissions run then, still at time 1
+    expect(seen).toEqual(['t1@1', 'a@1', 'b@1', 'c@1', 't2@2', 't3@3', 't4@4']);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.message).toBe('Submissions from other threads wait until callbacks or timers free core memory');
+    expect(reports[0]!.exception).toBeInstanceOf(RangeError);
+    expect(await answer).toBe(4); // f returned seen.length
+    // with room again, submissions run in the next iteration and nothing more is reported
+    r.callSoonThreadsafe('f', 'd');
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+    expect(seen.at(-1)).toBe('d@4');
+    expect(reports).toHaveLength(1);
+    loop.close();
+  });
+
+  it('the blocking runner lets them in the same way', () => {
+    const { loop, seen, reports, r } = fullLoop();
+    r.callSoonThreadsafe('f', 'a');
+    loop.runForeverSync();
+    expect(seen).toEqual(['t1@1', 'a@1', 't2@2', 't3@3', 't4@4']);
+    expect(reports).toHaveLength(1);
+    loop.close();
+  });
+
+  it('closing the loop while they wait answers a waiting runThreadsafe with an error', async () => {
+    const { loop, reports, r } = fullLoop();
+    const answer = r.runThreadsafe('f', 'never');
+    loop.stop(); // one iteration: the submission is drained and stalls
+    await loop.runForever();
+    expect(reports).toHaveLength(1);
+    loop.close();
+    await expect(answer).rejects.toThrow(new RuntimeError('Event loop is closed'));
+  });
+});
