@@ -280,7 +280,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
       else info.push(`result=${reprValue(this._result)}`);
     }
     const cbs = this._callbacks;
-    if (cbs && cbs.length) info.push(`cb=[${cbs.map((e) => (e instanceof Awaiter ? '<await>' : e[0].name || '<anonymous>')).join(', ')}]`);
+    if (cbs && cbs.length) {
+      const name = (e: CallbackEntry) => (e instanceof Awaiter ? '<await>' : e[0].name || '<anonymous>');
+      // asyncio's _format_callbacks: the first and the last, and how many in between
+      const shown = cbs.length <= 2 ? cbs.map(name) : [name(cbs[0]!), `<${cbs.length - 2} more>`, name(cbs[cbs.length - 1]!)];
+      info.push(`cb=[${shown.join(', ')}]`);
+    }
     return info;
   }
 

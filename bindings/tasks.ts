@@ -187,7 +187,8 @@ export class Task<T = unknown> extends Future<T> implements Runner {
 
   protected override _reprInfo(): string[] {
     const info = super._reprInfo();
-    if (this._mustCancel && !this.done()) info[0] = 'cancelling';
+    // asyncio 3.11+: any cancellation request not withdrawn, whether or not it reached the coroutine yet
+    if (this._numCancelsRequested > 0 && !this.done()) info[0] = 'cancelling';
     info.splice(1, 0, `name=${JSON.stringify(this._name)}`);
     info.splice(2, 0, `coro=<${this._coroRepr}>`);
     if (this._futWaiter !== null) info.push(`wait_for=${this._futWaiter}`);

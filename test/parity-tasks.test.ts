@@ -1,0 +1,390 @@
+/**
+ * Cases of CPython's test_tasks.py and test_futures.py that the other suites did not re-express:
+ * cancellation reaching what a task awaits next, a task that ignores its cancellation, repr while
+ * cancelling, messages surviving wait(), gather and shield together, explicit task contexts.
+ * Each runs on both cores on the virtual clock, from generator and async-function tasks.
+ */
+import { describe, expect, it } from 'vitest';
+import { CancelledError, ContextVar, Future, InvalidStateError, copyContext, currentTask, gather, shield, sleep, wait, type Task } from '../bindings/index.js';
+import { CORES, iterations, runTask, vloop } from './helpers.js';
+
+const KINDS = ['generator', 'async'] as const;
+
+describe.each(CORES)('tasks as asyncio tests them (%s core)', (core) => {
+  it.each(KINDS)('a task that cancels itself and then awaits a task cancels that task and what it awaits (bpo-34872, %s)', async (kind) => {
+    const loop = vloop(core);
+    const fut = loop.createFuture();
+    let nested!: Task<unknown>;
+    const t: Task<unknown> =
+      kind === 'generator'
+        ? loop.createTask(function* () {
+            nested = loop.createTask(function* () {
+              yield* fut;
+            });
+            yield* sleep(0);
+            t.cancel();
+            yield* nested;
+          })
+        : loop.createTask(async () => {
+            nested = loop.createTask(async () => {
+              await fut;
+            });
+            await sleep(0);
+            t.cancel();
+            await nested;
+          });
+    await expect(loop.runUntilComplete(t)).rejects.toBeInstanceOf(CancelledError);
+    expect(t.cancelled()).toBe(true);
+    expect(nested.cancelled()).toBe(true);
+    expect(fut.cancelled()).toBe(true);
+    loop.close();
+  });
+
+  it.each(KINDS)('a task that catches CancelledError without uncancel() goes on; the next await is not cancelled (%s)', async (kind) => {
+    const loop = vloop(core);
+    const [f1, f2, f3] = [loop.createFuture(), loop.createFuture(), loop.createFuture<number>()];
+    const t: Task<number> =
+      kind === 'generator'
+        ? loop.createTask(function* () {
+            yield* f1;
+            try {
+              yield* f2;
+            } catch {
+              /* ignored */
+            }
+            return yield* f3;
+          })
+        : loop.createTask(async () => {
+            await f1;
+            try {
+              await f2;
+            } catch {
+              /* ignored */
+            }
+            return await f3;
+          });
+    await iterations(loop, 1);
+    f1.setResult(undefined);
+    await iterations(loop, 2);
+    t.cancel();
+    expect(f2.cancelled()).toBe(true);
+    await iterations(loop, 2);
+    expect(t.cancelling()).toBe(1);
+    f3.setResult(42);
+    expect(await loop.runUntilComplete(t)).toBe(42);
+    expect(f3.cancelled()).toBe(false);
+    expect(t.cancelled()).toBe(false);
+    loop.close();
+  });
+
+  it('cancelling both the awaited future and the task ends the task cancelled', async () => {
+    const loop = vloop(core);
+    const f = loop.createFuture();
+    const t = loop.createTask(function* () {
+      yield* f;
+      return 12;
+    });
+    await iterations(loop, 1);
+    f.cancel();
+    t.cancel();
+    await expect(loop.runUntilComplete(t)).rejects.toBeInstanceOf(CancelledError);
+    expect(f.cancelled()).toBe(true);
+    expect(t.cancelled()).toBe(true);
+    loop.close();
+  });
+
+  it('repr says "cancelling" while cancellation requests are pending, "pending" again after uncancel()', async () => {
+    const loop = vloop(core);
+    const t: Task<void> = loop.createTask(function* () {
+      try {
+        yield* sleep(10);
+      } catch {
+        t.uncancel();
+        yield* sleep(10);
+      }
+    });
+    expect(String(t)).toMatch(/^<Task pending /);
+    await loop.runUntilComplete(() => sleep(0.01));
+    expect(t.cancel()).toBe(true);
+    // the sleep it waits on took the cancellation: nothing is left for the task's next step
+    expect(String(t)).toMatch(/^<Task cancelling /);
+    expect(t.cancelling()).toBe(1);
+    await loop.runUntilComplete(() => sleep(0.01));
+    expect(String(t)).toMatch(/^<Task pending /);
+    expect(t.cancelling()).toBe(0);
+    t.cancel();
+    await expect(loop.runUntilComplete(t)).rejects.toBeInstanceOf(CancelledError);
+    expect(String(t)).toMatch(/^<Task cancelled /);
+    expect(t.uncancel()).toBe(0);
+    expect(t.cancelled()).toBe(true);
+    loop.close();
+  });
+
+  it.each([
+    [[], ''],
+    [[undefined], ''],
+    [['my message'], 'my message'],
+  ] as const)('cancel(%j) before the task started: wait() returns and exception() throws CancelledError with that message', async (args, message) => {
+    const loop = vloop(core);
+    const out = runTask(loop, async () => {
+      const task = loop.createTask(() => sleep(10));
+      task.cancel(...(args as unknown as [string?]));
+      const [done, pending] = await wait([task]);
+      expect([done.size, pending.size]).toEqual([1, 0]);
+      task.exception();
+    });
+    await expect(out).rejects.toThrow(new CancelledError(message));
+    loop.close();
+  });
+
+  it('a structured block cancelled by hand and uncancelled in finally lets the code after it run (uncancel rules)', async () => {
+    const loop = vloop(core);
+    const makeRequest = (sleepFor: number, timeoutAfter: number) =>
+      function* () {
+        const task = currentTask()!;
+        let timedOut = false;
+        let finished = false;
+        const h = loop.callLater(timeoutAfter, () => {
+          timedOut = true;
+          task.cancel();
+        });
+        try {
+          try {
+            yield* sleep(sleepFor);
+            finished = true;
+          } catch (e) {
+            if (timedOut && task.uncancel() === 0 && e instanceof CancelledError) throw new RangeError('timed out');
+            throw e;
+          } finally {
+            h.cancel();
+          }
+        } catch (e) {
+          if (!(e instanceof RangeError)) throw e;
+        }
+        yield* sleep(0);
+        return [timedOut, finished, true, task.cancelling()];
+      };
+    expect(await runTask(loop, makeRequest(10, 0.1))).toEqual([true, false, true, 0]);
+    expect(await runTask(loop, makeRequest(0, 10))).toEqual([false, true, true, 0]);
+    loop.close();
+  });
+
+  it.each(KINDS)('a task cancelled while it awaits wait() leaves the waited-for task running (%s)', async (kind) => {
+    const loop = vloop(core);
+    const waiter = loop.createFuture();
+    let proof = 0;
+    const inner = loop.createTask(async () => {
+      await waiter;
+      proof += 1;
+    });
+    const outer =
+      kind === 'generator'
+        ? loop.createTask(function* () {
+            yield* wait([inner]);
+            proof += 100;
+          })
+        : loop.createTask(async () => {
+            await wait([inner]);
+            proof += 100;
+          });
+    await iterations(loop, 1);
+    outer.cancel();
+    await expect(loop.runUntilComplete(outer)).rejects.toBeInstanceOf(CancelledError);
+    waiter.setResult(undefined);
+    await iterations(loop, 2);
+    expect(proof).toBe(1);
+    expect(inner.done()).toBe(true);
+    loop.close();
+  });
+
+  it('the task stepping after a future was finished behind its back reports InvalidStateError and keeps the outcome', async () => {
+    const loop = vloop(core);
+    const reports: unknown[] = [];
+    loop.setExceptionHandler((_l, ctx) => reports.push(ctx.exception));
+    const t = loop.createTask(function* () {
+      yield* sleep(0.1);
+      return 10;
+    });
+    Future.prototype.setResult.call(t, 'spam');
+    expect(await loop.runUntilComplete(t)).toBe('spam');
+    await loop.runUntilComplete(() => sleep(0.2));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toBeInstanceOf(InvalidStateError);
+    expect((reports[0] as Error).message).toMatch(/^_step\(\): already done/);
+    loop.close();
+  });
+
+  it('a task given an explicit context runs in it: changes stay there for the next task using it', async () => {
+    const loop = vloop(core);
+    const cvar = new ContextVar<number>('cvar');
+    const out = await runTask(loop, function* () {
+      const ret: unknown[] = [];
+      const ctx = copyContext();
+      ret.push(ctx.get(cvar));
+      for (const v of [1, 2]) {
+        yield* loop.createTask(
+          function* () {
+            yield* sleep(0);
+            cvar.set(v);
+          },
+          { context: ctx },
+        );
+        ret.push(ctx.get(cvar));
+      }
+      ret.push(cvar.get(-1));
+      return ret;
+    });
+    expect(out).toEqual([undefined, 1, 2, -1]);
+    loop.close();
+  });
+
+  it('a done callback of a future awaited in a task runs in a copy: its changes never reach the task', async () => {
+    const loop = vloop(core);
+    const cvar = new ContextVar('cvar', { default: 'nope' });
+    const out = await runTask(loop, async () => {
+      const seen: string[] = [];
+      for (const j of [0, 1]) {
+        const fut = loop.createFuture();
+        fut.addDoneCallback(() => void cvar.set('something else'));
+        cvar.set(`yes${j}`);
+        loop.callSoon(() => fut.setResult(undefined));
+        await fut;
+        seen.push(cvar.get());
+        for (const i of [0, 1, 2]) {
+          cvar.set(`yes${i}-${j}`);
+          await sleep(0.001);
+          seen.push(cvar.get());
+        }
+      }
+      return seen;
+    });
+    expect(out).toEqual(['yes0', 'yes0-0', 'yes1-0', 'yes2-0', 'yes1', 'yes0-1', 'yes1-1', 'yes2-1']);
+    expect(cvar.get()).toBe('nope');
+    loop.close();
+  });
+});
+
+describe.each(CORES)('gather and shield as asyncio tests them (%s core)', (core) => {
+  it('cancelling a gather whose children are all done but not yet reported returns false and keeps the result (bpo-26923)', async () => {
+    const loop = vloop(core);
+    const fut = loop.createFuture<number>();
+    let g!: Future<number[]>;
+    // made inside a task (a generator child becomes a task of the running loop); not returned
+    // from it, since a promise resolved with a Future adopts the Future's outcome
+    await runTask(loop, function* () {
+      g = gather(
+        (function* () {
+          return yield* fut;
+        })(),
+      );
+    });
+    let cancelResult: boolean | null = null;
+    fut.addDoneCallback(() => (cancelResult = g.cancel()));
+    fut.setResult(42);
+    expect(await loop.runUntilComplete(g)).toEqual([42]);
+    expect(cancelResult).toBe(false);
+    expect(g.cancelled()).toBe(false);
+    loop.close();
+  });
+
+  it.each([
+    [[], ''],
+    [['my message'], 'my message'],
+  ] as const)('a task awaiting gather(returnExceptions) in a loop, cancelled with %j: the CancelledError carries the message', async (args, message) => {
+    const loop = vloop(core);
+    const main = runTask(loop, function* () {
+      const qwe = loop.createTask(function* () {
+        for (let time = 0; time <= 1; time += 0.05) yield* gather(sleep(0.05), { returnExceptions: true });
+      });
+      yield* sleep(0.2);
+      qwe.cancel(...(args as unknown as [string?]));
+      yield* qwe;
+    });
+    await expect(main).rejects.toThrow(new CancelledError(message));
+    loop.close();
+  });
+
+  it('cancelling outer task of gather: every child and what they wait on is cancelled; the gather refuses a later cancel', async () => {
+    const loop = vloop(core);
+    const waiter = loop.createFuture();
+    let proof = 0;
+    const inner = function* () {
+      yield* waiter;
+      proof += 1;
+    };
+    const c1 = loop.createTask(inner);
+    const c2 = loop.createTask(inner);
+    let g!: Future<unknown>;
+    const outer = loop.createTask(function* () {
+      g = gather(c1, c2);
+      yield* g;
+      proof += 100;
+    });
+    await iterations(loop, 1);
+    expect(outer.cancel()).toBe(true);
+    await expect(loop.runUntilComplete(outer)).rejects.toBeInstanceOf(CancelledError);
+    expect(g.cancel()).toBe(false);
+    expect(waiter.cancelled()).toBe(true);
+    expect(c1.cancelled()).toBe(true);
+    expect(c2.cancelled()).toBe(true);
+    await iterations(loop, 1);
+    expect(proof).toBe(0);
+    loop.close();
+  });
+
+  it('shield of a gather: cancelling the shield leaves the gather running to its result', async () => {
+    const loop = vloop(core);
+    const [c1, c2] = [loop.createFuture<number>(), loop.createFuture<number>()];
+    const parent = gather(c1, c2);
+    const outer = shield(parent);
+    await iterations(loop, 1);
+    outer.cancel();
+    await iterations(loop, 1);
+    expect(outer.cancelled()).toBe(true);
+    c1.setResult(1);
+    c2.setResult(2);
+    await iterations(loop, 2);
+    expect(parent.result()).toEqual([1, 2]);
+    loop.close();
+  });
+
+  it('gather of shields: cancelling the gather cancels the shields, not what they protect', async () => {
+    const loop = vloop(core);
+    const [c1, c2] = [loop.createFuture<number>(), loop.createFuture<number>()];
+    const [i1, i2] = [shield(c1), shield(c2)];
+    const parent = gather(i1, i2);
+    await iterations(loop, 1);
+    parent.cancel();
+    await iterations(loop, 2);
+    expect(parent.exception()).toBeInstanceOf(CancelledError);
+    expect(i1.cancelled() && i2.cancelled()).toBe(true);
+    expect(c1.done() || c2.done()).toBe(false);
+    c1.setResult(1);
+    c2.setResult(2);
+    await iterations(loop, 1);
+    loop.close();
+  });
+
+  it('an exception of a child after the gather already failed is marked retrieved (never reported)', async () => {
+    const loop = vloop(core);
+    const reports: unknown[] = [];
+    loop.setExceptionHandler((_l, ctx) => reports.push(ctx.message));
+    const [a, b] = [loop.createFuture(), loop.createFuture()];
+    const inner = (f: Future<unknown>) =>
+      function* () {
+        yield* f;
+        throw new RangeError('should not be ignored');
+      };
+    const outer = loop.createTask(function* () {
+      yield* gather(inner(a), inner(b));
+    });
+    await iterations(loop, 1);
+    a.setResult(undefined);
+    await iterations(loop, 3);
+    b.setResult(undefined);
+    await iterations(loop, 3);
+    expect(outer.exception()).toBeInstanceOf(RangeError);
+    expect(reports).toEqual([]);
+    loop.close();
+  });
+});
