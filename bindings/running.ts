@@ -43,6 +43,28 @@ export interface Runner {
 /** The task whose code runs right now, else null. */
 export let running: Runner | null = null;
 
+/**
+ * Set when promise work on a task's behalf is under way that the next loop iteration must not
+ * overtake: a continuation was resumed (`resumeFor`) or began to run (its task may finish, and the
+ * task settles one microtask later), or code running for a task read the `then`
+ * of a wasmloop awaitable (the engine calls it one microtask later, and what it schedules belongs
+ * in the next iteration, as the callback of an asyncio task's await would). The non-blocking
+ * runner lets one more microtask turn pass while it is set (`takeAsyncWork`).
+ */
+let asyncWork = false;
+
+/** @internal the `then` of a wasmloop awaitable was read for a task: its call is one microtask away */
+export function noteAsyncWork(): void {
+  asyncWork = true;
+}
+
+/** @internal whether async work was noted since the last call (and forgets it) */
+export function takeAsyncWork(): boolean {
+  const w = asyncWork;
+  asyncWork = false;
+  return w;
+}
+
 /** @internal sets `running`; returns what it was */
 export function swapRunning(t: Runner | null): Runner | null {
   const prev = running;
@@ -71,6 +93,9 @@ export class Marks {
 
   constructor(t: Runner) {
     this.mark = () => {
+      // the continuation may end the task's function: let its promise settle the task before
+      // the next iteration
+      asyncWork = true;
       t._segment++;
       this.prevRunning = running;
       running = t;
@@ -116,6 +141,7 @@ export function marksOf(t: Runner): Marks {
  * `t`'s marked continuation. With no task (or a finished one) it just calls it.
  */
 export function resumeFor(t: Runner | null, settle: (v: unknown) => unknown, value: unknown): void {
+  asyncWork = true;
   if (t === null || t.done()) {
     settle(value);
     return;
