@@ -17,7 +17,7 @@
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
-import { _setThenImpl, isResolvingFunctions, marksOf, noteAsyncWork, noteAwaiting, resumeFor, running, type Runner } from './running.js';
+import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, type Runner } from './running.js';
 
 /** What a Future needs from its loop. */
 export interface FutureLoop {
@@ -202,7 +202,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   ) => Promise<R1 | R2> {
     const t = running;
     if (t === null) return plainThen as never;
-    noteAsyncWork();
+    noteThenRead(t);
     return (t === (this as unknown) ? selfThen : marksOf(t).futureThen) as never;
   }
 

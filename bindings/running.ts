@@ -30,6 +30,8 @@ export interface Runner {
   _asyncWaiter: object | null;
   /** `_segment` when `_asyncWaiter` was set */
   _asyncWaiterSegment: number;
+  /** `_segment` when code running for the task last read the `then` of a wasmloop awaitable (its await registers one microtask later) */
+  _thenReadSegment: number;
   /** counts the task's segments: its steps and its marked continuations */
   _segment: number;
   _mustCancel: boolean;
@@ -53,9 +55,10 @@ export let running: Runner | null = null;
  */
 let asyncWork = false;
 
-/** @internal the `then` of a wasmloop awaitable was read for a task: its call is one microtask away */
-export function noteAsyncWork(): void {
+/** @internal code running for `t` read the `then` of a wasmloop awaitable: the call is one microtask away */
+export function noteThenRead(t: Runner): void {
   asyncWork = true;
+  t._thenReadSegment = t._segment;
 }
 
 /** @internal whether async work was noted since the last call (and forgets it) */

@@ -85,6 +85,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _asyncWaiter: object | null = null;
   /** @internal */ _asyncWaiterSegment = 0;
+  /** @internal */ _thenReadSegment = -1;
   /** @internal */ _segment = 0;
   /** @internal */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
@@ -157,8 +158,18 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     const fw = this._futWaiter;
     const aw = this._asyncWaiter;
     if (fw !== null) {
-      // a promise wrapper: reach the promise's code first, its CancelledError comes back through it
-      if (fw._wrapsPromise && aw !== null && cancelAwaitable(aw, msg)) return true;
+      if (fw._wrapsPromise) {
+        // a promise wrapper: reach the promise's code first, its CancelledError comes back through it
+        if (aw !== null && cancelAwaitable(aw, msg)) return true;
+        if (aw === null && this._thenReadSegment === this._segment) {
+          // that code, started in this step, is about to await a wasmloop awaitable (its `then`
+          // was read; the engine calls it one microtask later): the cancellation applies there,
+          // as it would at asyncio's first await of an inline coroutine (futureThen, Driver.start)
+          this._mustCancel = true;
+          this._cancelMessage = msg === undefined ? undefined : String(msg);
+          return true;
+        }
+      }
       if (fw.cancel(msg)) return true;
     } else if (aw !== null && cancelAwaitable(aw, msg)) return true;
     this._mustCancel = true;

@@ -6,7 +6,7 @@
  * outside as well). Both cores, virtual clock, generator and async-function tasks.
  */
 import { describe, expect, it } from 'vitest';
-import { CancelledError, ContextVar, Event, ExceptionGroup, TaskGroup, allTasks, TimeoutError, copyContext, currentTask, sleep, timeout, type Task } from '../bindings/index.js';
+import { CancelledError, ContextVar, Event, ExceptionGroup, TaskGroup, TimeoutError, allTasks, copyContext, currentTask, sleep, timeout, wait, waitFor, type Task } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';
 
 class MyError extends Error {
@@ -617,6 +617,145 @@ describe.each(CORES)('TaskGroup as asyncio tests it (%s core)', (core) => {
       }
     });
     expect(out).toEqual([['RangeError'], 'RuntimeError', 1]);
+    loop.close();
+  });
+});
+
+describe.each(CORES)('waitFor as asyncio tests it (%s core)', (core) => {
+  /** asyncio's SlowTask: runs 0.2 s of loop time whatever cancels it, then marks itself exited. */
+  function slowTask(kind: (typeof KINDS)[number]) {
+    const state = { exited: false };
+    const exitAt = () => vloopTime + 0.2;
+    let vloopTime = 0;
+    const run =
+      kind === 'generator'
+        ? function* (loop: { time(): number }) {
+            vloopTime = loop.time();
+            const at = exitAt();
+            for (let left = at - loop.time(); left > 0; left = at - loop.time()) {
+              try {
+                yield* sleep(left);
+              } catch {
+                /* ignores cancellation */
+              }
+            }
+            state.exited = true;
+          }
+        : async (loop: { time(): number }) => {
+            vloopTime = loop.time();
+            const at = exitAt();
+            for (let left = at - loop.time(); left > 0; left = at - loop.time()) {
+              try {
+                await sleep(left);
+              } catch {
+                /* ignores cancellation */
+              }
+            }
+            state.exited = true;
+          };
+    return { state, run };
+  }
+
+  it.each(KINDS)('a coroutine that ignores cancellation: waitFor waits for it to end, when the task is cancelled and when the deadline passes (%s)', async (kind) => {
+    const loop = vloop(core);
+    const cancelled = slowTask(kind);
+    const timedOut = slowTask(kind);
+    const out = await runTask(loop, function* () {
+      const waiting = loop.createTask(() => waitFor(() => cancelled.run(loop), 0.4));
+      yield* sleep(0);
+      waiting.cancel();
+      yield* wait([waiting]);
+      const first = [cancelled.state.exited, loop.time()];
+      let err = '';
+      try {
+        yield* waitFor(() => timedOut.run(loop), 0.1);
+      } catch (e) {
+        err = (e as Error).name;
+      }
+      return [first, err, timedOut.state.exited, loop.time()];
+    });
+    // it swallowed both cancellations, so no TimeoutError either: it returned, at its own pace
+    expect(out).toEqual([[true, 0.2], '', true, 0.4]);
+    loop.close();
+  });
+
+  it('a waitFor cancelled before it started never cancels the task it was given (which finishes its own way)', async () => {
+    const loop = vloop(core);
+    const out = await runTask(loop, function* () {
+      const inner = loop.createTask(function* () {
+        try {
+          yield* sleep(0.3);
+        } catch {
+          yield* sleep(0.3);
+        }
+        return 42;
+      });
+      const task = loop.createTask(waitFor(inner, 0.1));
+      task.cancel();
+      let err = '';
+      try {
+        yield* task;
+      } catch (e) {
+        err = (e as Error).name;
+      }
+      return [err, yield* inner, loop.time()];
+    });
+    expect(out).toEqual(['CancelledError', 42, 0.3]);
+    loop.close();
+  });
+
+  it.each(KINDS)('after a waitFor that returned at once, a cancel() reaches the next await (gh-86296, %s)', async (kind) => {
+    const loop = vloop(core);
+    let reachedEnd = false;
+    const task =
+      kind === 'generator'
+        ? loop.createTask(function* () {
+            yield* waitFor(function* () {}, 100);
+            yield* sleep(1);
+            reachedEnd = true;
+          })
+        : loop.createTask(async () => {
+            await waitFor(async () => {}, 100);
+            await sleep(1);
+            reachedEnd = true;
+          });
+    await iterations(loop, 2);
+    expect(task.done()).toBe(false);
+    task.cancel();
+    await expect(loop.runUntilComplete(task)).rejects.toBeInstanceOf(CancelledError);
+    expect(reachedEnd).toBe(false);
+    expect(loop.time()).toBe(0);
+    loop.close();
+  });
+
+  it('timeout 0 or below: a running task is cancelled and waited for; TimeoutError at once', async () => {
+    const loop = vloop(core);
+    for (const t of [0, -1]) {
+      const out = await runTask(loop, function* () {
+        let running: boolean | null = null;
+        const started = loop.createFuture();
+        const fut = loop.createTask(function* () {
+          running = true;
+          started.setResult(undefined);
+          try {
+            yield* sleep(10);
+          } finally {
+            running = false;
+          }
+          return 'done';
+        });
+        yield* started;
+        const t0 = loop.time();
+        let err = '';
+        try {
+          yield* waitFor(fut, t);
+        } catch (e) {
+          err = (e as Error).name;
+        }
+        return [err, fut.cancelled(), running, loop.time() - t0];
+      });
+      expect(out).toEqual(['TimeoutError', true, false, 0]);
+    }
     loop.close();
   });
 });

@@ -5,7 +5,7 @@
  * Each runs on both cores on the virtual clock, from generator and async-function tasks.
  */
 import { describe, expect, it } from 'vitest';
-import { CancelledError, ContextVar, Future, InvalidStateError, copyContext, currentTask, gather, shield, sleep, wait, type Task } from '../bindings/index.js';
+import { CancelledError, ContextVar, Future, InvalidStateError, copyContext, currentTask, ensureFuture, gather, shield, sleep, wait, type Task } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';
 
 const KINDS = ['generator', 'async'] as const;
@@ -74,6 +74,29 @@ describe.each(CORES)('tasks as asyncio tests them (%s core)', (core) => {
     expect(await loop.runUntilComplete(t)).toBe(42);
     expect(f3.cancelled()).toBe(false);
     expect(t.cancelled()).toBe(false);
+    loop.close();
+  });
+
+  it('a generator task cancelled in the iteration in which it started an async helper: the helper gets the CancelledError at its first await', async () => {
+    const loop = vloop(core);
+    const log: string[] = [];
+    const helper = async () => {
+      try {
+        await sleep(5);
+      } finally {
+        log.push(`helper finally at ${loop.time()}`);
+      }
+    };
+    const t = loop.createTask(function* () {
+      yield* ensureFuture(helper());
+    });
+    // right after the task's first step, in the same iteration: the helper's `await sleep(5)` has
+    // not registered yet (the engine calls `then` in the microtasks after the iteration)
+    loop.callSoon(() => t.cancel('now'));
+    await expect(loop.runUntilComplete(t)).rejects.toThrow(new CancelledError('now'));
+    // asyncio would run the helper inline and throw into it at its await: the same here, the
+    // CancelledError comes back through the Future that wraps the helper's promise
+    expect(log).toEqual(['helper finally at 0']);
     loop.close();
   });
 
