@@ -5,7 +5,7 @@
  * Each runs on both cores on the virtual clock, from generator and async-function tasks.
  */
 import { describe, expect, it } from 'vitest';
-import { CancelledError, ContextVar, Future, InvalidStateError, copyContext, currentTask, ensureFuture, gather, shield, sleep, wait, type Task } from '../bindings/index.js';
+import { CancelledError, ContextVar, FIRST_COMPLETED, FIRST_EXCEPTION, Future, InvalidStateError, asCompleted, copyContext, currentTask, ensureFuture, gather, shield, sleep, wait, type Task } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';
 
 const KINDS = ['generator', 'async'] as const;
@@ -408,6 +408,126 @@ describe.each(CORES)('gather and shield as asyncio tests them (%s core)', (core)
     await iterations(loop, 3);
     expect(outer.exception()).toBeInstanceOf(RangeError);
     expect(reports).toEqual([]);
+    loop.close();
+  });
+});
+
+describe.each(CORES)('wait and asCompleted as asyncio tests them (%s core)', (core) => {
+  it('FIRST_COMPLETED returns every future done by the time it resumes, not only the first', async () => {
+    const loop = vloop(core);
+    const out = await runTask(loop, function* () {
+      const a = loop.createTask(function* () {
+        yield* sleep(0);
+      });
+      const b = loop.createTask(function* () {
+        yield* sleep(0);
+        yield* sleep(0);
+      });
+      const [done, pending] = yield* wait([b, a], { returnWhen: FIRST_COMPLETED });
+      return [done.size, pending.size, a.done(), b.done()];
+    });
+    expect(out).toEqual([2, 0, true, true]);
+    loop.close();
+  });
+
+  it('FIRST_EXCEPTION with a task that already failed returns at once; a repeated future counts once; any iterable works', async () => {
+    const loop = vloop(core);
+    const out = await runTask(loop, function* () {
+      const a = loop.createTask(() => sleep(10));
+      const b = loop.createTask(function* () {
+        throw new RangeError('err');
+      });
+      yield* sleep(0);
+      const [done, pending] = yield* wait([b, a], { returnWhen: FIRST_EXCEPTION });
+      const t0 = loop.time();
+      const c = loop.createTask(() => sleep(1, 'test'));
+      const [d2, p2] = yield* wait([c, c, a].values(), { timeout: 2 });
+      a.cancel();
+      return [[...done], [...pending], t0, [...d2].map((f) => f.result()), p2.size];
+    });
+    expect(out[0]).toHaveLength(1);
+    expect((out[0] as Future<unknown>[])[0]!.exception()).toBeInstanceOf(RangeError);
+    expect(out.slice(2)).toEqual([0, ['test'], 1]);
+    loop.close();
+  });
+
+  it.each(['iterator', 'async iterator'] as const)('an asCompleted left after two results can be resumed for the rest (%s)', async (style) => {
+    const loop = vloop(core);
+    const out = await runTask(loop, async () => {
+      const it = asCompleted([0, 1, 2, 3].map((i) => sleep(i, i)));
+      const collected: number[] = [];
+      for (let round = 0; round < 2; round++) {
+        if (style === 'iterator') {
+          for (const next of it) {
+            collected.push(await next);
+            if (round === 0 && collected.length === 2) break;
+          }
+        } else {
+          for await (const f of it) {
+            collected.push(f.result());
+            if (round === 0 && collected.length === 2) break;
+          }
+        }
+      }
+      return collected;
+    });
+    expect(out).toEqual([0, 1, 2, 3]);
+    loop.close();
+  });
+
+  it('the coroutines of asCompleted give the first completed result to whichever is awaited first', async () => {
+    const loop = vloop(core);
+    const out = await runTask(loop, function* () {
+      const nexts = [...asCompleted([sleep(0.05, 'a'), sleep(0.1, 'b')])];
+      const x = yield* nexts[1]!;
+      const t1 = loop.time();
+      const y = yield* nexts[0]!;
+      return [x, t1, y, loop.time()];
+    });
+    expect(out).toEqual(['a', 0.05, 'b', 0.1]);
+    loop.close();
+  });
+
+  it('for await gives tasks and futures back as they were passed; other awaitables as new futures; a repeated one once', async () => {
+    const loop = vloop(core);
+    const out = await runTask(loop, async () => {
+      const task = loop.createTask(() => sleep(0.2, 't'));
+      const gen = (function* () {
+        yield* sleep(0.1);
+        return 'g';
+      })();
+      const outs: Future<unknown>[] = [];
+      for await (const f of asCompleted([task, gen, gen, Promise.resolve('p')])) outs.push(f as Future<unknown>);
+      return [outs.length, outs.includes(task), outs.map((f) => f.result()).sort()];
+    });
+    expect(out).toEqual([3, true, ['g', 'p', 't']]);
+    loop.close();
+  });
+
+  it('asCompleted with a timeout that never fires leaves no timer behind', async () => {
+    const loop = vloop(core);
+    await runTask(loop, async () => {
+      for (const next of asCompleted([sleep(0.01, 'a')], { timeout: 1 })) expect(await next).toBe('a');
+    });
+    expect(loop._core.timerCount() - loop._core.cancelledCount()).toBe(0);
+    loop.close();
+  });
+
+  it('for await with a timeout throws TimeoutError from the iteration once it passes', async () => {
+    const loop = vloop(core);
+    const out = await runTask(loop, async () => {
+      const a = loop.createTask(() => sleep(0.1, 'a'));
+      const b = loop.createTask(() => sleep(0.15, 'b'));
+      const values: unknown[] = [];
+      try {
+        for await (const f of asCompleted([a, b], { timeout: 0.12 })) values.push((f as Future<unknown>).result());
+      } catch (e) {
+        values.push(`${(e as Error).name}@${loop.time()}`);
+      }
+      b.cancel();
+      return values;
+    });
+    expect(out).toEqual(['a', 'TimeoutError@0.12']);
     loop.close();
   });
 });
