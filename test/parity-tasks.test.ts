@@ -100,6 +100,26 @@ describe.each(CORES)('tasks as asyncio tests them (%s core)', (core) => {
     loop.close();
   });
 
+  it('a coroutine that returns a Future: a generator task returns the object, an async or plain function its outcome', async () => {
+    const loop = vloop(core);
+    const fut = loop.createFuture<string>();
+    const gen = loop.createTask(function* () {
+      return fut;
+    });
+    const viaAsync = loop.createTask(async () => fut);
+    const viaPlain = loop.createTask(() => fut);
+    const setter = loop.createTask(function* () {
+      yield* sleep(1);
+      fut.setResult('test');
+    });
+    await loop.runUntilComplete(gather(gen, viaAsync, viaPlain, setter));
+    // asyncio returns the Future object in every case; a promise resolved with a thenable adopts it
+    expect(gen.result()).toBe(fut);
+    expect(viaAsync.result()).toBe('test');
+    expect(viaPlain.result()).toBe('test');
+    loop.close();
+  });
+
   it('cancelling both the awaited future and the task ends the task cancelled', async () => {
     const loop = vloop(core);
     const f = loop.createFuture();
