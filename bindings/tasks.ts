@@ -441,7 +441,16 @@ export function createTaskOn<T>(loop: EventLoop, coro: CoroutineLike<T>, opts: T
   return new Task<T>(coro, { ...opts, loop });
 }
 
+/** A Task class: Task itself or a subclass, constructed as Task is. */
+export type TaskConstructor = new <T>(coro: CoroutineLike<T>, opts: TaskOptions & { loop: EventLoop; eagerStart?: boolean }) => Task<T>;
+
+/** A task factory making eager tasks of `TaskClass` (Python 3.12's create_eager_task_factory). */
+export function createEagerTaskFactory(TaskClass: TaskConstructor): TaskFactory {
+  if (typeof TaskClass !== 'function') throw new TypeError(`createEagerTaskFactory() needs a Task class, got ${describe(TaskClass)}`);
+  return (loop, coro, opts) => new TaskClass(coro, { ...opts, loop, eagerStart: true });
+}
+
 /** A task factory that runs each task's first step at once, inside createTask (Python 3.12's eager_task_factory). */
-export const eagerTaskFactory: TaskFactory = (loop, coro, opts) => new Task(coro, { ...opts, loop, eagerStart: true });
+export const eagerTaskFactory: TaskFactory = createEagerTaskFactory(Task as TaskConstructor);
 
 _setTaskHooks({ ensureFuture: ensureFutureOn, createTask: (loop, coro, opts) => createTaskOn(loop, coro as CoroutineLike<unknown>, opts) });
