@@ -19,6 +19,7 @@ import { RuntimeError, describe } from './errors.js';
 import { Future, type FutureLoop } from './futures.js';
 import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
+import { takeAsyncWork } from './running.js';
 import { enterRunning, leaveRunning } from './thread.js';
 import type { LoopPort } from './threads.js';
 import type { Executor } from './executor.js';
@@ -72,6 +73,8 @@ export interface LoopObserver {
 export const HOST_TURN_MS = 4;
 /** Awaiting a settled native promise takes one microtask turn without wrapping a value in a new promise. */
 const RESOLVED = Promise.resolve();
+/** At most this many extra microtask turns between two iterations for async-function tasks' awaits. */
+const MAX_ASYNC_HOPS = 64;
 /** How many callbacks the non-blocking runner runs between two looks at the clock. */
 const TURN_CHECK = 64;
 
@@ -789,9 +792,16 @@ export class EventLoop implements HandleOwner, FutureLoop {
       budget -= n + 1;
       if (budget <= 0 && host.now() - turnStart >= HOST_TURN_MS) {
         await host.yieldToHost(); // a macrotask: host I/O and timers get their turn
+        takeAsyncWork(); // every microtask ran
         turnStart = host.now();
       } else {
+        takeAsyncWork(); // what the batch itself queued runs in this first turn
         await RESOLVED; // pending promise reactions run (one microtask turn, like `await null`, minus a promise)
+        // async-function tasks resumed by this iteration: each turn they run up to their next await
+        // of a wasmloop awaitable, whose `then` the engine calls one turn later; let those calls
+        // happen, so what they schedule runs in the next iteration, as it would in asyncio (a
+        // chain of awaits of done futures, which asyncio runs without yielding, ends too)
+        for (let hops = 0; takeAsyncWork() && hops < MAX_ASYNC_HOPS; hops++) await RESOLVED;
       }
       if (budget <= 0) budget = TURN_CHECK;
       if (core.readyCount() > 0 || this._stopping || (n > 0 && this._stalled())) continue;
