@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, newEventLoop, sleep } from '../bindings/index.js';
-import { CORES, vloop } from './helpers.js';
+import { CORES, fullCoreLoop, vloop } from './helpers.js';
 
 describe.each(CORES)('blocking runners (%s core)', (core) => {
   it('runForeverSync and runUntilCompleteSync block until done', () => {
@@ -118,6 +118,15 @@ describe.each(CORES)('blocking runners (%s core)', (core) => {
     loop.runForeverSync();
     expect(at - t0).toBeGreaterThanOrEqual(0.05 - loop.clockResolution);
     expect(at - t0).toBeLessThan(2);
+    loop.close();
+  });
+
+  it('submissions that arrive while the core is full wait for a slot, then run (inbox.test.ts has the promise-based runner)', () => {
+    const { loop, seen, reports, r } = fullCoreLoop(core);
+    r.callSoonThreadsafe('f', 'a');
+    loop.runForeverSync();
+    expect(seen).toEqual(['t1@1', 'a@1', 't2@2', 't3@3', 't4@4']);
+    expect(reports).toHaveLength(1);
     loop.close();
   });
 });
