@@ -19,6 +19,7 @@
  *            lines (bindings/core/js.ts has the same layout and the same sifts); size in header
  *   staging  when f64[STAGE_CAP], slot u32[STAGE_CAP]: timers pushed by JS, merged by flushTimers
  * Invariants:
+ *   - cap <= maxSlots (the loop's maxEntries, set by init); the ring's capacity is a power of two;
  *   - a slot is in exactly one of: free stack (FREE), ring (READY/CANCELLED_READY), heap or
  *     staging (TIMER/CANCELLED_TIMER), batch (RUNNING); so freeTop, ring length, heap size +
  *     staged count and batch length are each <= cap;
@@ -67,10 +68,10 @@ export const S_RUNNING: u8 = 5;
 
 // ---- error codes (H_ERROR; 0 until a growth fails) -------------------------------------------
 export const E_MEMORY: u32 = 1; //       memory.grow failed: the memory is at its maximum
-export const E_LIMIT: u32 = 2; //        MAX_SLOTS reached
+export const E_LIMIT: u32 = 2; //        maxSlots (the loop's maxEntries) reached
 
 const INITIAL_SLOTS: u32 = 64;
-const MAX_SLOTS: u32 = 1 << 26; // as JsCore's default maxEntries; keeps every block < 2^30 bytes
+const MAX_SLOTS: u32 = 1 << 26; // core/types.ts MAX_ENTRIES; keeps every block < 2^30 bytes
 const STAGE_CAP: u32 = 512;
 const MIN_SCHEDULED_TIMER_HANDLES: u32 = 100;
 const ROOT: u32 = 3;
@@ -98,6 +99,7 @@ let batchNext: usize = 0; // a grown batch, adopted by the next tick (0: none)
 let batchCap: u32 = 0;
 let batchNextCap: u32 = 0;
 let seq: f64 = 0;
+let maxSlots: u32 = MAX_SLOTS; // the loop's maxEntries (init), <= MAX_SLOTS
 
 @inline function hdr(off: u32): u32 {
   return load<u32>(HEADER + off);
@@ -176,17 +178,26 @@ function freeSlotArrays(g: usize, st: usize, fs: usize, sq: usize, hb: usize, ca
   freeBlock(hb, heapBytes(cap));
 }
 
-/** Doubles the slot table (and with it the heap and, when needed, the ring). 0 on failure. */
+/** The least power of two >= n (1 <= n <= 2^31). */
+@inline function pow2AtLeast(n: u32): u32 {
+  return n <= 1 ? 1 : <u32>1 << (32 - clz<u32>(n - 1));
+}
+
+/**
+ * Doubles the slot table, up to maxSlots (and with it the heap and, when needed, the ring, whose
+ * capacity stays a power of two). 0 on failure, with nothing changed.
+ */
 export function growSlots(): u32 {
   const old = hdr(H_SLOTS);
-  const cap = old == 0 ? INITIAL_SLOTS : old << 1;
-  if (cap > MAX_SLOTS) return <u32>fail(E_LIMIT);
+  if (old >= maxSlots) return <u32>fail(E_LIMIT);
+  const want = old == 0 ? INITIAL_SLOTS : old << 1;
+  const cap = want < maxSlots ? want : maxSlots;
   const g = allocBlock(<usize>cap << 2);
   const st = allocBlock(cap);
   const fs = allocBlock(<usize>cap << 2);
   const sq = allocBlock(<usize>cap << 3);
   const hb = allocBlock(heapBytes(cap));
-  if (!g || !st || !fs || !sq || !hb || (hdr(H_RING_MASK) + 1 < cap && !resizeRing(cap))) {
+  if (!g || !st || !fs || !sq || !hb || ((hdr(H_RING) == 0 || hdr(H_RING_MASK) + 1 < cap) && !resizeRing(pow2AtLeast(cap)))) {
     freeSlotArrays(g, st, fs, sq, hb, cap);
     return 0;
   }
@@ -397,8 +408,9 @@ export function flushTimers(): void {
 
 // ---- the loop's crossings ----------------------------------------------------------------------
 
-/** Sets up an empty core. 0 when the memory is too small for it. */
-export function init(): u32 {
+/** Sets up an empty core that holds at most `max` slots (1 <= max <= MAX_SLOTS). 0 when the memory is too small for it. */
+export function init(max: u32): u32 {
+  maxSlots = max < 1 ? 1 : max > MAX_SLOTS ? MAX_SLOTS : max;
   bump = (__heap_base + 15) & ~15;
   stageWhen = allocBlock(<usize>STAGE_CAP << 3);
   stageSlot = allocBlock(<usize>STAGE_CAP << 2);

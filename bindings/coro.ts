@@ -20,7 +20,7 @@ import { Future, isPendingAwaitable } from './futures.js';
 import { getRunningLoop } from './events.js';
 import type { EventLoop } from './loop.js';
 import { _enterContext, _exitContext } from './context.js';
-import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, resumeFor, running, swapRunning, type Runner } from './running.js';
+import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, swapRunning, type Runner } from './running.js';
 import { _addCancelHook, isGenerator } from './tasks.js';
 
 /** A toolkit coroutine: `yield*` it in a generator task, `await` it in async code. */
@@ -39,7 +39,9 @@ const CoroPrototype: object = Object.create(GeneratorPrototype, {
   then: {
     get(this: CoroObject) {
       const t = running;
-      return t === null ? plainCoroThen : marksOf(t).coroThen;
+      if (t === null) return plainCoroThen;
+      noteThenRead(t);
+      return marksOf(t).coroThen;
     },
     configurable: true,
   },

@@ -94,7 +94,7 @@ named(NotImplementedError, 'NotImplementedError');
 
 /** Describes a value for an error message: `got <type>`. */
 export function describe(v: unknown): string {
-  if (v === null) return 'null';
+  if (v === null || v === undefined) return String(v);
   if (typeof v === 'function') return `function ${v.name || '<anonymous>'}`;
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
   if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;

@@ -5,7 +5,7 @@
  */
 import { CancelledError, RuntimeError, describe } from './errors.js';
 import { Future, _setLoopResolver } from './futures.js';
-import { EventLoop, _setDefaultCore, checkCoreKind, type LoopOptions } from './loop.js';
+import { EventLoop, _ext, _setDefaultCore, checkCoreKind, type LoopOptions } from './loop.js';
 import { host } from './hosts/index.js';
 import { Task, allTasksOf, createTaskOn, currentTaskOf, ensureFutureOn, isGenerator, type CoroutineLike, type TaskOptions } from './tasks.js';
 import { getCurrent, getRunning, setCurrent } from './thread.js';
@@ -73,7 +73,8 @@ export interface RunOptions extends LoopOptions {}
 
 /**
  * asyncio.run: a new loop runs `main` (a generator, a generator or async function, or a promise)
- * to completion as a task; leftover tasks are then cancelled and awaited, and the loop is closed.
+ * to completion as a task; leftover tasks are then cancelled and awaited, the default executor is
+ * shut down once its running calls finished, and the loop is closed.
  * Refuses to run inside a running loop. Pass the function (`run(main)`), not its promise
  * (`run(main())`): the promise's first segment would run before the loop and outside the task.
  */
@@ -91,6 +92,9 @@ export async function run<T>(main: CoroutineLike<T>, opts?: RunOptions): Promise
   } finally {
     try {
       await cancelAllTasks(loop);
+      // as asyncio.run's shutdown_default_executor(): calls still running in the default
+      // executor finish before the loop closes (close() alone would end them)
+      await _ext.shutdownDefaultExecutor?.(loop, true);
     } finally {
       loop.close();
       setCurrent(previous === loop ? null : previous);

@@ -18,7 +18,7 @@
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
 import { host } from './hosts/index.js';
-import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, resumeFor, running, type Runner } from './running.js';
+import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, type Runner } from './running.js';
 
 /** What a Future needs from its loop. */
 export interface FutureLoop {
@@ -226,6 +226,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   ) => Promise<R1 | R2> {
     const t = running;
     if (t === null) return plainThen as never;
+    noteThenRead(t);
     return (t === (this as unknown) ? selfThen : marksOf(t).futureThen) as never;
   }
 
@@ -304,7 +305,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
       else info.push(`result=${reprValue(this._result)}`);
     }
     const cbs = this._callbacks;
-    if (cbs && cbs.length) info.push(`cb=[${cbs.map((e) => (e instanceof Awaiter ? '<await>' : e[0].name || '<anonymous>')).join(', ')}]`);
+    if (cbs && cbs.length) {
+      const name = (e: CallbackEntry) => (e instanceof Awaiter ? '<await>' : e[0].name || '<anonymous>');
+      // asyncio's _format_callbacks: the first and the last, and how many in between
+      const shown = cbs.length <= 2 ? cbs.map(name) : [name(cbs[0]!), `<${cbs.length - 2} more>`, name(cbs[cbs.length - 1]!)];
+      info.push(`cb=[${shown.join(', ')}]`);
+    }
     return info;
   }
 

@@ -9,8 +9,8 @@ export { newEventLoop, getEventLoop, setEventLoop, getRunningLoop, install, run,
 export type { RunOptions } from './events.js';
 export { Handle, TimerHandle } from './handles.js';
 export { Future, isFuture } from './futures.js';
-export { Task, eagerTaskFactory } from './tasks.js';
-export type { Coroutine, CoroutineLike, TaskOptions, TaskFactory } from './tasks.js';
+export { Task, eagerTaskFactory, createEagerTaskFactory } from './tasks.js';
+export type { Coroutine, CoroutineLike, TaskOptions, TaskFactory, TaskConstructor } from './tasks.js';
 export { Context, ContextVar, Token, copyContext } from './context.js';
 export { connect, RemoteLoop } from './threads.js';
 export type { LoopPort, ConnectOptions } from './threads.js';

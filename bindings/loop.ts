@@ -19,6 +19,7 @@ import { RuntimeError, describe } from './errors.js';
 import { Future, type FutureLoop } from './futures.js';
 import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
+import { takeAsyncWork } from './running.js';
 import { enterRunning, leaveRunning } from './thread.js';
 import type { LoopPort } from './threads.js';
 import type { Executor } from './executor.js';
@@ -34,9 +35,12 @@ export interface LoopOptions {
   /** `'monotonic'` (default) or `'virtual'`. */
   clock?: ClockKind;
   debug?: boolean;
-  /** Most bytes the WASM core's memory may grow to (default 1 GiB). */
+  /**
+   * Most bytes the core's memory may grow to (default 1 GiB): the WASM core's WebAssembly memory
+   * (whole 64 KiB pages), the JS core's typed arrays. Past it, scheduling throws a RangeError.
+   */
   maximumMemory?: number;
-  /** Most pending callbacks and timers for the JS core (default 2^26). */
+  /** Most callbacks and timers that may be pending at once, on either core (default 2^26). */
   maxEntries?: number;
   /** Size of the cross-thread inbox that `port()` opens, in bytes (default 1 MiB; a power of two is used). */
   inboxBytes?: number;
@@ -69,6 +73,8 @@ export interface LoopObserver {
 export const HOST_TURN_MS = 4;
 /** Awaiting a settled native promise takes one microtask turn without wrapping a value in a new promise. */
 const RESOLVED = Promise.resolve();
+/** At most this many extra microtask turns between two iterations for async-function tasks' awaits. */
+const MAX_ASYNC_HOPS = 64;
 /** How many callbacks the non-blocking runner runs between two looks at the clock. */
 const TURN_CHECK = 64;
 
@@ -81,6 +87,12 @@ const AsyncGeneratorFunction = async function* () {}.constructor;
 function isCoroutineFunction(f: Function): boolean {
   const c = f.constructor;
   return c === AsyncFunction || c === GeneratorFunction || c === AsyncGeneratorFunction;
+}
+
+/** A promise (any thenable but a Future) or an async function: work only promise reactions advance. */
+function isPromiseWork(v: unknown): boolean {
+  if (typeof v === 'function') return v.constructor === AsyncFunction;
+  return v !== null && typeof v === 'object' && !(v instanceof Future) && typeof (v as any).then === 'function';
 }
 
 function isCoroutineLike(v: unknown): boolean {
@@ -127,9 +139,15 @@ let taskHooks: TaskHooks | null = null;
 
 /** @internal The owner's side of the cross-thread inbox (threads.ts), once port() or expose() opened it. */
 export interface InboxOwner {
-  /** Whether a committed submission waits (checked once per iteration). */
+  /** Whether a committed submission waits to be drained (checked once per iteration). */
   pending(): boolean;
-  /** Schedules everything that arrived (one crossing into the core, one callback). */
+  /**
+   * Drained submissions whose batch callback could not be scheduled: the core's memory was
+   * exhausted. They wait in the drain area (the inbox holds the rest, so producers wait for room)
+   * until a tick frees slots; the loop retries right after each tick.
+   */
+  readonly stalled: boolean;
+  /** Schedules everything that arrived (one crossing into the core, one callback), or retries a stalled batch. */
   drain(): void;
   /** The loop goes to sleep in the host: arm a wake-up for submissions from other threads. */
   arm(): void;
@@ -204,7 +222,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._instrumented = this._debug;
     this._virtual = clock === 'virtual';
     this._resolution = this._virtual ? 1e-9 : measureResolution();
-    this._core = this.core === 'wasm' ? createWasmCore({ maximumMemory: opts.maximumMemory }) : createJsCore({ maxEntries: opts.maxEntries });
+    const limits = { maximumMemory: opts.maximumMemory, maxEntries: opts.maxEntries };
+    this._core = this.core === 'wasm' ? createWasmCore(limits) : createJsCore(limits);
     if (opts.inboxBytes !== undefined) inboxWords(opts.inboxBytes); // checked now, used by port()
     this._inboxBytes = opts.inboxBytes;
   }
@@ -384,7 +403,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkCanBlock('runForeverSync');
     this._enter();
     try {
-      this._runSync();
+      this._runSync('runForeverSync');
     } finally {
       this._leave();
     }
@@ -395,6 +414,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkClosed();
     this._checkNotRunning();
     this._checkCanBlock('runUntilCompleteSync');
+    if (isPromiseWork(aw))
+      throw new TypeError('runUntilCompleteSync() cannot wait for a promise or an async function: promises do not advance while it blocks the thread; use runUntilComplete(), or a generator coroutine');
     const fut = this._ensureFuture<T>(aw);
     const onDone = (f: Future<T>) => {
       if (f.getLoop() === this) this.stop();
@@ -402,7 +423,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     fut.addDoneCallback(onDone);
     this._enter();
     try {
-      this._runSync();
+      this._runSync('runUntilCompleteSync');
     } finally {
       this._leave();
       fut.removeDoneCallback(onDone);
@@ -582,6 +603,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** Routes an error report to the handler set with setExceptionHandler, else the default one. */
   callExceptionHandler(context: ExceptionContext): void {
+    if (context === null || typeof context !== 'object') throw new TypeError(`callExceptionHandler() expects a context object, got ${describe(context)}`);
     if (this._exceptionHandler === null) {
       try {
         this.defaultExceptionHandler(context);
@@ -653,6 +675,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (this._running) throw new RuntimeError('This event loop is already running');
   }
 
+  /** A blocking runner with nothing left to run and nothing that could wake it: a deadlock, refused. */
+  private _wouldBlockForever(method: string): RuntimeError {
+    const why = this._promiseBridges > 0 ? 'what it waits for waits on a promise, and promises do not advance while the thread is blocked' : 'nothing is scheduled';
+    return new RuntimeError(`${method}() would block this thread forever: ${why}, and no other thread holds the loop's port(); use the promise-based runner`);
+  }
+
   private _checkCanBlock(method: string): void {
     if (!host.canBlock())
       throw new RuntimeError(`${method}() cannot block this thread: ${host.blockingRefusal()}; use the promise-based runner instead`);
@@ -688,6 +716,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (threads !== null && threads.pending()) threads.drain();
     // the clock is read only when a timer may be due
     const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
+    if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
     if (n === 0) return 0;
     const prev = currentContext();
     const saved = enterCallbacks();
@@ -705,6 +734,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const threads = this._threads;
     if (threads !== null && threads.pending()) threads.drain();
     const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
+    if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
     if (n !== 0) this._runBatch(n, core.batchBase);
     return n;
   }
@@ -762,12 +792,19 @@ export class EventLoop implements HandleOwner, FutureLoop {
       budget -= n + 1;
       if (budget <= 0 && host.now() - turnStart >= HOST_TURN_MS) {
         await host.yieldToHost(); // a macrotask: host I/O and timers get their turn
+        takeAsyncWork(); // every microtask ran
         turnStart = host.now();
       } else {
+        takeAsyncWork(); // what the batch itself queued runs in this first turn
         await RESOLVED; // pending promise reactions run (one microtask turn, like `await null`, minus a promise)
+        // async-function tasks resumed by this iteration: each turn they run up to their next await
+        // of a wasmloop awaitable, whose `then` the engine calls one turn later; let those calls
+        // happen, so what they schedule runs in the next iteration, as it would in asyncio (a
+        // chain of awaits of done futures, which asyncio runs without yielding, ends too)
+        for (let hops = 0; takeAsyncWork() && hops < MAX_ASYNC_HOPS; hops++) await RESOLVED;
       }
       if (budget <= 0) budget = TURN_CHECK;
-      if (core.readyCount() > 0 || this._stopping) continue;
+      if (core.readyCount() > 0 || this._stopping || (n > 0 && this._stalled())) continue;
       // nothing is ready
       if (this._virtual) {
         if (this._promiseActivity || this._promiseBridges > 0) {
@@ -824,6 +861,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._core.wakeCell();
   }
 
+  /** Submissions wait for core memory: a batch just ran, so one more tick (which frees its slots) lets them in. */
+  private _stalled(): boolean {
+    return this._threads !== null && this._threads.stalled;
+  }
+
   private _notifyBlocked(): void {
     if (!this._blocking) return;
     const { i32, index } = this._core.wakeCell();
@@ -831,25 +873,25 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   /** The blocking runner. Nothing but callbacks runs in this thread until it returns, so it enters the callbacks' context once. */
-  private _runSync(): void {
+  private _runSync(method: string): void {
     const prev = currentContext();
     const saved = enterCallbacks();
     try {
-      this._runSyncLoop();
+      this._runSyncLoop(method);
     } finally {
       leaveCallbacks(prev, saved);
     }
   }
 
-  private _runSyncLoop(): void {
+  private _runSyncLoop(method: string): void {
     const core = this._core;
     const { i32, index } = this._cell();
     this._blocking = true;
     try {
       for (;;) {
-        this._iterate();
+        const n = this._iterate();
         if (this._stopping) return;
-        if (core.readyCount() > 0) continue;
+        if (core.readyCount() > 0 || (n > 0 && this._stalled())) continue;
         const next = core.nextDeadline();
         let ms: number | undefined;
         if (this._virtual) {
@@ -862,6 +904,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
           if (next <= now + this._resolution) continue;
           if (next !== Infinity) ms = (next - now) * 1000;
         }
+        // nothing scheduled, and no other thread holds a port: no wake-up can ever come
+        if (ms === undefined && this._threads === null) throw this._wouldBlockForever(method);
         // announce the sleep, then look once more: a submission committed before the store is seen here
         this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
         Atomics.store(i32, index, 1);

@@ -30,6 +30,8 @@ export interface Runner {
   _asyncWaiter: object | null;
   /** `_segment` when `_asyncWaiter` was set */
   _asyncWaiterSegment: number;
+  /** `_segment` when code running for the task last read the `then` of a wasmloop awaitable (its await registers one microtask later) */
+  _thenReadSegment: number;
   /** counts the task's segments: its steps and its marked continuations */
   _segment: number;
   _mustCancel: boolean;
@@ -42,6 +44,29 @@ export interface Runner {
 
 /** The task whose code runs right now, else null. */
 export let running: Runner | null = null;
+
+/**
+ * Set when promise work on a task's behalf is under way that the next loop iteration must not
+ * overtake: a continuation was resumed (`resumeFor`) or began to run (its task may finish, and the
+ * task settles one microtask later), or code running for a task read the `then`
+ * of a wasmloop awaitable (the engine calls it one microtask later, and what it schedules belongs
+ * in the next iteration, as the callback of an asyncio task's await would). The non-blocking
+ * runner lets one more microtask turn pass while it is set (`takeAsyncWork`).
+ */
+let asyncWork = false;
+
+/** @internal code running for `t` read the `then` of a wasmloop awaitable: the call is one microtask away */
+export function noteThenRead(t: Runner): void {
+  asyncWork = true;
+  t._thenReadSegment = t._segment;
+}
+
+/** @internal whether async work was noted since the last call (and forgets it) */
+export function takeAsyncWork(): boolean {
+  const w = asyncWork;
+  asyncWork = false;
+  return w;
+}
 
 /** @internal sets `running`; returns what it was */
 export function swapRunning(t: Runner | null): Runner | null {
@@ -71,6 +96,9 @@ export class Marks {
 
   constructor(t: Runner) {
     this.mark = () => {
+      // the continuation may end the task's function: let its promise settle the task before
+      // the next iteration
+      asyncWork = true;
       t._segment++;
       this.prevRunning = running;
       running = t;
@@ -116,6 +144,7 @@ export function marksOf(t: Runner): Marks {
  * `t`'s marked continuation. With no task (or a finished one) it just calls it.
  */
 export function resumeFor(t: Runner | null, settle: (v: unknown) => unknown, value: unknown): void {
+  asyncWork = true;
   if (t === null || t.done()) {
     settle(value);
     return;

@@ -6,7 +6,8 @@
  * It keeps what structured clone keeps: undefined, null, booleans, numbers (-0 and NaN included),
  * bigints, strings (any UTF-16, lone surrogates included), arrays (holes included), plain objects
  * (own enumerable string keys; class instances arrive as plain objects, as with structuredClone),
- * Date, RegExp, Map, Set, ArrayBuffer, typed arrays and DataView (sharing a buffer stays shared),
+ * Date, RegExp, Map, Set, ArrayBuffer (resizable ones stay resizable), typed arrays and DataView
+ * (sharing a buffer stays shared), arrays' own non-index properties (a match result's `index`),
  * Error (name, message, stack, cause; any name, not just the standard ones), Boolean/Number/
  * String/BigInt wrapper objects, and shared and cyclic references. It refuses, with a TypeError at
  * the call site, what cannot be copied into bytes: functions, symbols, SharedArrayBuffer (identity
@@ -42,6 +43,7 @@ const enum T {
   NUMBER_OBJECT,
   STRING_OBJECT,
   BIGINT_OBJECT,
+  RESIZABLE_BUFFER,
 }
 
 type ViewCtor = new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView;
@@ -200,6 +202,16 @@ export class Writer {
         if (x === undefined && !(i in v)) this.u8(T.HOLE);
         else this.value(x);
       }
+      // own enumerable properties that are not indices (a match result's index, input and groups),
+      // which structured clone keeps too: Object.keys lists them after every index
+      const keys = Object.keys(v);
+      let first = keys.length;
+      while (first > 0 && !isArrayIndex(keys[first - 1]!)) first--;
+      this.u32(keys.length - first);
+      for (let i = first; i < keys.length; i++) {
+        this.str(keys[i]!);
+        this.value((v as unknown as Record<string, unknown>)[keys[i]!]);
+      }
       return;
     }
     const tag = toTag.call(v);
@@ -235,8 +247,11 @@ export class Writer {
         for (const x of v as Set<unknown>) this.value(x);
         return;
       case '[object ArrayBuffer]': {
-        const buf = v as ArrayBuffer;
-        this.u8(T.ARRAY_BUFFER);
+        const buf = v as ArrayBuffer & { resizable?: boolean; maxByteLength?: number };
+        if (buf.resizable === true) {
+          this.u8(T.RESIZABLE_BUFFER);
+          this.u32(buf.maxByteLength!);
+        } else this.u8(T.ARRAY_BUFFER);
         this.u32(buf.byteLength);
         return this.raw(new Uint8Array(buf));
       }
@@ -275,6 +290,14 @@ export class Writer {
     if (tag === '[object SharedArrayBuffer]') throw sharedBuffer();
     throw cannotClone(v);
   }
+}
+
+/** Whether an own key of an array is an index (a canonical number below 2^32 - 1). */
+function isArrayIndex(k: string): boolean {
+  const c = k.charCodeAt(0);
+  if (c < 48 || c > 57) return false; // cheap and common: a name
+  const i = Number(k);
+  return i < 4294967295 && String(i >>> 0) === k;
 }
 
 function cannotClone(v: unknown): TypeError {
@@ -395,19 +418,13 @@ export class Reader {
           if (this.b[this.pos] === T.HOLE) this.pos++;
           else a[i] = this.value();
         }
-        return a;
+        return this.props(a as unknown as Record<string, unknown>, this.u32()) as unknown as unknown[];
       }
       case T.OBJECT: {
         const n = this.u32();
         const o: Record<string, unknown> = {};
         this.refs.push(o);
-        for (let i = 0; i < n; i++) {
-          const k = this.str();
-          const x = this.value();
-          if (k === '__proto__') Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
-          else o[k] = x;
-        }
-        return o;
+        return this.props(o, n);
       }
       case T.DATE:
         return this.keep(new Date(this.f64()));
@@ -433,6 +450,14 @@ export class Reader {
       case T.ARRAY_BUFFER: {
         const n = this.u32();
         const buf = this.b.slice(this.pos, this.pos + n).buffer;
+        this.pos += n;
+        return this.keep(buf);
+      }
+      case T.RESIZABLE_BUFFER: {
+        const max = this.u32();
+        const n = this.u32();
+        const buf = new (ArrayBuffer as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(n, { maxByteLength: max });
+        new Uint8Array(buf).set(this.b.subarray(this.pos, this.pos + n));
         this.pos += n;
         return this.keep(buf);
       }
@@ -470,6 +495,17 @@ export class Reader {
       default:
         throw new TypeError(`wasmloop: corrupt inbox record (tag ${tag} at byte ${this.pos - 1})`);
     }
+  }
+
+  /** Reads `n` key/value pairs into `o` (a '__proto__' key becomes an own property, as structured clone makes it). */
+  private props(o: Record<string, unknown>, n: number): Record<string, unknown> {
+    for (let i = 0; i < n; i++) {
+      const k = this.str();
+      const x = this.value();
+      if (k === '__proto__') Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
+      else o[k] = x;
+    }
+    return o;
   }
 
   private keep<V>(v: V): V {

@@ -85,6 +85,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _asyncWaiter: object | null = null;
   /** @internal */ _asyncWaiterSegment = 0;
+  /** @internal */ _thenReadSegment = -1;
   /** @internal */ _segment = 0;
   /** @internal */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
@@ -157,8 +158,18 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     const fw = this._futWaiter;
     const aw = this._asyncWaiter;
     if (fw !== null) {
-      // a promise wrapper: reach the promise's code first, its CancelledError comes back through it
-      if (fw._wrapsPromise && aw !== null && cancelAwaitable(aw, msg)) return true;
+      if (fw._wrapsPromise) {
+        // a promise wrapper: reach the promise's code first, its CancelledError comes back through it
+        if (aw !== null && cancelAwaitable(aw, msg)) return true;
+        if (aw === null && this._thenReadSegment === this._segment) {
+          // that code, started in this step, is about to await a wasmloop awaitable (its `then`
+          // was read; the engine calls it one microtask later): the cancellation applies there,
+          // as it would at asyncio's first await of an inline coroutine (futureThen, Driver.start)
+          this._mustCancel = true;
+          this._cancelMessage = msg === undefined ? undefined : String(msg);
+          return true;
+        }
+      }
       if (fw.cancel(msg)) return true;
     } else if (aw !== null && cancelAwaitable(aw, msg)) return true;
     this._mustCancel = true;
@@ -187,7 +198,8 @@ export class Task<T = unknown> extends Future<T> implements Runner {
 
   protected override _reprInfo(): string[] {
     const info = super._reprInfo();
-    if (this._mustCancel && !this.done()) info[0] = 'cancelling';
+    // asyncio 3.11+: any cancellation request not withdrawn, whether or not it reached the coroutine yet
+    if (this._numCancelsRequested > 0 && !this.done()) info[0] = 'cancelling';
     info.splice(1, 0, `name=${JSON.stringify(this._name)}`);
     info.splice(2, 0, `coro=<${this._coroRepr}>`);
     if (this._futWaiter !== null) info.push(`wait_for=${this._futWaiter}`);
@@ -429,7 +441,16 @@ export function createTaskOn<T>(loop: EventLoop, coro: CoroutineLike<T>, opts: T
   return new Task<T>(coro, { ...opts, loop });
 }
 
+/** A Task class: Task itself or a subclass, constructed as Task is. */
+export type TaskConstructor = new <T>(coro: CoroutineLike<T>, opts: TaskOptions & { loop: EventLoop; eagerStart?: boolean }) => Task<T>;
+
+/** A task factory making eager tasks of `TaskClass` (Python 3.12's create_eager_task_factory). */
+export function createEagerTaskFactory(TaskClass: TaskConstructor): TaskFactory {
+  if (typeof TaskClass !== 'function') throw new TypeError(`createEagerTaskFactory() needs a Task class, got ${describe(TaskClass)}`);
+  return (loop, coro, opts) => new TaskClass(coro, { ...opts, loop, eagerStart: true });
+}
+
 /** A task factory that runs each task's first step at once, inside createTask (Python 3.12's eager_task_factory). */
-export const eagerTaskFactory: TaskFactory = (loop, coro, opts) => new Task(coro, { ...opts, loop, eagerStart: true });
+export const eagerTaskFactory: TaskFactory = createEagerTaskFactory(Task as TaskConstructor);
 
 _setTaskHooks({ ensureFuture: ensureFutureOn, createTask: (loop, coro, opts) => createTaskOn(loop, coro as CoroutineLike<unknown>, opts) });

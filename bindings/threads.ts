@@ -21,7 +21,7 @@ import { Context } from './context.js';
 import { CancelledError, NotImplementedError, QueueFull, RuntimeError, TimeoutError, describe, errorClasses } from './errors.js';
 import { Future } from './futures.js';
 import { host } from './hosts/index.js';
-import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
+import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
 import { EventLoop, _ext, type InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
@@ -42,7 +42,9 @@ export interface LoopPort extends InboxRegion {
 export interface ConnectOptions {
   /**
    * Seconds a submission may wait for room in a full inbox before it throws TimeoutError (with
-   * nothing submitted). Default Infinity. Only threads that may block wait; see RemoteLoop.
+   * nothing submitted). Default Infinity. Every submission waits in a thread that may block; where
+   * the thread may not, runThreadsafe waits (its promise rejects with TimeoutError) and
+   * callSoonThreadsafe/stop throw QueueFull at once; see RemoteLoop.
    */
   timeout?: number;
 }
@@ -89,8 +91,8 @@ class LoopThreads implements InboxOwner {
   private readonly batchCtx = new Context();
   /** Words drained and not yet run (the batch callback runs them in this iteration). */
   private drained = 0;
-  /** Drained words whose batch callback could not be scheduled yet. */
-  private unscheduled = false;
+  /** Drained words whose batch callback could not be scheduled: the core's memory was exhausted (see InboxOwner.stalled). */
+  stalled = false;
   private readonly runBatch = (n: number): void => this.run(n);
   /** Reply channels by name, and the calls that still owe a reply (rejected at close). */
   private readonly channels = new Map<string, BroadcastChannel>();
@@ -133,19 +135,28 @@ class LoopThreads implements InboxOwner {
   }
 
   pending(): boolean {
-    return this.inbox !== null && (this.unscheduled || (this.drained === 0 && this.inbox.pending()));
+    return this.inbox !== null && this.drained === 0 && this.inbox.pending();
   }
 
   drain(): void {
-    if (!this.unscheduled) {
+    if (!this.stalled) {
       const n = this.inbox!.drain();
       if (n === 0) return;
       this.drained = n;
-      this.unscheduled = true;
     }
-    // if scheduling fails (core memory exhausted) the drained records stay put and the next iteration tries again
-    this.loop.callSoon(this.runBatch, this.drained, this.batchCtx);
-    this.unscheduled = false;
+    try {
+      this.loop.callSoon(this.runBatch, this.drained, this.batchCtx);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      // core memory exhausted: the drained records stay put (the inbox holds the rest, so producers
+      // wait for room) and the loop retries after each tick; said once, never dropped
+      if (!this.stalled) {
+        this.stalled = true;
+        this.loop.callExceptionHandler({ message: 'Submissions from other threads wait until callbacks or timers free core memory', exception: e });
+      }
+      return;
+    }
+    this.stalled = false;
   }
 
   arm(): void {
@@ -278,15 +289,20 @@ class LoopThreads implements InboxOwner {
     if (inbox !== null) {
       const tail = inbox.close();
       const closedMsg = new RuntimeError('Event loop is closed');
+      const refuse = (kind: number, r: Reader): void => {
+        if (kind !== KIND_RUN) return;
+        const id = r.u32();
+        this.reply(r.str(), id, false, closedMsg);
+      };
+      // drained records that never ran (a batch stalled for core memory) are answered first: the drains below reuse their area
+      if (this.drained !== 0) this.forEachRecord(this.drained, refuse);
+      this.drained = 0;
+      this.stalled = false;
       const giveUp = host.now() + 1000; // a producer killed between reserving and committing
       while (inbox.head() !== tail && host.now() < giveUp) {
         const n = inbox.drain();
         if (n === 0) continue; // a producer is copying its record: it commits in microseconds
-        this.forEachRecord(n, (kind, r) => {
-          if (kind !== KIND_RUN) return;
-          const id = r.u32();
-          this.reply(r.str(), id, false, closedMsg);
-        });
+        this.forEachRecord(n, refuse);
       }
     }
     for (const [, { channel, id }] of this.owed) this.reply(channel, id, false, new RuntimeError('Event loop is closed before the call completed'));
@@ -321,6 +337,8 @@ function checkPort(port: unknown): asserts port is LoopPort {
 interface Waiting {
   bytes: Uint8Array;
   reject: (e: unknown) => void;
+  /** host.now() after which it gives up waiting for room (TimeoutError, nothing submitted). */
+  deadline: number;
 }
 
 /**
@@ -330,8 +348,9 @@ interface Waiting {
  * When the inbox is full, a thread that may block (a worker, Node's main thread) waits in
  * Atomics.wait for room, up to `timeout` (then TimeoutError). A thread that may not (a browser's
  * main thread), or the owner's own thread (waiting there would never end): runThreadsafe waits
- * for room asynchronously, and callSoonThreadsafe/stop throw QueueFull while the inbox is full
- * or earlier runThreadsafe calls from this handle still wait for room.
+ * for room asynchronously, up to `timeout` too (then its promise rejects with TimeoutError), and
+ * callSoonThreadsafe/stop throw QueueFull while the inbox is full or earlier runThreadsafe calls
+ * from this handle still wait for room.
  */
 export class RemoteLoop {
   private readonly v: InboxViews;
@@ -392,7 +411,7 @@ export class RemoteLoop {
       try {
         if (this.backlog.length === 0 && this.tryCommit(w.bytes, w.pos)) return;
         if (this.mayBlock) return this.waitAndCommit(w.bytes, w.pos);
-        this.backlog.push({ bytes: w.bytes.slice(0, w.pos), reject: fail });
+        this.backlog.push({ bytes: w.bytes.slice(0, w.pos), reject: fail, deadline: host.now() + this.timeoutMs });
         if (this.backlog.length === 1) this.flushLater();
       } catch (e) {
         fail(e);
@@ -453,34 +472,39 @@ export class RemoteLoop {
     const pos = tryReserve(this.v, n, this.seen);
     if (pos === RESERVE_FULL) return false;
     if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
-    if (commit(this.v, pos, n, bytes, len) && this.port.wake !== null) this.wakeByMessage();
+    this.publish(pos, n, bytes, len);
     return true;
   }
 
   private waitAndCommit(bytes: Uint8Array, len: number): void {
-    const { c, ctrl } = this.v;
-    const deadline = host.now() + this.timeoutMs;
-    Atomics.add(c, ctrl + C_WAITERS, 1);
-    try {
-      while (!this.tryCommit(bytes, len)) {
-        const left = deadline - host.now();
-        if (left <= 0)
-          throw new TimeoutError(`the loop's inbox stayed full for ${this.timeoutMs / 1000} s: nothing was submitted (connect(port, { timeout }) sets the wait)`);
-        Atomics.wait(c, ctrl + C_HEAD, this.seen.head, left === Infinity ? undefined : left);
-      }
-    } finally {
-      Atomics.sub(c, ctrl + C_WAITERS, 1);
-    }
+    const n = recordWords(len);
+    const pos = reserveWaiting(this.v, n, this.seen, host.now() + this.timeoutMs, () => host.now());
+    if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
+    if (pos === RESERVE_FULL) throw this.timedOut();
+    this.publish(pos, n, bytes, len);
   }
 
-  /** Moves backlogged runThreadsafe calls into the inbox as room appears (never blocking). */
+  private publish(pos: number, n: number, bytes: Uint8Array, len: number): void {
+    if (commit(this.v, pos, n, bytes, len) && this.port.wake !== null) this.wakeByMessage();
+  }
+
+  /**
+   * Moves backlogged runThreadsafe calls into the inbox as room appears (never blocking): on
+   * another thread it waits with Atomics.waitAsync on the head (counted among the waiters, as
+   * reserveWaiting does), on the owner's own thread it polls (the owner frees room only when its
+   * loop runs, in this thread). A call still waiting at its deadline is rejected with
+   * TimeoutError, nothing submitted, and the ones behind it go on waiting.
+   */
   private flushLater(): void {
     const again = (): void => {
       try {
         while (this.backlog.length > 0) {
           const head = this.backlog[0]!;
-          if (!this.tryCommit(head.bytes, head.bytes.length)) break;
-          this.backlog.shift();
+          if (this.tryCommit(head.bytes, head.bytes.length)) this.backlog.shift();
+          else if (host.now() >= head.deadline) {
+            this.backlog.shift();
+            head.reject(this.timedOut());
+          } else break;
         }
       } catch (e) {
         // closed: every waiting call learns it
@@ -488,10 +512,11 @@ export class RemoteLoop {
         return;
       }
       if (this.backlog.length === 0) return;
+      const left = this.backlog[0]!.deadline - host.now();
       const { c, ctrl } = this.v;
       if (host.waitAsync !== null && this.port.owner !== threadToken) {
         Atomics.add(c, ctrl + C_WAITERS, 1);
-        void host.waitAsync(c, ctrl + C_HEAD, this.seen.head).then(() => {
+        void host.waitAsync(c, ctrl + C_HEAD, this.seen.head, left === Infinity ? undefined : left).then(() => {
           Atomics.sub(c, ctrl + C_WAITERS, 1);
           again();
         });
@@ -499,6 +524,10 @@ export class RemoteLoop {
     };
     // first retry on a fresh macrotask (never a zero-delay setTimeout, clamped to 4 ms when nested)
     void host.yieldToHost().then(again);
+  }
+
+  private timedOut(): TimeoutError {
+    return new TimeoutError(`the loop's inbox stayed full for ${this.timeoutMs / 1000} s: nothing was submitted (connect(port, { timeout }) sets the wait)`);
   }
 
   private wakeByMessage(): void {

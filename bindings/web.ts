@@ -333,7 +333,9 @@ export function fetch(input: RequestInfo | URL, init?: FetchInit): Future<any> {
 function fetchError(e: unknown): unknown {
   if (!(e instanceof TypeError)) return e;
   const cause = (e as { cause?: unknown }).cause;
-  for (const source of [cause, e]) {
+  // on the TypeError itself only a system error code (ECONNREFUSED), not an argument error's ERR_*
+  const own = /^E[A-Z0-9]+$/.test(String((e as { code?: unknown }).code)) ? e : null;
+  for (const source of [cause, own]) {
     if (source === null || typeof source !== 'object') continue;
     const mapped = hostError(source);
     if (mapped !== source) return mapped;

@@ -144,6 +144,56 @@ describe.each(CORES)('async-function tasks (%s core)', (core) => {
     loop.close();
   });
 
+  it('every await sleep(0) gives up exactly one iteration, also from a continuation and through a helper', async () => {
+    const loop = vloop(core);
+    let iteration = 0;
+    const count = () => {
+      iteration++;
+      loop.callSoon(count);
+    };
+    loop.callSoon(count);
+    const stamps: Record<string, number[]> = { gen: [], async: [], helper: [], late: [] };
+    const started = loop.createFuture();
+    const helper = async () => {
+      await sleep(0);
+    };
+    const tasks = [
+      loop.createTask(function* () {
+        for (let i = 0; i < 5; i++) {
+          stamps.gen!.push(iteration);
+          yield* sleep(0);
+        }
+      }),
+      loop.createTask(async () => {
+        for (let i = 0; i < 5; i++) {
+          stamps.async!.push(iteration);
+          await sleep(0);
+        }
+      }),
+      loop.createTask(async () => {
+        for (let i = 0; i < 5; i++) {
+          stamps.helper!.push(iteration);
+          await ensureFuture(helper()); // a helper awaited through ensureFuture keeps the task known
+        }
+      }),
+      loop.createTask(async () => {
+        await started; // done already: resumes at once (asyncio does not suspend either), in a continuation
+        for (let i = 0; i < 5; i++) {
+          stamps.late!.push(iteration);
+          await sleep(0);
+        }
+      }),
+    ];
+    started.setResult(undefined);
+    await loop.runUntilComplete(gather(...tasks));
+    // one iteration apart, as asyncio's tasks would be: the lag of an async continuation is
+    // within the iteration (it runs after the callbacks), never a whole iteration. Through the
+    // helper, two: its sleep(0) resumes it at the next iteration, and the Future wrapping its
+    // promise then resumes the caller at the one after, as any Future completed by other code does
+    expect(stamps).toEqual({ gen: [1, 2, 3, 4, 5], async: [1, 2, 3, 4, 5], helper: [1, 3, 5, 7, 9], late: [1, 2, 3, 4, 5] });
+    loop.close();
+  });
+
   it('contextvars: the task sees its own context after wasmloop awaits; the caller never sees its changes', async () => {
     const loop = vloop(core);
     const v = new ContextVar<string>('v', { default: 'base' });

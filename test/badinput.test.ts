@@ -13,7 +13,7 @@ describe.each(CORES)('bad input (%s core)', (core) => {
 
   it.each(['callSoon', 'callSoonThreadsafe'] as const)('%s: a non-function callback is a TypeError', async (method) => {
     const loop = vloop(core);
-    for (const bad of notFunctions) expect(() => (loop[method] as any)(bad)).toThrow(new TypeError(`a callable object was expected by ${method}(), got ${bad === null ? 'null' : typeof bad === 'object' ? (bad as object).constructor.name : typeof bad === 'string' ? 'string "f"' : typeof bad === 'symbol' ? 'symbol Symbol(s)' : `${typeof bad} ${String(bad)}`}`));
+    for (const bad of notFunctions) expect(() => (loop[method] as any)(bad)).toThrow(new TypeError(`a callable object was expected by ${method}(), got ${bad == null ? String(bad) : typeof bad === 'object' ? (bad as object).constructor.name : typeof bad === 'string' ? 'string "f"' : typeof bad === 'symbol' ? 'symbol Symbol(s)' : `${typeof bad} ${String(bad)}`}`));
     expectUnharmed(loop);
     const ran: number[] = [];
     loop.callSoon(() => ran.push(1));
@@ -78,6 +78,13 @@ describe.each(CORES)('bad input (%s core)', (core) => {
     expect(() => newEventLoop({ core: 'rust' as never })).toThrow(new TypeError(`core must be 'wasm' or 'js', got string "rust"`));
     expect(() => newEventLoop({ clock: 'wall' as never })).toThrow(TypeError);
     expect(() => newEventLoop({ debug: 1 as never })).toThrow(TypeError);
+    // the core's limits, the same on either core
+    expect(() => newEventLoop({ core, maximumMemory: '1' as never })).toThrow(new TypeError('maximumMemory must be a number, got string'));
+    for (const bad of [NaN, -5, 0, 1.5, 65535, 2 ** 32 + 1, Infinity])
+      expect(() => newEventLoop({ core, maximumMemory: bad })).toThrow(new RangeError(`maximumMemory must be an integer from 65536 to 4294967296, got ${bad}`));
+    expect(() => newEventLoop({ core, maxEntries: null as never })).toThrow(new TypeError('maxEntries must be a number, got object'));
+    for (const bad of [NaN, 0, -1, 2.5, 2 ** 26 + 1])
+      expect(() => newEventLoop({ core, maxEntries: bad })).toThrow(new RangeError(`maxEntries must be an integer from 1 to 67108864, got ${bad}`));
     const loop = vloop(core);
     expect(() => loop.setExceptionHandler(5 as never)).toThrow(TypeError);
     expect(() => loop.setDebug('yes' as never)).toThrow(TypeError);
@@ -88,8 +95,11 @@ describe.each(CORES)('bad input (%s core)', (core) => {
     loop.close();
   });
 
-  it('running out of core memory is a RangeError that says so; nothing is lost', async () => {
-    const loop = core === 'wasm' ? vloop(core, { maximumMemory: 2 * 65536 }) : vloop(core, { maxEntries: 4096 });
+  it.each([
+    ['maximumMemory', { maximumMemory: 2 * 65536 }, /maximumMemory/],
+    ['maxEntries', { maxEntries: 4096 }, /: 4096 callbacks and timers are pending, as many as maxEntries allows$/],
+  ] as const)('running out of core memory (%s) is a RangeError that says so; nothing is lost', async (_, limits, why) => {
+    const loop = vloop(core, limits);
     const ran: number[] = [];
     let scheduled = 0;
     let error: unknown;
@@ -103,7 +113,10 @@ describe.each(CORES)('bad input (%s core)', (core) => {
     }
     expect(error).toBeInstanceOf(RangeError);
     expect((error as Error).message).toMatch(/^wasmloop: core memory exhausted/);
+    expect((error as Error).message).toMatch(why);
     expect(scheduled).toBeGreaterThan(100);
+    if ('maxEntries' in limits) expect(scheduled).toBe(limits.maxEntries);
+    expect(loop._core.readyCount()).toBe(scheduled); // the refused call scheduled nothing
     // every callback that was accepted runs, in order
     loop.stop();
     await loop.runForever();
@@ -120,8 +133,10 @@ describe.each(CORES)('bad input (%s core)', (core) => {
         });
         timers++;
       }
-    }).toThrow(/^wasmloop: core memory exhausted/);
+    }).toThrow(why);
     expect(timers).toBeGreaterThan(100);
+    if ('maxEntries' in limits) expect(timers).toBe(limits.maxEntries); // every slot came back after the batch ran
+    expect(loop._core.timerCount()).toBe(timers);
     await loop.runForever(); // idle at 0, the clock jumps to 1, every timer fires, the last one stops
     expect(fired).toBe(timers);
     expect(loop.time()).toBe(1);

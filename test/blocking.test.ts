@@ -3,8 +3,8 @@
  * @needs blocking — runForeverSync and runUntilCompleteSync sleep in Atomics.wait
  */
 import { describe, expect, it } from 'vitest';
-import { newEventLoop } from '../bindings/index.js';
-import { CORES, vloop } from './helpers.js';
+import { RuntimeError, newEventLoop, sleep } from '../bindings/index.js';
+import { CORES, fullCoreLoop, vloop } from './helpers.js';
 
 describe.each(CORES)('blocking runners (%s core)', (core) => {
   it('runForeverSync and runUntilCompleteSync block until done', () => {
@@ -21,6 +21,92 @@ describe.each(CORES)('blocking runners (%s core)', (core) => {
     loop.close();
   });
 
+  it('stop() before runForeverSync makes it run exactly one iteration', () => {
+    const loop = vloop(core);
+    const seen: string[] = [];
+    loop.callSoon(() => {
+      seen.push('first');
+      loop.callSoon(() => seen.push('second'));
+    });
+    loop.stop();
+    loop.runForeverSync();
+    expect(seen).toEqual(['first']);
+    expect(loop.isRunning()).toBe(false);
+    loop.stop();
+    loop.runForeverSync();
+    expect(seen).toEqual(['first', 'second']);
+    loop.close();
+  });
+
+  it('runUntilCompleteSync throws the future exception, and a RuntimeError when the loop stops first', () => {
+    const loop = vloop(core);
+    const failing = loop.createFuture();
+    const err = new Error('nope');
+    loop.callLater(1, () => failing.setException(err));
+    expect(() => loop.runUntilCompleteSync(failing)).toThrow(err);
+    const never = loop.createFuture();
+    loop.callLater(1, () => loop.stop());
+    expect(() => loop.runUntilCompleteSync(never)).toThrow(new RuntimeError('Event loop stopped before Future completed.'));
+    expect(loop.time()).toBe(2);
+    expect(loop.isRunning()).toBe(false);
+    loop.close();
+  });
+
+  it('a generator coroutine advances while it blocks; promise reactions wait until it returns', async () => {
+    const loop = vloop(core);
+    let reacted = false;
+    void Promise.resolve().then(() => (reacted = true));
+    const seen: boolean[] = [];
+    function* main() {
+      seen.push(reacted);
+      yield* sleep(1);
+      seen.push(reacted);
+      yield* sleep(2);
+      return loop.time();
+    }
+    expect(loop.runUntilCompleteSync(loop.createTask(main()))).toBe(3);
+    expect(seen).toEqual([false, false]);
+    await Promise.resolve();
+    expect(reacted).toBe(true);
+    loop.close();
+  });
+
+  it('runUntilCompleteSync refuses a promise and an async function at the call site, with nothing scheduled', () => {
+    const loop = vloop(core);
+    const refusal = new TypeError(
+      'runUntilCompleteSync() cannot wait for a promise or an async function: promises do not advance while it blocks the thread; use runUntilComplete(), or a generator coroutine',
+    );
+    expect(() => loop.runUntilCompleteSync(Promise.resolve(1))).toThrow(refusal);
+    expect(() => loop.runUntilCompleteSync({ then() {} } as PromiseLike<void>)).toThrow(refusal);
+    expect(() => loop.runUntilCompleteSync((async () => 1) as never)).toThrow(refusal);
+    expect(loop._core.readyCount() + loop._core.timerCount()).toBe(0);
+    expect(loop.isRunning()).toBe(false);
+    expect(loop.runUntilCompleteSync((function* () { yield* sleep(1); return 'a generator is fine'; })())).toBe('a generator is fine');
+    loop.close();
+  });
+
+  it('a blocking runner that nothing could ever wake throws instead of hanging, and the loop still works', async () => {
+    const loop = vloop(core);
+    const forever = (why: string, method = 'runForeverSync') =>
+      new RuntimeError(`${method}() would block this thread forever: ${why}, and no other thread holds the loop's port(); use the promise-based runner`);
+    const ran: number[] = [];
+    loop.callLater(1, () => ran.push(loop.time()));
+    expect(() => loop.runForeverSync()).toThrow(forever('nothing is scheduled'));
+    expect(ran).toEqual([1]); // everything scheduled ran first
+    expect(loop.isRunning()).toBe(false);
+    // a task waiting on a promise cannot finish while the thread blocks
+    const task = loop.createTask((async () => await new Promise(() => {}))());
+    expect(() => loop.runUntilCompleteSync(task)).toThrow(
+      forever('what it waits for waits on a promise, and promises do not advance while the thread is blocked', 'runUntilCompleteSync'),
+    );
+    task.cancel();
+    loop.callSoon(() => ran.push(-1));
+    loop.callSoon(() => loop.stop());
+    loop.runForeverSync();
+    expect(ran).toEqual([1, -1]);
+    loop.close();
+  });
+
   it('runForeverSync on a real clock sleeps until the next timer', () => {
     const loop = newEventLoop({ core });
     const t0 = loop.time();
@@ -32,6 +118,15 @@ describe.each(CORES)('blocking runners (%s core)', (core) => {
     loop.runForeverSync();
     expect(at - t0).toBeGreaterThanOrEqual(0.05 - loop.clockResolution);
     expect(at - t0).toBeLessThan(2);
+    loop.close();
+  });
+
+  it('submissions that arrive while the core is full wait for a slot, then run (inbox.test.ts has the promise-based runner)', () => {
+    const { loop, seen, reports, r } = fullCoreLoop(core);
+    r.callSoonThreadsafe('f', 'a');
+    loop.runForeverSync();
+    expect(seen).toEqual(['t1@1', 'a@1', 't2@2', 't3@3', 't4@4']);
+    expect(reports).toHaveLength(1);
     loop.close();
   });
 });

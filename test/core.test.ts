@@ -15,7 +15,22 @@ interface Variant {
   name: string;
   make(): Core;
   /** Cores that run out of room after a few thousand entries at most (each at another point). */
-  tiny: (() => Core)[];
+  tiny: Tiny[];
+}
+
+/** A core made with a small limit: `maxEntries` holds exactly that many; `maximumMemory` at most that many bytes. */
+interface Tiny {
+  limit: string;
+  make(): Core;
+  maxEntries?: number;
+  maximumMemory?: number;
+}
+
+function tinyCores(make: (limits: { maxEntries?: number; maximumMemory?: number }) => Core, entries: number[], pages: number[]): Tiny[] {
+  return [
+    ...entries.map((maxEntries) => ({ limit: `maxEntries ${maxEntries}`, maxEntries, make: () => make({ maxEntries }) })),
+    ...pages.map((p) => ({ limit: `maximumMemory ${p * PAGE}`, maximumMemory: p * PAGE, make: () => make({ maximumMemory: p * PAGE }) })),
+  ];
 }
 
 const wasmVariants: Variant[] = [true, false]
@@ -23,10 +38,11 @@ const wasmVariants: Variant[] = [true, false]
   .map((shared) => ({
     name: `wasm (${shared ? 'shared' : 'plain'} memory)`,
     make: () => createWasmCore({ shared }),
-    // a growth that fails after growing the memory part of the way, and one that fails at once
-    tiny: [2, 4, 7].map((pages) => () => createWasmCore({ shared, maximumMemory: pages * PAGE })),
+    // maxEntries a power of two and not; a growth that fails after growing the memory part of
+    // the way, and one that fails at once
+    tiny: tinyCores((limits) => createWasmCore({ shared, ...limits }), [1, 64, 100, 1000], [2, 4, 7]),
   }));
-const jsVariant: Variant = { name: 'js', make: () => createJsCore(), tiny: [64, 100, 1000].map((maxEntries) => () => createJsCore({ maxEntries })) };
+const jsVariant: Variant = { name: 'js', make: () => createJsCore(), tiny: tinyCores(createJsCore, [1, 64, 100, 1000], [1, 2, 3]) };
 const variants: Variant[] = [jsVariant, ...wasmVariants];
 
 function batchOf(core: Core, n: number): number[] {
@@ -254,7 +270,7 @@ describe.each(variants)('core contract: $name', ({ make, tiny }) => {
       expect(core.timerCount()).toBe(0);
     }));
 
-  it.each(tiny.map((make, i) => [i, make] as const))('running out of memory (#%i) throws MEMORY_EXHAUSTED with nothing scheduled, and the core goes on', (_, make) =>
+  it.each(tiny)('running out of memory ($limit) throws MEMORY_EXHAUSTED naming the limit, with nothing scheduled, and the core goes on', ({ make, maxEntries, maximumMemory }) =>
     withCore(make, (core) => {
       const held: number[] = [];
       let error: unknown;
@@ -270,6 +286,13 @@ describe.each(variants)('core contract: $name', ({ make, tiny }) => {
       }
       expect(error).toBeInstanceOf(RangeError);
       expect((error as RangeError).message.startsWith(MEMORY_EXHAUSTED)).toBe(true);
+      if (maxEntries !== undefined) {
+        expect((error as RangeError).message).toBe(`${MEMORY_EXHAUSTED}: ${maxEntries} callbacks and timers are pending, as many as maxEntries allows`);
+        expect(held.length).toBe(maxEntries);
+      } else {
+        expect((error as RangeError).message).toMatch(/maximumMemory/);
+        expect(core.footprint()).toBeLessThanOrEqual(maximumMemory!);
+      }
       expect(new Set(held).size).toBe(held.length);
       expect(core.readyCount() + core.timerCount()).toBe(held.length);
       // it still works: everything scheduled before runs, in order
@@ -305,6 +328,33 @@ describe.each(variants)('core contract: $name', ({ make, tiny }) => {
     }));
 });
 
+describe('JsCore', () => {
+  it('a typed array the host refuses to allocate is MEMORY_EXHAUSTED too, and changes nothing', () =>
+    withCore(createJsCore, (core) => {
+      const slots = [...range(0, 32).map(() => ready(core)), ...range(0, 32).map((i) => timer(core, i))];
+      const g = globalThis as { Float64Array: Float64ArrayConstructor };
+      const Real = g.Float64Array;
+      // the host refuses the next growth's seq array, after the arrays made before it
+      g.Float64Array = class extends Real {
+        constructor(...args: any[]) {
+          if (typeof args[0] === 'number' && args[0] > 64) throw new RangeError('Array buffer allocation failed');
+          super(...(args as [number]));
+        }
+      } as Float64ArrayConstructor;
+      try {
+        expect(() => core.alloc()).toThrow(new RangeError(`${MEMORY_EXHAUSTED}: the host refused the ${128 * 21 + 128 * 4 + 131 * 16} bytes its typed arrays would need`));
+      } finally {
+        g.Float64Array = Real;
+      }
+      expect(core.readyCount()).toBe(32);
+      expect(core.timerCount()).toBe(32);
+      expect(tickBatch(core, 100)).toEqual(slots);
+      tickBatch(core);
+      const more = range(0, 100).map(() => ready(core)); // it grows once the host allows it
+      expect(tickBatch(core)).toEqual(more);
+    }));
+});
+
 describe('WasmCore', () => {
   it('starts small, shared when the host allows it, and close() lets the memory go', () => {
     const core = createWasmCore();
@@ -327,6 +377,24 @@ describe('WasmCore', () => {
     expect(() => memory.grow(1)).toThrow(RangeError);
     core.close();
   });
+
+  it.each([1, 2, 3, 64, 100])('with maxEntries %i the ring and the batch are blocks of their own, with room for every slot', (maxEntries) =>
+    withCore(
+      () => createWasmCore({ maxEntries }),
+      (core) => {
+        const ex = (core as unknown as { ex: Record<string, WebAssembly.Global> }).ex;
+        // a header field (assembly/core.ts H_*), read through the offsets the module exports
+        const field = (name: string) => core.mem32[((ex.header as unknown as () => number)() + ex[name]!.value) >>> 2]!;
+        const slots = range(0, maxEntries).map(() => ready(core));
+        expect(() => core.alloc()).toThrow(MEMORY_EXHAUSTED);
+        expect(field('H_SLOTS')).toBe(maxEntries);
+        // blocks, at or past the first one init cut (the staging area): not the static data at address 0
+        expect(field('H_RING')).toBeGreaterThanOrEqual(field('H_STAGE_WHEN'));
+        expect(field('H_BATCH')).toBeGreaterThanOrEqual(field('H_STAGE_WHEN'));
+        expect(field('H_RING_MASK') + 1).toBeGreaterThanOrEqual(maxEntries);
+        expect(tickBatch(core)).toEqual(slots);
+      },
+    ));
 
   it('mem32 covers the whole memory after growth', () =>
     withCore(createWasmCore, (core) => {

@@ -1,24 +1,14 @@
 /**
  * API.md §6: a Future or Task whose exception nobody retrieved is reported to the loop's exception
  * handler when it is garbage collected (FinalizationRegistry), as asyncio reports it from __del__.
- * Needs a forced collection: Bun's own, else V8's gc exposed at run time through node:v8 and
- * node:vm (Node, Deno); a browser page cannot force one.
+ * Needs a forced collection (test/gc.ts: Node, Bun, Deno; a browser page cannot force one).
  * In Deno an Error keeps the task whose step made it: the report still comes (futures.ts: record()).
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { ExceptionContext } from '../bindings/index.js';
 import { StreamReader, StreamReaderProtocol } from '../bindings/web.js';
+import { gc } from './gc.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';
-
-/** A full garbage collection. */
-const gc: () => void = (() => {
-  const bun = (globalThis as any).Bun;
-  if (typeof bun?.gc === 'function') return () => bun.gc(true);
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-})();
 
 describe.each(CORES)('unretrieved exceptions (%s core)', (core) => {
   it('an exception nobody retrieved is reported when the future is collected', async () => {

@@ -176,6 +176,11 @@ describe.each(CORES)('Future (%s core)', (core) => {
     expect(String(f)).toBe('<Future pending>');
     f.addDoneCallback(function onDone() {});
     expect(String(f)).toBe('<Future pending cb=[onDone]>');
+    f.addDoneCallback(function last() {});
+    expect(String(f)).toBe('<Future pending cb=[onDone, last]>');
+    for (let i = 0; i < 8; i++) f.addDoneCallback(function middle() {});
+    f.addDoneCallback(function last() {});
+    expect(String(f)).toBe('<Future pending cb=[onDone, <9 more>, last]>');
     const g = loop.createFuture();
     g.setResult('x');
     expect(String(g)).toBe('<Future finished result="x">');

@@ -5,9 +5,9 @@
  * @needs shared — ports live in SharedArrayBuffers (test/hosts.test.ts checks the refusal where there are none)
  */
 import { describe, expect, it } from 'vitest';
-import { ContextVar, QueueFull, RuntimeError, connect, newEventLoop, type EventLoop, type RemoteLoop } from '../bindings/index.js';
+import { Context, ContextVar, QueueFull, RuntimeError, connect, newEventLoop, type EventLoop, type RemoteLoop } from '../bindings/index.js';
 import { Reader, Writer } from '../bindings/serialize.js';
-import { CORES, captureConsole, runFor, vloop } from './helpers.js';
+import { CORES, captureConsole, fullCoreLoop, runFor, vloop } from './helpers.js';
 
 function roundTrip(v: unknown): unknown {
   const w = new Writer();
@@ -45,6 +45,33 @@ describe('the inbox codec keeps what structured clone keeps', () => {
     expect(1 in arr).toBe(false);
     expect(Object.getPrototypeOf(obj)).toBe(Object.prototype);
     expect(Object.keys(obj)).toEqual(['__proto__']);
+  });
+
+  it("keeps an array's own non-index properties (a match result's index, input, groups), as structured clone does", () => {
+    const m = /(?<word>b+)/.exec('abbc')!;
+    const withProps = Object.assign([1, , 3], { x: { y: 2 }, 10: 'index' }); // eslint-disable-line no-sparse-arrays
+    const [mOut, pOut] = roundTrip([m, withProps]) as [RegExpExecArray, unknown[] & { x: unknown }];
+    for (const [out, v] of [[mOut, m], [pOut, withProps]] as const) {
+      const clone = structuredClone(v);
+      expect(Object.keys(out)).toEqual(Object.keys(clone));
+      for (const k of Object.keys(clone)) expect((out as any)[k]).toEqual((clone as any)[k]);
+      expect(out.length).toBe(clone.length);
+    }
+    expect(mOut.index).toBe(1);
+    expect(mOut.input).toBe('abbc');
+    expect(mOut.groups).toEqual({ word: 'bb' });
+    expect(1 in pOut).toBe(false);
+  });
+
+  it('keeps a resizable ArrayBuffer resizable, with its contents and maximum', () => {
+    const buf = new (ArrayBuffer as any)(4, { maxByteLength: 64 }) as ArrayBuffer & { resizable: boolean; maxByteLength: number; resize(n: number): void };
+    new Uint8Array(buf).set([9, 8, 7, 6]);
+    const out = roundTrip(buf) as typeof buf;
+    const clone = structuredClone(buf);
+    expect([out.resizable, out.maxByteLength, out.byteLength]).toEqual([clone.resizable, clone.maxByteLength, clone.byteLength]);
+    expect([...new Uint8Array(out)]).toEqual([9, 8, 7, 6]);
+    out.resize(16);
+    expect(out.byteLength).toBe(16);
   });
 
   it('keeps shared and cyclic references, and views sharing one buffer', () => {
@@ -97,6 +124,33 @@ function fill(r: RemoteLoop): { accepted: number; err: unknown } {
 async function runUntilIdle(loop: EventLoop, seconds = 1): Promise<void> {
   await runFor(loop, seconds);
 }
+
+describe.each(CORES)('loop.callSoonThreadsafe, the same-thread form (%s core)', (core) => {
+  it('runs callback(...args) in FIFO order with callSoon, in a given context, and its handle cancels', async () => {
+    const loop = vloop(core);
+    const v = new ContextVar<string>('v', { default: 'outer' });
+    const seen: unknown[] = [];
+    const ctx = new Context();
+    ctx.run(() => v.set('inner'));
+    loop.callSoon(() => seen.push('callSoon'));
+    const h = loop.callSoonThreadsafe((a: number, b: string) => seen.push([a, b]), 1, 'two');
+    loop.callSoonThreadsafe(() => seen.push(v.get()), ctx);
+    loop.callSoonThreadsafe(() => seen.push('cancelled')).cancel();
+    await runUntilIdle(loop);
+    expect(seen).toEqual(['callSoon', [1, 'two'], 'inner']);
+    expect(h.cancelled()).toBe(false);
+    loop.close();
+  });
+
+  it('wakes the loop sleeping in the host with nothing scheduled (called from a host callback)', async () => {
+    const loop = vloop(core);
+    let ran = false;
+    setTimeout(() => loop.callSoonThreadsafe(() => ((ran = true), loop.stop())), 0);
+    await loop.runForever(); // no timer, nothing ready: only the call can end this
+    expect(ran).toBe(true);
+    loop.close();
+  });
+});
 
 describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
   it('callSoonThreadsafe through a port runs the exposed function in order, in the next iteration', async () => {
@@ -279,5 +333,39 @@ describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
     await runUntilIdle(loop);
     expect(got).toEqual(['via a clone']);
     loop.close();
+  });
+});
+
+describe.each(CORES)('submissions while the core is out of memory (%s core)', (core) => {
+  it('wait in the inbox, said once, and run as soon as a fired timer frees a slot; nothing is lost and the loop goes on', async () => {
+    const { loop, seen, reports, r } = fullCoreLoop(core);
+    expect(() => loop.callSoon(() => {})).toThrow(RangeError); // every slot is taken
+    r.callSoonThreadsafe('f', 'a');
+    r.callSoonThreadsafe('f', 'b');
+    const answer = r.runThreadsafe('f', 'c');
+    await loop.runForever();
+    // t1's slot comes free at the tick after it ran: the submissions run then, still at time 1
+    expect(seen).toEqual(['t1@1', 'a@1', 'b@1', 'c@1', 't2@2', 't3@3', 't4@4']);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.message).toBe('Submissions from other threads wait until callbacks or timers free core memory');
+    expect(reports[0]!.exception).toBeInstanceOf(RangeError);
+    expect(await answer).toBe(4); // f returned seen.length
+    // with room again, submissions run in the next iteration and nothing more is reported
+    r.callSoonThreadsafe('f', 'd');
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+    expect(seen.at(-1)).toBe('d@4');
+    expect(reports).toHaveLength(1);
+    loop.close();
+  });
+
+  it('closing the loop while they wait answers a waiting runThreadsafe with an error', async () => {
+    const { loop, reports, r } = fullCoreLoop(core);
+    const answer = r.runThreadsafe('f', 'never');
+    loop.stop(); // one iteration: the submission is drained and stalls
+    await loop.runForever();
+    expect(reports).toHaveLength(1);
+    loop.close();
+    await expect(answer).rejects.toThrow(new RuntimeError('Event loop is closed'));
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RuntimeError } from '../bindings/index.js';
 import {
   AF_INET,
+  ConnectionRefusedError,
   DEVNULL,
   FileNotFoundError,
   GaiError,
@@ -195,5 +196,14 @@ describe('host errors', () => {
     expect(e).toBeInstanceOf(GaiError);
     expect(e.errno).toBe(-2);
     expect(e.message).toBe('[Errno -2] Name or service not known');
+  });
+
+  it('an error that names only an OS error number in its message (Deno’s fetch) gets the class and errno it names', () => {
+    const cause = new Error('error sending request for url (http://127.0.0.1:9/): client error (Connect): tcp connect error: Connection refused (os error 111)');
+    const e = hostError(cause) as ConnectionRefusedError;
+    expect([e, e.errno, e.code, e.message]).toEqual([expect.any(ConnectionRefusedError), 111, 'ECONNREFUSED', '[Errno 111] Connection refused']);
+    expect(e.cause).toBe(cause);
+    const plain = new Error('no number here');
+    expect(hostError(plain)).toBe(plain);
   });
 });

@@ -56,6 +56,29 @@ describe.each(CORES)('run() (%s core)', (core) => {
     expect(loop.isClosed()).toBe(true);
   });
 
+  it('waits for the calls still running in the default executor before closing the loop', async () => {
+    const log: string[] = [];
+    let finish!: (v: string) => void;
+    const executor = {
+      submit: () => new Promise<string>((r) => (finish = r)),
+      shutdown: async (wait: boolean) => {
+        log.push(`shutdown(${wait})`);
+        await new Promise((r) => setTimeout(r, 1));
+        finish('late result');
+        log.push('running call finished');
+      },
+    };
+    let loop!: EventLoop;
+    await run(function* () {
+      loop = getRunningLoop();
+      loop.setDefaultExecutor(executor);
+      loop.runInExecutor(null, () => 'never awaited');
+      log.push('main done');
+    }, opts);
+    log.push(`run() returned, loop closed: ${loop.isClosed()}`);
+    expect(log).toEqual(['main done', 'shutdown(true)', 'running call finished', 'run() returned, loop closed: true']);
+  });
+
   it('a leftover task failing during shutdown is reported to the exception handler', async () => {
     const reports: ExceptionContext[] = [];
     await run(function* () {

@@ -1,7 +1,7 @@
 /** API.md §3: running and stopping, on both cores. */
 import { describe, expect, it } from 'vitest';
 import { Future, RuntimeError, newEventLoop } from '../bindings/index.js';
-import { CORES, vloop } from './helpers.js';
+import { CORES, countCalls, vloop } from './helpers.js';
 
 describe.each(CORES)('running and stopping (%s core)', (core) => {
   it('runForever resolves after the iteration in which stop() was called', async () => {
@@ -141,7 +141,9 @@ describe.each(CORES)('running and stopping (%s core)', (core) => {
     const seen: string[] = [];
     const h = loop.callSoon(() => seen.push('soon'));
     loop.callLater(1, () => seen.push('later'));
+    expect(loop._core.footprint()).toBeGreaterThan(0);
     loop.close();
+    expect(loop._core.footprint()).toBe(0); // the core's memory is let go
     loop.close();
     expect(loop.isClosed()).toBe(true);
     h.cancel(); // harmless after close
@@ -199,6 +201,30 @@ describe.each(CORES)('running and stopping (%s core)', (core) => {
     await loop.runForever();
     expect(hostTurns).toBeGreaterThanOrEqual(3);
     expect(spins).toBeGreaterThan(3);
+    loop.close();
+  });
+
+  it('an idle loop sleeps in the host until its next timer: no busy wait', async () => {
+    const loop = newEventLoop({ core });
+    const counts = countCalls(loop);
+    let hostTurns = 0;
+    const hostTick = () => {
+      hostTurns++;
+      if (loop.isRunning()) setTimeout(hostTick, 5);
+    };
+    setTimeout(hostTick, 5);
+    const t0 = loop.time();
+    let at = 0;
+    loop.callLater(0.1, () => {
+      at = loop.time();
+      loop.stop();
+    });
+    await loop.runForever();
+    expect(at - t0).toBeGreaterThanOrEqual(0.1 - loop.clockResolution);
+    // a spinning loop would tick thousands of times in 0.1 s; a sleeping one wakes for the timer
+    // (and, at most, once more for a host timer that fired a little early)
+    expect(counts.ticks).toBeLessThanOrEqual(10);
+    expect(hostTurns).toBeGreaterThan(0); // the host's own timers ran while the loop slept
     loop.close();
   });
 

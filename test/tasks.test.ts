@@ -10,12 +10,14 @@ import {
   RuntimeError,
   Task,
   allTasks,
+  createEagerTaskFactory,
   createTask,
   currentTask,
   eagerTaskFactory,
   ensureFuture,
   sleep,
   type EventLoop,
+  type TaskConstructor,
 } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';
 
@@ -364,6 +366,37 @@ describe.each(CORES)('eager task factory (%s core)', (core) => {
     expect(seen).toEqual([]);
     await loop.runUntilComplete(t);
     expect(seen).toEqual(['ran']);
+    loop.close();
+  });
+
+  it('createEagerTaskFactory makes eager tasks of a Task subclass, with their names; a non-class is refused', async () => {
+    const loop = vloop(core);
+    class TracedTask<T> extends Task<T> {
+      static made: string[] = [];
+      constructor(...args: ConstructorParameters<typeof Task<T>>) {
+        super(...args);
+        TracedTask.made.push(this.getName());
+      }
+    }
+    loop.setTaskFactory(createEagerTaskFactory(TracedTask as TaskConstructor));
+    const log: string[] = [];
+    const out = await runTask(loop, function* () {
+      const t = createTask(
+        function* () {
+          log.push(`eager step of ${currentTask()?.getName()}`);
+          yield;
+          return 'sub';
+        },
+        { name: 'child' },
+      );
+      log.push('created');
+      return [t instanceof TracedTask, yield* t];
+    });
+    expect(out).toEqual([true, 'sub']);
+    // runTask's own task went through the factory too (the loop was not running yet: not eager)
+    expect(TracedTask.made).toEqual([expect.stringMatching(/^Task-\d+$/), 'child']);
+    expect(log).toEqual(['eager step of child', 'created']);
+    expect(() => createEagerTaskFactory(42 as never)).toThrow(TypeError);
     loop.close();
   });
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as wl from '../bindings/index.js';
 import { EventLoop, RuntimeError, connect, newEventLoop, setEventLoop } from '../bindings/index.js';
 import { C_WAITERS, C_WAKE } from '../bindings/core/inbox.js';
 import { host } from '../bindings/hosts/index.js';
@@ -16,6 +17,8 @@ import { CORES } from './helpers.js';
 
 const execFileP = promisify(execFile);
 const AGENT = new URL('./workers/node-agent.mjs', import.meta.url);
+// plain JavaScript shared with the browser tests, imported through a URL so the type checker leaves it be
+const { fullInboxWithoutBlocking, pingTarget } = await import(new URL('./workers/roles.mjs', import.meta.url).href);
 
 interface Agent {
   worker: Worker;
@@ -226,6 +229,33 @@ describe('the README example', () => {
   });
 });
 
+describe('waking a loop that sleeps between submissions (a pinger waits for each ack)', () => {
+  const modes = CORES.flatMap((core) => [
+    [core, 'sleeping in the host, Atomics.waitAsync'],
+    [core, 'sleeping in the host, a message (no Atomics.waitAsync)'],
+    [core, 'blocked in runForeverSync, Atomics.wait'],
+  ] as const);
+  it.each(modes)('%s core, %s: no submission is slept through', async (core, mode) => {
+    const saved = host.waitAsync;
+    if (mode.includes('a message')) host.waitAsync = null;
+    try {
+      const loop = newEventLoop({ core });
+      const target = pingTarget(loop);
+      const a = agent('pinger', { ...target.data, ms: 1000 });
+      if (mode.includes('runForeverSync')) loop.runForeverSync();
+      else await loop.runForever();
+      const report = await a.next<{ pings: number; slow: number }>();
+      expect(report.slow).toBe(0);
+      expect(target.received()).toBe(report.pings);
+      expect(target.acked()).toBe(report.pings);
+      expect(report.pings).toBeGreaterThan(100); // each one a sleep and a wake-up
+      loop.close();
+    } finally {
+      host.waitAsync = saved;
+    }
+  }, 90_000);
+});
+
 describe('waking without Atomics.waitAsync', () => {
   it.each(CORES)('where the host lacks Atomics.waitAsync, a message wakes the loop sleeping in the host (%s)', async (core) => {
     const saved = host.waitAsync;
@@ -245,6 +275,36 @@ describe('waking without Atomics.waitAsync', () => {
       loop.close();
     } finally {
       host.waitAsync = saved;
+    }
+  });
+});
+
+describe('a full inbox, submitted to from a thread that may not block', () => {
+  const cases = CORES.flatMap((core) => [
+    [core, 'Atomics.waitAsync on the head', true],
+    [core, 'polling, where the host lacks Atomics.waitAsync', false],
+  ] as const);
+  it.each(cases)('%s core: callSoonThreadsafe throws QueueFull; runThreadsafe waits for room (%s), in order, or times out', async (core, _how, withWaitAsync) => {
+    const saved = { canBlock: host.canBlock, waitAsync: host.waitAsync };
+    host.canBlock = () => false; // as on a browser's main thread (test/browser/threads.test.ts runs it there)
+    if (!withWaitAsync) host.waitAsync = null;
+    try {
+      const waiters = (port: wl.LoopPort) => Atomics.load(new Int32Array(port.ctrlBuffer), port.ctrl + C_WAITERS);
+      const out = await fullInboxWithoutBlocking(wl, () => agent('owner', { core, inboxBytes: 4096 }), waiters);
+      const k = out.accepted;
+      expect(k).toBeGreaterThan(50);
+      expect(out.refusal).toEqual({ name: 'QueueFull', message: expect.stringMatching(/inbox is full \(4096 bytes\) and this thread may not block: nothing was submitted/) });
+      expect(out.overtake).toEqual({ name: 'QueueFull', message: expect.stringMatching(/earlier runThreadsafe\(\) calls from this handle still wait for room/) });
+      expect(out.settledWhileFull).toEqual([]);
+      expect(out.waitersWhileFull).toBe(withWaitAsync ? 1 : 0); // counted while it waits on the head; a poller is not
+      expect(out.results).toEqual([k, k + 1]);
+      expect(out.got).toEqual(Array.from({ length: k + 2 }, (_, i) => i));
+      expect(out.waitersAfter).toBe(0);
+      expect(out.timedOut).toEqual({ name: 'TimeoutError', message: expect.stringMatching(/stayed full for 0.05 s: nothing was submitted/) });
+      expect(out.after).toBe('after');
+      expect(out.got2).toEqual([...Array.from({ length: out.accepted2 }, (_, i) => i), 'after']);
+    } finally {
+      Object.assign(host, saved);
     }
   });
 });

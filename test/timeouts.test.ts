@@ -84,7 +84,7 @@ describe.each(CORES)('timeout() (%s core)', (core) => {
       }
       const none = timeout(null);
       yield* none.run(function* () {
-        expect(String(none)).toBe('<Timeout [active, when=null]>');
+        expect(String(none)).toBe('<Timeout [active] when=null>');
         yield* sleep(100);
       });
       return [err instanceof TimeoutError, at.when(), none.expired(), none.when(), loop.time()];
@@ -249,7 +249,9 @@ describe.each(CORES)('timeout() (%s core)', (core) => {
     expect(cm.when()).toBe(10);
     cm.reschedule(30);
     expect(cm.when()).toBe(30);
-    expect(String(cm)).toBe('<Timeout [active, when=30]>');
+    expect(String(cm)).toBe('<Timeout [active] when=30>');
+    cm.reschedule(30.12345);
+    expect(String(cm)).toBe('<Timeout [active] when=30.123>');
     cm.reschedule(null);
     expect(cm.when()).toBe(null);
     loop.callLater(40, () => t.cancel());

@@ -34,7 +34,7 @@ export function markdown(report) {
   const out = [];
   const m = report.meta;
   out.push(`${m.runtime} ${m.version} (V8 ${m.v8}) · ${m.cores} cores (${m.cpu}) · Python ${m.python ?? 'absent'} · uvloop ${m.uvloop ?? 'absent'} · ${m.date}`);
-  out.push(`${report.options.quick ? 'quick run' : 'full run'}: ${report.options.runs} measured runs after a warm-up, interleaved; median, ratios to the WASM core`);
+  out.push(`${report.options.quick ? 'quick run' : 'full run'}: ${report.options.runs} measured runs after a warm-up, interleaved; median; WASM/JS in the summary; in the details, ratios to each workload's reference (the WASM core, or the one named: node net for W7, postMessage for W8)`);
   out.push('');
   out.push('| id | workload | unit | WASM | JS | WASM/JS | asyncio | uvloop | others | goals |');
   out.push('|---|---|---|---|---|---|---|---|---|---|');
@@ -53,13 +53,14 @@ export function markdown(report) {
     out.push(`| ${w.id} | ${w.title} | ${w.unit} | ${cell(by.wasm)} | ${cell(by.js)} | ${ratio} | ${cell(by.asyncio)} | ${cell(by.uvloop)} | ${others} | ${goals} |`);
   }
   out.push('');
-  out.push('| id | implementation | n | median | min–max | × WASM | also measured |');
+  out.push('| id | implementation | n | median | min–max | × reference | also measured |');
   out.push('|---|---|---|---|---|---|---|');
   for (const w of report.workloads) {
     if (w.status !== 'ok') continue;
     for (const r of w.results) {
       const range = r.min !== undefined ? `${fmt(r.min)}–${fmt(r.max)}` : '';
-      out.push(`| ${w.id} | ${r.label} | ${r.n != null ? r.n.toLocaleString('en-US') : ''} | ${cell(r)} ${r.median !== undefined ? w.unit : ''} | ${range} | ${r.ratio != null ? fmt(r.ratio) : ''} | ${extrasText(r)} |`);
+      const label = r.name === w.reference ? `${r.label} (reference)` : r.label;
+      out.push(`| ${w.id} | ${label} | ${r.n != null ? r.n.toLocaleString('en-US') : ''} | ${cell(r)} ${r.median !== undefined ? w.unit : ''} | ${range} | ${r.ratio != null ? fmt(r.ratio) : ''} | ${extrasText(r)} |`);
     }
   }
   return out.join('\n');

@@ -92,21 +92,53 @@ export const RESERVE_CLOSED = -2;
 
 /**
  * Reserves `n` words (n <= cap). Returns the record's position, RESERVE_FULL (not enough room;
- * `v.seenHead` is the head value to wait on) or RESERVE_CLOSED.
+ * `seen.head` is the head value to wait on) or RESERVE_CLOSED.
+ *
+ * The head is read BEFORE the tail. Read after it, the head may have passed the tail value just
+ * read (other producers reserved and committed, and the consumer drained it all, in between), and
+ * the distance `tail - head` wraps to ~2^31: a spurious "full" that sends the producer to wait
+ * for a head that may never move again (a hang), or throws QueueFull at an empty inbox. Read
+ * before, the head is at most the tail, so a stale head only overstates how full the ring is,
+ * and waiting on it returns at once because the head has moved on.
  */
 export function tryReserve(v: InboxViews, n: number, seen: { head: number }): number {
   const c = v.c;
   const tailAt = v.ctrl + C_TAIL;
   for (;;) {
+    const head = Atomics.load(c, v.ctrl + C_HEAD);
     const t = Atomics.load(c, tailAt);
     if (t & CLOSED) return RESERVE_CLOSED;
     const pos = t >>> 1;
-    const head = Atomics.load(c, v.ctrl + C_HEAD);
     if (((pos - head) & POS_MASK) + n > v.mask + 1) {
       seen.head = head;
       return RESERVE_FULL;
     }
     if (Atomics.compareExchange(c, tailAt, t, (((pos + n) & POS_MASK) << 1) | 0) === t) return pos;
+  }
+}
+
+/**
+ * Reserves `n` words, waiting in Atomics.wait for room (the calling thread must be allowed to
+ * block) until `deadline` (a `now()` value; Infinity for no limit). Returns the position,
+ * RESERVE_CLOSED, or RESERVE_FULL when the deadline passed with no room. Counts itself in
+ * C_WAITERS while it waits, so the consumer knows to notify C_HEAD when it frees room: the
+ * count is raised before the head is read (by tryReserve), and the consumer publishes the head
+ * before it reads the count, so either the consumer sees the waiter and notifies, or the waiter
+ * sees the new head (and Atomics.wait returns at once on a changed value).
+ */
+export function reserveWaiting(v: InboxViews, n: number, seen: { head: number }, deadline: number, now: () => number): number {
+  const { c, ctrl } = v;
+  Atomics.add(c, ctrl + C_WAITERS, 1);
+  try {
+    for (;;) {
+      const pos = tryReserve(v, n, seen);
+      if (pos !== RESERVE_FULL) return pos;
+      const left = deadline - now();
+      if (left <= 0) return RESERVE_FULL;
+      Atomics.wait(c, ctrl + C_HEAD, seen.head, left === Infinity ? undefined : left);
+    }
+  } finally {
+    Atomics.sub(c, ctrl + C_WAITERS, 1);
   }
 }
 

@@ -16,12 +16,14 @@
  *   - a slot is in exactly one of: free stack (FREE), ring (READY/CANCELLED_READY),
  *     heap (TIMER/CANCELLED_TIMER), batch (RUNNING);
  *   - the ring and the heap have room for every slot (they grow with the slot table);
+ *   - nSlots <= maxEntries and footprint() <= maximumMemory (core/types.ts CoreLimits): growSlots
+ *     checks both, and makes every new array before it installs any, so a failure changes nothing;
  *   - heap order: parent (when, seq) < child (when, seq) lexicographically; seq strictly grows;
  *   - assembly/core.ts lays its heap out the same way and sifts the same way, so both cores
  *     free the slots of a compaction in the same order and hand out the same slots after it;
  *   - cancelled = number of CANCELLED_TIMER slots, all of them in the heap.
  */
-import { Core, CoreInbox, MEMORY_EXHAUSTED, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES, WakeCell } from './types.js';
+import { Core, CoreInbox, type CoreLimits, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES, WakeCell, checkLimits, memoryExhausted, tooManyEntries } from './types.js';
 import { C_WAKE, ConsumerInbox, closeInbox, drainInto, initInbox, noSharedMemory, standaloneCell } from './inbox.js';
 import { host } from '../hosts/index.js';
 
@@ -34,10 +36,8 @@ const CANCELLED_TIMER = 3;
 const CANCELLED_READY = 4;
 const RUNNING = 5;
 
-export interface JsCoreOptions {
-  /** Most callbacks and timers that may be pending at once (default 2^26). */
-  maxEntries?: number;
-}
+/** The limits of core/types.ts: maxEntries slots, maximumMemory bytes of typed arrays (footprint()). */
+export type JsCoreOptions = CoreLimits;
 
 const INITIAL = 64;
 /** The heap's root entry (entries 0..2 are unused, so that every node's children share a 64-byte group). */
@@ -69,13 +69,16 @@ export class JsCore implements Core {
   private seq = 0;
   private cancelled = 0;
   private readonly maxEntries: number;
+  private readonly maxBytes: number;
   private closed = false;
   // the cross-thread inbox: its control block (with the wake word) and, once opened, its ring
   private ictrl: Int32Array | null = null;
   private inbox: ConsumerInbox | null = null;
 
   constructor(opts: JsCoreOptions = {}) {
-    this.maxEntries = opts.maxEntries ?? 1 << 26;
+    const limits = checkLimits(opts);
+    this.maxEntries = limits.maxEntries;
+    this.maxBytes = limits.maximumMemory;
     this.growSlots();
   }
 
@@ -312,55 +315,79 @@ export class JsCore implements Core {
     u32[4 * p + 2] = slot;
   }
 
+  /**
+   * Doubles the slot table (up to maxEntries) and with it the batch, the ring and the heap, so that
+   * pushReady and pushTimer of an allocated slot never allocate (and never fail): as in the WASM
+   * core, only alloc may grow. Checked against maximumMemory first, and every new array is made
+   * before any is installed: a failure (the limit, or the host refusing the bytes) changes nothing.
+   */
   private growSlots(): void {
     const old = this.nSlots;
-    const cap = old === 0 ? INITIAL : old * 2;
-    if (cap > this.maxEntries) {
-      if (old >= this.maxEntries) throw new RangeError(`${MEMORY_EXHAUSTED}: ${old} callbacks and timers are pending (maxEntries)`);
+    if (old >= this.maxEntries) throw tooManyEntries(this.maxEntries);
+    const next = Math.min(old === 0 ? INITIAL : old * 2, this.maxEntries);
+    let ringCap = this.ring.length;
+    while (ringCap < next) ringCap *= 2;
+    const heapCap = Math.max(this.hCap, next);
+    const bytes = jsCoreBytes(next, ringCap, heapCap);
+    if (bytes > this.maxBytes) throw memoryExhausted(`its typed arrays would grow to ${bytes} bytes, past maximumMemory (${this.maxBytes} bytes)`);
+    let gens: Uint32Array<ArrayBuffer>, freeStack: Uint32Array<ArrayBuffer>, mem32: Uint32Array<ArrayBuffer>, ring: Uint32Array<ArrayBuffer>;
+    let state: Uint8Array<ArrayBuffer>, seqs: Float64Array<ArrayBuffer>, heap: ArrayBuffer;
+    try {
+      gens = resize32(this.gens, next);
+      state = new Uint8Array(next);
+      freeStack = resize32(this.freeStack, next);
+      // the batch may be running: its entries move along (the front reads core.mem32 again after
+      // anything that may allocate)
+      mem32 = resize32(this.mem32, next);
+      seqs = new Float64Array(next);
+      ring = ringCap === this.ring.length ? this.ring : new Uint32Array(ringCap);
+      heap = heapCap === this.hCap ? (this.hF64.buffer as ArrayBuffer) : new ArrayBuffer((heapCap + ROOT) * ENTRY_BYTES);
+    } catch (e) {
+      // a typed array the host cannot allocate is a RangeError too: the same error as the limit
+      if (e instanceof RangeError) throw memoryExhausted(`the host refused the ${bytes} bytes its typed arrays would need`);
+      throw e;
     }
-    const next = Math.min(cap, this.maxEntries);
-    this.gens = resize32(this.gens, next);
-    const st = new Uint8Array(next);
-    st.set(this.state.subarray(0, old));
-    this.state = st;
-    this.freeStack = resize32(this.freeStack, next);
-    // the batch has room for every slot too; it may be running: its entries move along (the
-    // front reads core.mem32 again after anything that may allocate)
-    this.mem32 = resize32(this.mem32, next);
-    const seqs = new Float64Array(next);
+    // nothing below can fail
+    state.set(this.state.subarray(0, old));
     seqs.set(this.slotSeq.subarray(0, old));
+    if (ring !== this.ring) {
+      const n = this.tail - this.head;
+      for (let i = 0; i < n; i++) ring[i] = this.ring[(this.head + i) & this.mask]!;
+      this.ring = ring;
+      this.mask = ringCap - 1;
+      this.head = 0;
+      this.tail = n;
+    }
+    if (heapCap !== this.hCap) this.setHeap(heap, heapCap);
+    this.gens = gens;
+    this.state = state;
+    this.freeStack = freeStack;
+    this.mem32 = mem32;
     this.slotSeq = seqs;
     // new slots go on the free stack so that the lowest is taken first
     for (let s = next - 1; s >= old; s--) this.freeStack[this.freeTop++] = s;
     this.nSlots = next;
-    // room for every slot in the ring and in the heap now, so that pushReady and pushTimer of an
-    // allocated slot never allocate (and never fail): as in the WASM core, only alloc may grow
-    while (this.ring.length < next) this.growRing();
-    if (this.hCap < next) this.growHeap(next);
   }
 
-  /** Doubles the ring (needed by growSlots; by pushReady only if a slot is pushed twice). */
-  private growRing(): void {
-    const n = this.tail - this.head;
-    const cap = this.ring.length * 2;
-    const next = new Uint32Array(cap);
-    for (let i = 0; i < n; i++) next[i] = this.ring[(this.head + i) & this.mask]!;
-    this.ring = next;
-    this.mask = cap - 1;
-    this.head = 0;
-    this.tail = n;
-  }
-
-  /** Moves the heap to room for `cap` entries (16 bytes each, after ROOT unused ones). */
+  /** Moves the heap to room for `cap` entries (16 bytes each, after ROOT unused ones); only if a slot is pushed twice. */
   private growHeap(cap: number): void {
-    const buf = new ArrayBuffer((cap + ROOT) * ENTRY_BYTES);
+    this.setHeap(new ArrayBuffer((cap + ROOT) * ENTRY_BYTES), cap);
+  }
+
+  /** Installs `buf` (room for `cap` entries) as the heap, with the current entries copied in. */
+  private setHeap(buf: ArrayBuffer, cap: number): void {
     const f64 = new Float64Array(buf);
-    const used = (this.hSize + ROOT) * 2;
-    f64.set(this.hF64.subarray(0, used));
+    f64.set(this.hF64.subarray(0, (this.hSize + ROOT) * 2));
     this.hF64 = f64;
     this.hU32 = new Uint32Array(buf);
     this.hCap = cap;
   }
+}
+
+/** What footprint() reports for `slots` slots, a ring of `ringCap` and a heap of `heapCap` entries. */
+function jsCoreBytes(slots: number, ringCap: number, heapCap: number): number {
+  // mem32, gens, freeStack (u32), state (u8), slotSeq (f64); the ring (u32); the heap (16-byte entries)
+  return slots * (4 + 4 + 4 + 1 + 8) + ringCap * 4 + (heapCap + ROOT) * ENTRY_BYTES;
 }
 
 function resize32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {

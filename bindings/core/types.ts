@@ -11,7 +11,7 @@
  *   the core bumps whenever the slot is freed, so a stale (slot, gen) pair cannot cancel a newer
  *   callback that reuses the slot.
  * - The *ready ring* is a FIFO of slots. `pushReady` appends in O(1).
- * - The *timer heap* is a binary min-heap keyed by (when, seq): seq is a counter assigned when a
+ * - The *timer heap* is a 4-ary min-heap keyed by (when, seq): seq is a counter assigned when a
  *   timer enters the core, so equal deadlines fire in scheduling order. `pushTimer` is O(log n)
  *   (or O(1) staged and merged at the next `tick`/`nextDeadline`, which must not change order).
  * - `tick(now, resolution)` is asyncio's `_run_once` minus the running of callbacks:
@@ -29,7 +29,9 @@
  *   timer is dropped lazily by the core, which then frees its slot itself.
  *
  * Every method that may allocate throws `RangeError` (message starts "wasmloop: core memory
- * exhausted") when the core cannot grow; in that case nothing was scheduled. Only `alloc` grows
+ * exhausted") when the core cannot grow; in that case nothing was scheduled. Both cores take the
+ * same stated limits (`CoreLimits`): at most `maxEntries` slots, and at most `maximumMemory` bytes
+ * (the WASM core's WebAssembly memory, the JS core's typed arrays), whichever comes first. Only `alloc` grows
  * in normal use: the ring and the heap always have room for every slot, so `pushReady` and
  * `pushTimer` of an allocated slot never throw (the loop relies on it: no try/catch per callSoon).
  */
@@ -112,3 +114,43 @@ export const MIN_SCHEDULED_TIMER_HANDLES = 100;
 export const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
 
 export const MEMORY_EXHAUSTED = 'wasmloop: core memory exhausted';
+
+/** The limits every core takes (newEventLoop passes them to whichever core it makes). */
+export interface CoreLimits {
+  /** Most bytes the core's memory may hold (default 1 GiB; the WASM core uses whole 64 KiB pages). */
+  maximumMemory?: number;
+  /** Most callbacks and timers that may be pending at once (default 2^26). */
+  maxEntries?: number;
+}
+
+export const DEFAULT_MAXIMUM_MEMORY = 2 ** 30;
+export const MIN_MAXIMUM_MEMORY = 2 ** 16;
+/** The most a wasm32 memory can hold. */
+export const MAX_MAXIMUM_MEMORY = 2 ** 32;
+/** The most slots a core may have (and maxEntries' default): keeps every WASM block under 2^30 bytes. */
+export const MAX_ENTRIES = 2 ** 26;
+
+/** The limits with their defaults; TypeError or RangeError at the caller for a bad one. */
+export function checkLimits(opts: CoreLimits): Required<CoreLimits> {
+  return {
+    maximumMemory: checkInteger(opts.maximumMemory, 'maximumMemory', MIN_MAXIMUM_MEMORY, MAX_MAXIMUM_MEMORY, DEFAULT_MAXIMUM_MEMORY),
+    maxEntries: checkInteger(opts.maxEntries, 'maxEntries', 1, MAX_ENTRIES, MAX_ENTRIES),
+  };
+}
+
+function checkInteger(v: unknown, name: string, min: number, max: number, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number') throw new TypeError(`${name} must be a number, got ${typeof v}`);
+  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${String(v)}`);
+  return v;
+}
+
+/** The error of a core that cannot grow, `why` saying which limit it reached. */
+export function memoryExhausted(why: string): RangeError {
+  return new RangeError(`${MEMORY_EXHAUSTED}: ${why}`);
+}
+
+/** The error of a core that holds `maxEntries` pending callbacks and timers. */
+export function tooManyEntries(maxEntries: number): RangeError {
+  return memoryExhausted(`${maxEntries} callbacks and timers are pending, as many as maxEntries allows`);
+}

@@ -12,22 +12,24 @@
  * Memory: shared where the host allows SharedArrayBuffer (room for a cross-thread inbox, see
  * H_INBOX), ordinary otherwise; each variant's Module is compiled once, an Instance made per core.
  */
-import { Core, CoreInbox, MEMORY_EXHAUSTED, WakeCell } from './types.js';
+import { Core, CoreInbox, type CoreLimits, WakeCell, checkLimits, memoryExhausted, tooManyEntries } from './types.js';
 import { RuntimeError } from '../errors.js';
 import { host } from '../hosts/index.js';
 import { C_DRAIN, C_WAKE, ConsumerInbox, noSharedMemory, standaloneCell } from './inbox.js';
 import { PLAIN_WASM, SHARED_WASM } from './wasm-bytes.js';
 
-export interface WasmCoreOptions {
-  /** Largest size the core's memory may grow to, in bytes (default 1 GiB, at most 4 GiB). */
-  maximumMemory?: number;
+/**
+ * The limits of core/types.ts: maximumMemory is the WebAssembly memory's maximum (whole 64 KiB
+ * pages, default 1 GiB, at most 4 GiB), maxEntries the most slots the core hands out.
+ */
+export interface WasmCoreOptions extends CoreLimits {
   /** Shared memory or not; by default shared when the host allows SharedArrayBuffer. */
   shared?: boolean;
 }
 
 interface CoreExports {
   header(): number;
-  init(): number;
+  init(maxSlots: number): number;
   growSlots(): number;
   growRing(): number;
   flushTimers(): void;
@@ -41,7 +43,6 @@ interface CoreExports {
 const PAGE = 65536;
 const INITIAL_PAGES = 1; // what asconfig.json declares
 const MAX_PAGES = 65536; // wasm32
-const DEFAULT_MAXIMUM = 1 << 30;
 
 /**
  * Header fields as u32 word indices from the header (assembly/core.ts `H_<name>` / 4), slot
@@ -125,6 +126,7 @@ export class WasmCore implements Core {
   private f64 = new Float64Array(0);
   private readonly h: number; // the header's word index
   private readonly maxPages: number;
+  private readonly maxEntries: number;
   private epoch = -1;
   // word (u32, f64) or byte (u8) indices of the arrays, from the header
   private gens = 0;
@@ -142,12 +144,13 @@ export class WasmCore implements Core {
     // shared memory needs SharedArrayBuffer and, in a browser, a crossOriginIsolated page
     this.shared = opts.shared ?? host.sharedMemory();
     if (this.shared && !host.sharedMemory()) throw new RuntimeError(`wasmloop: a shared WebAssembly memory cannot be had here: ${host.sharedMemoryRefusal()}`);
-    const bytes = opts.maximumMemory ?? DEFAULT_MAXIMUM;
-    this.maxPages = Math.max(INITIAL_PAGES, Math.min(MAX_PAGES, Math.floor(bytes / PAGE)));
+    const limits = checkLimits(opts);
+    this.maxPages = Math.max(INITIAL_PAGES, Math.min(MAX_PAGES, Math.floor(limits.maximumMemory / PAGE)));
+    this.maxEntries = limits.maxEntries;
     this.memory = newMemory(this.shared, this.maxPages);
     this.ex = instantiate(this.shared, this.memory);
     this.h = this.ex.header() >>> 2;
-    if (!this.ex.init()) throw this.exhausted();
+    if (!this.ex.init(this.maxEntries)) throw this.exhausted();
     this.refresh();
   }
 
@@ -303,11 +306,8 @@ export class WasmCore implements Core {
   }
 
   private exhausted(): RangeError {
-    const why =
-      new Uint32Array(this.memory.buffer)[this.h + H.ERROR] === E.LIMIT
-        ? 'the core holds as many callbacks and timers as it can'
-        : `its WebAssembly memory reached its maximum of ${this.maxPages * PAGE} bytes`;
-    return new RangeError(`${MEMORY_EXHAUSTED}: ${why}`);
+    if (new Uint32Array(this.memory.buffer)[this.h + H.ERROR] === E.LIMIT) return tooManyEntries(this.maxEntries);
+    return memoryExhausted(`its WebAssembly memory reached its maximum of ${this.maxPages * PAGE} bytes (maximumMemory)`);
   }
 }
 

@@ -208,10 +208,10 @@ export function webWorkers(): SpawnWorker | null {
 }
 
 function makeWaitAsync(): Host['waitAsync'] {
-  const wa = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number) => { async: boolean; value: unknown } }).waitAsync;
+  const wa = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number, t?: number) => { async: boolean; value: unknown } }).waitAsync;
   if (typeof wa !== 'function') return null;
-  return (i32, index, value) => {
-    const r = wa(i32, index, value);
+  return (i32, index, value, timeoutMs) => {
+    const r = wa(i32, index, value, timeoutMs);
     return r.async ? (r.value as Promise<unknown>) : Promise.resolve(r.value);
   };
 }

@@ -53,9 +53,10 @@ export interface Host {
   decodeBase64(text: string): Uint8Array<ArrayBuffer>;
   /**
    * Atomics.waitAsync where the host has it: a promise that settles once `i32[index]` is notified
-   * (or no longer holds `value`); null where the host lacks it (then a message wakes the loop).
+   * (or no longer holds `value`), or after `timeoutMs` if given; null where the host lacks it
+   * (then a message wakes the loop).
    */
-  waitAsync: ((i32: Int32Array, index: number, value: number) => Promise<unknown>) | null;
+    waitAsync: ((i32: Int32Array, index: number, value: number, timeoutMs?: number) => Promise<unknown>) | null;
   /**
    * Whether an open BroadcastChannel with a listener keeps this thread alive (`on`) or not: Node
    * and Bun have ref()/unref(); Deno keeps a thread alive for any open channel unless told through

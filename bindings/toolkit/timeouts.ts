@@ -88,9 +88,10 @@ export class Timeout implements AsyncContextManager<Timeout> {
   }
 
   toString(): string {
-    const info = [STATE_NAMES[this._state]!];
-    if (this._state === State.ENTERED) info.push(`when=${this._when}`);
-    return `<Timeout [${info.join(', ')}]>`;
+    // asyncio's: `<Timeout [active] when=12.346>`, the deadline rounded to 3 decimals
+    const w = this._when;
+    const when = this._state !== State.ENTERED ? '' : ` when=${w === null ? 'null' : Math.round(w * 1000) / 1000}`;
+    return `<Timeout [${STATE_NAMES[this._state]}]${when}>`;
   }
 }
 

@@ -39,6 +39,8 @@ describe.each([
     await page.goto(`${s.url}${prefix}/test/browser/fixtures/blank.html`);
     // a string, so that vitest's transform leaves the page's dynamic imports alone
     await page.evaluate(`(async () => {
+      globalThis.__unhandled = [];
+      addEventListener('unhandledrejection', (e) => globalThis.__unhandled.push(String(e.reason)));
       const [wl, web, { webChecks }] = await Promise.all([import('${prefix}/dist/index.js'), import('${prefix}/dist/web.js'), import('${prefix}/build/browser-web-checks/web-checks.js')]);
       globalThis.__check = (name, core, servers) => webChecks[name]({ wl, web, core, ...servers }).then(() => null, (e) => String(e && e.stack || e));
     })()`);
@@ -54,5 +56,6 @@ describe.each([
         const failure = await page.evaluate(([n, c, env]) => (globalThis as any).__check(n, c, env), [name, core, { wsUrl, httpUrl, closedPort }] as const);
         expect(failure).toBe(null);
         expect(uncaught).toEqual([]);
+        expect(await page.evaluate('globalThis.__unhandled')).toEqual([]);
       });
 });

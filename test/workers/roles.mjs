@@ -82,6 +82,50 @@ export const roles = {
     send(out);
   },
 
+  /**
+   * A loop in this worker with a small inbox, recording what its 'n' receives. It runs only after
+   * the first message, so the inbox fills meanwhile; once stopped through its port it reports.
+   */
+  async owner(wl, data, send, next) {
+    const loop = wl.newEventLoop({ core: data.core, inboxBytes: data.inboxBytes });
+    wl.setEventLoop(loop);
+    const got = [];
+    loop.expose('n', (x) => {
+      got.push(x);
+      return x;
+    });
+    send({ port: loop.port() });
+    await next();
+    await loop.runForever();
+    loop.close();
+    send({ got });
+  },
+
+  /**
+   * Ping-pong with a loop that sleeps between pings: submits ping(i), then waits on the shared
+   * `ack` word until the loop's ping handler stores i + 1 there, for `ms` milliseconds. An ack
+   * slower than `slowMs` counts as a lost wake-up (the loop slept through a submission), and a
+   * ping(-1) is sent to wake it. Ends with done(pings) and reports.
+   */
+  pinger(wl, data, send) {
+    const r = wl.connect(data.port);
+    const ack = new Int32Array(data.ack);
+    const end = performance.now() + data.ms;
+    let pings = 0;
+    let slow = 0;
+    while (performance.now() < end) {
+      r.callSoonThreadsafe('ping', pings);
+      if (Atomics.wait(ack, 0, pings, data.slowMs) === 'timed-out' && Atomics.load(ack, 0) === pings) {
+        slow++;
+        r.callSoonThreadsafe('ping', -1); // wakes a loop that slept through ping(pings)
+        while (Atomics.load(ack, 0) === pings) Atomics.wait(ack, 0, pings, 10);
+      }
+      pings++;
+    }
+    r.callSoonThreadsafe('done', pings);
+    send({ pings, slow });
+  },
+
   /** Waits for 'go', then tries to submit to a loop the test closed meanwhile. */
   async closed(wl, data, send, next) {
     const r = wl.connect(data.port);
@@ -103,3 +147,91 @@ export const roles = {
     send(out);
   },
 };
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** n(0), n(1), … by callSoonThreadsafe until the inbox refuses one: how many it took, and the refusal. */
+function fill(r) {
+  let accepted = 0;
+  try {
+    for (;;) r.callSoonThreadsafe('n', accepted), accepted++;
+  } catch (e) {
+    return { accepted, refusal: { name: e.name, message: e.message } };
+  }
+}
+
+/**
+ * Run on a thread that may not block (a browser's main thread), against `owner` workers started
+ * by `startOwner()`: a full inbox refuses callSoonThreadsafe at once; runThreadsafe waits for room
+ * asynchronously, in order, and none may overtake it; with a timeout, a runThreadsafe still
+ * waiting then rejects with TimeoutError and nothing of it arrives. `waiters(port)` reads the
+ * inbox's count of producers waiting for room, while the calls wait. Returns what it saw.
+ */
+export async function fullInboxWithoutBlocking(wl, startOwner, waiters) {
+  const out = {};
+  // no timeout: the calls wait until the owner drains
+  let a = startOwner();
+  let { port } = await a.next();
+  let r = wl.connect(port);
+  const first = fill(r);
+  out.accepted = first.accepted;
+  out.refusal = first.refusal;
+  const k = first.accepted;
+  const settled = [];
+  const calls = [r.runThreadsafe('n', k), r.runThreadsafe('n', k + 1)];
+  for (const c of calls) c.then(() => settled.push('resolved'), () => settled.push('rejected'));
+  try {
+    r.callSoonThreadsafe('n', -1);
+    out.overtake = null;
+  } catch (e) {
+    out.overtake = { name: e.name, message: e.message };
+  }
+  await sleep(50);
+  out.settledWhileFull = settled.slice();
+  out.waitersWhileFull = waiters(port);
+  a.send('go');
+  out.results = await Promise.all(calls);
+  r.stop();
+  out.got = (await a.next()).got;
+  out.waitersAfter = waiters(port);
+
+  // with a timeout: the waiting call gives up, nothing of it is submitted, later ones go on
+  a = startOwner();
+  ({ port } = await a.next());
+  r = wl.connect(port, { timeout: 0.05 });
+  const second = fill(r);
+  out.accepted2 = second.accepted;
+  try {
+    await r.runThreadsafe('n', 'timed out');
+    out.timedOut = null;
+  } catch (e) {
+    out.timedOut = { name: e.name, message: e.message };
+  }
+  a.send('go');
+  out.after = await wl.connect(port).runThreadsafe('n', 'after'); // no timeout: it waits for the drain
+  r.stop();
+  out.got2 = (await a.next()).got;
+  return out;
+}
+
+/**
+ * The loop's side of the pinger role: exposes ping (acks on a shared word) and done (stops the
+ * loop) on `loop`, with a guard timer that stops it after 60 s if done never comes. Returns the
+ * pinger's data and `received()`, the count done() reported (-1 before).
+ */
+export function pingTarget(loop) {
+  const ack = new Int32Array(new SharedArrayBuffer(4));
+  let pings = -1;
+  loop.expose('ping', (i) => {
+    if (i < 0) return; // a rescue after a lost wake-up
+    Atomics.store(ack, 0, i + 1);
+    Atomics.notify(ack, 0);
+  });
+  const guard = loop.callLater(60, () => loop.stop());
+  loop.expose('done', (n) => {
+    pings = n;
+    guard.cancel();
+    loop.stop();
+  });
+  return { data: { port: loop.port(), ack: ack.buffer, slowMs: 3000 }, received: () => pings, acked: () => Atomics.load(ack, 0) };
+}
