@@ -47,13 +47,11 @@ export interface WorkerPoolExecutorOptions {
 
 /**
  * The worker: script text that also parses as a module (no import statement, no top-level
- * await), for Node's `eval` workers and module Web Workers alike. SCRIPT is spliced in per pool.
+ * await), for Node's `eval` workers and module Web Workers alike; the host adapter puts
+ * `post(message)` and `listen(onMessage)` ahead of it (hosts/types.ts: SpawnWorker). SCRIPT is
+ * spliced in per pool.
  */
-const WORKER_SOURCE = `"use strict";
-const g = globalThis;
-const port = typeof g.postMessage === 'function' ? null : g.process.getBuiltinModule('node:worker_threads').parentPort;
-const post = port === null ? (m) => g.postMessage(m) : (m) => port.postMessage(m);
-const SCRIPT = %SCRIPT%;
+const WORKER_SOURCE = `const SCRIPT = %SCRIPT%;
 const compiled = new Map();
 let mod = null;
 function pack(e) {
@@ -81,8 +79,7 @@ function reply(id, ok, value) {
 function onMessage(m) {
   find(m).then((f) => f(...m.args)).then((v) => reply(m.id, true, v), (e) => reply(m.id, false, e));
 }
-if (port === null) g.addEventListener('message', (e) => onMessage(e.data));
-else port.on('message', onMessage);
+listen(onMessage);
 post({ ready: true });
 `;
 
@@ -106,11 +103,8 @@ function resolveScript(script: string | URL): string {
   try {
     return new URL(script).href; // already absolute
   } catch {
-    const g = globalThis as any;
-    if (typeof g.location?.href === 'string') return new URL(script, g.location.href).href;
-    const cwd: string | undefined = g.process?.cwd?.() ?? g.Deno?.cwd?.();
-    if (cwd === undefined) throw new TypeError(`script ${describe(script)} is relative, and this host has no base to resolve it against: pass an absolute URL`);
-    const base = new URL(`file://${cwd.replace(/\\/g, '/').replace(/^(?=[A-Za-z]:)/, '/')}/`);
+    const base = host.baseUrl();
+    if (base === null) throw new TypeError(`script ${describe(script)} is relative, and this host has no base to resolve it against: pass an absolute URL`);
     return new URL(script, base).href;
   }
 }

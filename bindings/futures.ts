@@ -17,6 +17,7 @@
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
+import { host } from './hosts/index.js';
 import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, type Runner } from './running.js';
 
 /** What a Future needs from its loop. */
@@ -62,14 +63,36 @@ export function _setLoopResolver(fn: () => FutureLoop): void {
 /** Reported when a future with an unretrieved exception is collected. */
 interface Unretrieved {
   loop: FutureLoop;
+  /** The exception, or where it is held weakly (below) a stand-in for it. */
   exception: unknown;
+  /** The exception, held weakly where the host keeps an Error's call sites (Deno). */
+  weak: WeakRef<object> | null;
   kind: string;
   repr: string;
   source: string | null;
 }
 
+/**
+ * The registry holds its records strongly. Where an Error keeps its call sites even once formatted
+ * (Deno), an Error made while a task's step ran holds that task: a strong hold would keep the task
+ * alive for ever, and it would never be reported. There the record holds the exception weakly,
+ * with a stand-in — same class, and the own properties that are not objects (name, message, stack,
+ * errno, code…) — for when the exception went with its future.
+ */
+function record(loop: FutureLoop, exception: unknown, kind: string, repr: string, source: string | null): Unretrieved {
+  if (!host.errorsKeepCallSites || exception === null || (typeof exception !== 'object' && typeof exception !== 'function')) return { loop, exception, weak: null, kind, repr, source };
+  const standIn = Object.create(Object.getPrototypeOf(exception) as object | null) as Record<string, unknown>;
+  for (const key of Object.getOwnPropertyNames(exception)) {
+    const value = (exception as Record<string, unknown>)[key];
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function'))
+      Object.defineProperty(standIn, key, { value, writable: true, configurable: true, enumerable: Object.prototype.propertyIsEnumerable.call(exception, key) });
+  }
+  return { loop, exception: standIn, weak: new WeakRef(exception as object), kind, repr, source };
+}
+
 function reportUnretrieved(u: Unretrieved): void {
-  const ctx: Record<string, unknown> = { message: `${u.kind} exception was never retrieved`, exception: u.exception, futureRepr: u.repr };
+  const exception = u.weak?.deref() ?? u.exception;
+  const ctx: Record<string, unknown> = { message: `${u.kind} exception was never retrieved`, exception, futureRepr: u.repr };
   if (u.source !== null) ctx.sourceTraceback = u.source;
   u.loop.callExceptionHandler(ctx);
 }
@@ -168,8 +191,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._logTraceback = true;
     // format the stack now: until then V8 keeps the frames' receivers (this future's task among
     // them), and the registry holds the exception strongly, so the future could never be collected
+    // (Deno keeps them even then: see record())
     if (exception instanceof Error) void exception.stack;
-    unretrieved?.register(this, { loop: this._loop, exception, kind: this[Symbol.toStringTag], repr: String(this), source: this._sourceTraceback }, this);
+    unretrieved?.register(this, record(this._loop, exception, this[Symbol.toStringTag], String(this), this._sourceTraceback), this);
     this._scheduleCallbacks();
   }
 

@@ -69,13 +69,6 @@ function hasBroadcastChannel(): boolean {
   return typeof BroadcastChannel === 'function';
 }
 
-/** Node keeps a process alive for a BroadcastChannel with a listener; the others have no ref/unref. */
-function unref(bc: BroadcastChannel): void {
-  (bc as { unref?: () => void }).unref?.();
-}
-function ref(bc: BroadcastChannel): void {
-  (bc as { ref?: () => void }).ref?.();
-}
 
 // ---- replies -------------------------------------------------------------------------------------
 
@@ -119,7 +112,7 @@ class LoopThreads implements InboxOwner {
       this.wakeName = channelName('wake');
       this.wakeChannel = new BroadcastChannel(this.wakeName);
       this.wakeChannel.onmessage = () => this.loop._wake();
-      unref(this.wakeChannel);
+      host.refChannel(this.wakeChannel, false);
     }
     this.bytes = new Uint8Array(inbox.out.buffer);
     this.dv = new DataView(inbox.out.buffer);
@@ -275,7 +268,7 @@ class LoopThreads implements InboxOwner {
     let bc = this.channels.get(channel);
     if (bc === undefined) {
       bc = new BroadcastChannel(channel);
-      unref(bc);
+      host.refChannel(bc, false);
       this.channels.set(channel, bc);
     }
     try {
@@ -529,7 +522,8 @@ export class RemoteLoop {
         });
       } else host.setTimer(again, 1);
     };
-    host.setTimer(again, 0);
+    // first retry on a fresh macrotask (never a zero-delay setTimeout, clamped to 4 ms when nested)
+    void host.yieldToHost().then(again);
   }
 
   private timedOut(): TimeoutError {
@@ -545,12 +539,12 @@ export class RemoteLoop {
       const bc = (this.replies = new BroadcastChannel(this.replyName));
       bc.onmessage = (ev: MessageEvent<Reply>) => this.settle(ev.data);
     }
-    if (this.calls.size === 0) ref(this.replies);
+    if (this.calls.size === 0) host.refChannel(this.replies, true);
   }
 
   /** No call is waiting for a reply: the channel no longer keeps the thread alive. */
   private quiet(): void {
-    if (this.calls.size === 0 && this.replies !== null) unref(this.replies);
+    if (this.calls.size === 0 && this.replies !== null) host.refChannel(this.replies, false);
   }
 
   private settle(m: Reply): void {

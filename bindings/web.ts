@@ -325,7 +325,11 @@ export function fetch(input: RequestInfo | URL, init?: FetchInit): Future<any> {
   return fut;
 }
 
-/** The host's network failure as asyncio's OSError: Node and Deno name the system error in `cause`, Bun on the TypeError itself. */
+/**
+ * A failed fetch is a TypeError everywhere; what failed is in its `cause` (Node: an error with a
+ * code; Deno: an error whose message ends with the OS's text), or on the TypeError itself (Bun's
+ * `code`).
+ */
 function fetchError(e: unknown): unknown {
   if (!(e instanceof TypeError)) return e;
   const cause = (e as { cause?: unknown }).cause;

@@ -28,5 +28,4 @@ if (isMainThread) {
   parentPort.postMessage(loop.port());
   await loop.runForever();
   loop.close();
-  parentPort.close();
 }

@@ -1,19 +1,24 @@
 #!/usr/bin/env node
 // `npm test`: the conformance suite (test/*.test.ts, written once for vitest) in every runtime.
 //   node      vitest, as written
-//   bun       the suite bundled with vitest's own runner and expect (test/hosts/), run by Bun
-//   deno      the same bundle, run by Deno (no permissions granted)
-//   chromium  the same bundle in a cross-origin-isolated page: the window's main thread, and a
-//             Web Worker for the files that need to block
+//   bun       the suite bundled with vitest's own runner and expect (test/hosts/), run by Bun:
+//             the portable files, then those importing Node's built-ins (Bun's node: support)
+//   deno      the same two bundles, run by Deno: the portable files with no permission, the
+//             node: ones with all permissions
+//   chromium  the portable bundle in a cross-origin-isolated page (the window's main thread, and
+//             a Web Worker for the files that need to block), then in an ordinary page
 //   pages     Node-side vitest tests that drive Chromium (test/browser/: the playground, the
 //             no-bundler page, the host adapter in isolated and ordinary pages)
 // `node scripts/test-hosts.mjs [stage…]` runs the named stages (default: all); `--list` shows how
-// each test file is classified. A file that imports
-// a node: module runs on Node only; a file that says `@needs blocking` runs where a thread may block.
+// each test file is classified; SUITE_ONLY=a,b bundles only the files whose path contains a or b
+// (while working: Node's stage ignores it; a lone file gets the library inlined into its own
+// bundle file, where errors.test.ts's "created at" checks cannot tell its frames apart). A file that imports
+// a node: module runs on Node, Bun and Deno; a file that says `@needs blocking` runs where a thread
+// may block, `@needs shared` where SharedArrayBuffer exists.
 // A runtime that cannot be had is reported loudly and fails the run when CI=true.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromiumMissing, launchChromium } from './chromium.mjs';
 import { startServer } from './serve.mjs';
@@ -76,10 +81,10 @@ export function classify() {
     });
 }
 
-/** A plugin that makes `virtual:suite-files` list `files` (those without a loader are listed, not loaded). */
+/** The esbuild plugin that serves `virtual:suite-files`: the classified files, loadable where `loadable(file)`. */
 function suiteFiles(files, loadable) {
   const list = files
-    .map(({ path, needs }) => `{ path: ${JSON.stringify(path)}, needs: ${JSON.stringify(needs)}, load: ${loadable(needs) ? `() => import(${JSON.stringify(`./${path}`)})` : 'undefined'} }`)
+    .map((f) => `{ path: ${JSON.stringify(f.path)}, needs: ${JSON.stringify(f.needs)}, load: ${loadable(f) ? `() => import(${JSON.stringify(`./${f.path}`)})` : 'undefined'} }`)
     .join(',\n  ');
   return {
     name: 'suite-files',
@@ -91,46 +96,64 @@ function suiteFiles(files, loadable) {
 }
 
 /**
- * Bundles the suite with the vitest shim: build/host-tests/{cli,window,worker}.js + index.html
- * (the files that need nothing of Node's), and build/host-tests/node/cli-node.js (the files that
- * import Node's built-in modules, for Bun and Deno through their node: compatibility).
+ * Keeps `import.meta.url` of the repository's own modules (tests, examples, bench) pointing at
+ * their source files, as when Node runs them: the node: bundle runs from build/, and the tests
+ * find their fixtures, workers and examples next to themselves.
+ */
+const sourceUrls = {
+  name: 'source-urls',
+  setup(build) {
+    build.onLoad({ filter: /[\\/](test|examples|bench)[\\/].*\.(ts|mjs)$/ }, (args) => {
+      if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+    });
+  },
+};
+
+/**
+ * Bundles the suite with the vitest shim, twice:
+ * - build/host-tests/{cli,window,worker}.js + index.html: the files that need nothing from the
+ *   host, for Bun, Deno and Chromium (a browser build: nothing of Node's in it);
+ * - build/host-tests/node/cli.js: the files that import Node's built-ins, for Bun and Deno
+ *   through their node: compatibility (node: modules and packages stay imports).
  */
 async function buildSuite() {
   const esbuild = await import('esbuild');
-  const files = classify();
+  // SUITE_ONLY=threads,inbox: only the files whose path contains one of these (while working)
+  const only = process.env.SUITE_ONLY?.split(',').filter(Boolean);
+  const files = classify().filter((f) => !only || only.some((o) => f.path.includes(o)));
+  // ignoreAnnotations: package.json's sideEffects speaks of dist/, not of bindings/, whose
+  // modules register loop features when loaded (threads.ts: port(), tasks.ts: createTask): a
+  // bundle of a few test files must not drop them because no export of theirs is used
+  // keepNames: functions keep their names when the bundle renames them apart (a coroutine's repr
+  // shows its function's name)
+  const common = { absWorkingDir: ROOT, bundle: true, splitting: true, format: 'esm', target: 'es2022', ignoreAnnotations: true, keepNames: true, logLevel: 'warning' };
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   await esbuild.build({
-    absWorkingDir: ROOT,
+    ...common,
     entryPoints: { cli: 'test/hosts/cli.ts', window: 'test/hosts/window.ts', worker: 'test/hosts/worker.ts' },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
     platform: 'browser',
-    target: 'es2022',
     outdir: OUT,
     alias: { vitest: './test/hosts/vitest-shim.ts' },
     // the test tooling (tinyrainbow, @vitest/utils) reads process.env at load: here it finds no
     // process, as in a browser, so Deno runs with no permission at all (the suite itself reaches
     // the host only through the library, which looks for globalThis.process and Deno's APIs)
-    define: { process: 'undefined' },
-    plugins: [suiteFiles(files, (needs) => !needs.node)],
-    logLevel: 'warning',
+    define: { process: 'undefined', __CAPABILITIES__: JSON.stringify(['blocking', 'shared']) },
+    plugins: [suiteFiles(files, (f) => !f.needs.node)],
   });
   copyFileSync(join(ROOT, 'test', 'hosts', 'index.html'), join(OUT, 'index.html'));
   await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: { 'cli-node': 'test/hosts/cli-node.ts' },
-    bundle: true,
-    format: 'esm',
+    ...common,
+    entryPoints: { cli: 'test/hosts/cli.ts' },
     platform: 'node',
-    target: 'es2022',
+    packages: 'external',
     outdir: join(OUT, 'node'),
     alias: { vitest: './test/hosts/vitest-shim.ts', ...Object.fromEntries(Object.entries(SELF).map(([k, v]) => [k, `./${v}`])) },
-    // CommonJS dependencies (ws) call require() for Node's modules
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    plugins: [suiteFiles(files.filter((f) => f.needs.node), (needs) => !needs.unbundled)],
-    logLevel: 'warning',
+    define: { __CAPABILITIES__: JSON.stringify(['blocking', 'shared', 'node']) },
+    plugins: [suiteFiles(files.filter((f) => f.needs.node), () => true), sourceUrls],
   });
 }
 
@@ -148,18 +171,6 @@ function run(cmd, args, opts = {}) {
   });
 }
 
-/** Runs the parts one after another and adds up what they report. */
-async function runAll(parts) {
-  const total = { code: 0, passed: 0, failed: 0 };
-  for (const part of parts) {
-    const r = await part();
-    total.passed += r.passed;
-    total.failed += r.failed + (r.noSummary ? 1 : 0);
-    if (r.code !== 0) total.code = r.code;
-  }
-  return total;
-}
-
 function countsIn(text) {
   // eslint-disable-next-line no-control-regex
   const lines = text.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
@@ -175,22 +186,43 @@ function binaryMissing(name) {
   return r.status === 0 ? null : `${BIN(name)} does not run (${r.error?.message ?? r.stderr.trim()}): npm ci installs it (devDependency '${name}')`;
 }
 
+/** The browser bundle on a cross-origin-isolated page, then on an ordinary one (/plain/). */
 async function chromiumSuite() {
   const server = await startServer();
   const browser = await launchChromium();
+  const total = { code: 0, passed: 0, failed: 0 };
   try {
-    const page = await browser.newPage();
-    page.on('console', (msg) => console.log(msg.text()));
-    page.on('pageerror', (e) => console.log(`page error: ${e.stack ?? e.message}`));
-    await page.goto(`${server.url}/build/host-tests/index.html`);
-    await page.waitForFunction(() => globalThis.__suiteDone, null, { timeout: 15 * 60_000, polling: 200 });
-    const counts = await page.evaluate(() => globalThis.__suiteDone);
-    console.log(`chromium: ${counts.passed} passed, ${counts.failed} failed`);
-    return { code: counts.failed ? 1 : 0, ...counts };
+    for (const prefix of ['', '/plain']) {
+      const page = await browser.newPage();
+      page.on('console', (msg) => console.log(msg.text()));
+      page.on('pageerror', (e) => console.log(`page error: ${e.stack ?? e.message}`));
+      await page.goto(`${server.url}${prefix}/build/host-tests/index.html`);
+      await page.waitForFunction(() => globalThis.__suiteDone, null, { timeout: 15 * 60_000, polling: 200 });
+      const counts = await page.evaluate(() => globalThis.__suiteDone);
+      console.log(`chromium${prefix ? ' (ordinary page)' : ''}: ${counts.passed} passed, ${counts.failed} failed`);
+      total.passed += counts.passed;
+      total.failed += counts.failed;
+      await page.close();
+    }
+    console.log(`${total.passed} passed, ${total.failed} failed`);
+    return { ...total, code: total.failed ? 1 : 0 };
   } finally {
     await browser.close();
     await server.close();
   }
+}
+
+/** Runs the commands one after the other; their counts add up. */
+async function runAll(commands) {
+  const total = { code: 0, passed: 0, failed: 0 };
+  for (const [cmd, args] of commands) {
+    const r = await run(cmd, args);
+    total.passed += r.passed;
+    total.failed += r.failed + (r.noSummary ? 1 : 0);
+    if (r.noSummary) console.log(`${cmd} ${args.join(' ')}: printed no closing summary line (exit code ${r.code})`);
+    if (r.code !== 0) total.code = r.code;
+  }
+  return total;
 }
 
 const STAGES = {
@@ -198,16 +230,21 @@ const STAGES = {
   bun: {
     missing: () => binaryMissing('bun'),
     build: true,
-    run: () => runAll([() => run(BIN('bun'), ['build/host-tests/cli.js']), () => run(BIN('bun'), ['build/host-tests/node/cli-node.js'])]),
+    run: () =>
+      runAll([
+        [BIN('bun'), ['build/host-tests/cli.js']],
+        [BIN('bun'), ['build/host-tests/node/cli.js']],
+      ]),
   },
   deno: {
     missing: () => binaryMissing('deno'),
     build: true,
-    // the portable files with no permission at all; the node: files with all (sockets, processes, signals)
+    // the portable files with no permission at all; the node: files with all (they listen,
+    // connect, spawn, read the environment and temporary files)
     run: () =>
       runAll([
-        () => run(BIN('deno'), ['run', '--no-prompt', '--no-config', 'build/host-tests/cli.js']),
-        () => run(BIN('deno'), ['run', '-A', '--no-prompt', '--no-config', 'build/host-tests/node/cli-node.js']),
+        [BIN('deno'), ['run', '--no-prompt', '--no-config', 'build/host-tests/cli.js']],
+        [BIN('deno'), ['run', '--no-prompt', '--allow-all', 'build/host-tests/node/cli.js']],
       ]),
   },
   chromium: { missing: chromiumMissing, build: true, run: chromiumSuite },

@@ -1,11 +1,16 @@
 /** The benchmark harness (bench/): what it measures, in which order, and what it reports. */
 import { describe, expect, it } from 'vitest';
 
-// bench/ is plain JavaScript run by node; imported through URLs so that the type checker leaves it be
-const load = (path: string): Promise<any> => import(new URL(path, import.meta.url).href);
-const harness = await load('../bench/lib/harness.mjs');
-const report = await load('../bench/lib/report.mjs');
-const rngMod = await load('../bench/lib/rng.mjs');
+// bench/ is plain JavaScript run by Node (it spawns Python, reads the machine through node:os):
+// imported statically, so that scripts/test-hosts.mjs sees the node: modules it needs
+// @ts-expect-error plain JS module (bench/)
+import * as harness from '../bench/lib/harness.mjs';
+// @ts-expect-error plain JS module (bench/)
+import * as report from '../bench/lib/report.mjs';
+// @ts-expect-error plain JS module (bench/)
+import * as rngMod from '../bench/lib/rng.mjs';
+// @ts-expect-error plain JS module (bench/)
+import { loadWorkloads } from '../bench/run.mjs';
 
 describe('bench harness', () => {
   it('the deadline generator is xorshift32 from the fixed seed, the sequence bench/python/common.py draws', () => {
@@ -57,7 +62,6 @@ describe('bench harness', () => {
   });
 
   it('every workload module loads; W1–W5 run both cores against the WASM core as reference; W7 hands its measuring to the echo bench, W8 runs both cores and postMessage', async () => {
-    const { loadWorkloads } = await load('../bench/run.mjs');
     const ws = await loadWorkloads();
     const ids = ws.map((w: any) => w.id);
     for (const id of ['W1', 'W1s', 'W2', 'W3', 'W3c', 'W3v', 'W4', 'W5', 'W6', 'W7', 'W8']) expect(ids).toContain(id);

@@ -3,7 +3,6 @@
  * wasmloop-specific configuration: a tiny app (test/fixtures/app) that imports 'wasmloop' is built
  * with esbuild, rollup and vite, and each bundle runs in Node and prints the seed's examples on
  * both cores. (The no-bundler page, dist/index.js in a browser, is test/browser/pages.test.ts.)
- * @needs unbundled — it finds the repository (dist/, test/fixtures/app) from this file's own path
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';

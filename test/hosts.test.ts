@@ -66,6 +66,21 @@ describe('host adapter', () => {
     expect(order).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
+  it('yieldToHost never goes through setTimeout (clamped to 4 ms once nested)', async () => {
+    const real = g.setTimeout;
+    let calls = 0;
+    g.setTimeout = (...args: unknown[]) => {
+      calls++;
+      return real(...args);
+    };
+    try {
+      for (let i = 0; i < 20; i++) await host.yieldToHost();
+    } finally {
+      g.setTimeout = real;
+    }
+    expect(calls).toBe(0);
+  });
+
   it('a host timer sleeps at least its delay, and a cleared one never fires', async () => {
     let cleared = false;
     const t = host.setTimer(() => (cleared = true), 5);
@@ -83,6 +98,15 @@ describe('host adapter', () => {
       expect(t >= last).toBe(true);
       last = t;
     }
+  });
+
+  it('relative module URLs resolve against the page, or the working directory where there is a process', () => {
+    const base = host.baseUrl();
+    if (typeof g.location?.href === 'string') expect(base).toBe(g.location.href);
+    else if (host.name === 'node' || host.name === 'bun') expect(base).toBe(new URL(`file://${g.process.cwd()}/`).href);
+    // Deno: its working directory needs --allow-read, and without it there is no base
+    else if (base !== null) expect(base).toMatch(/^file:\/\/\/.*\/$/);
+    if (base !== null) expect(new URL('a/b.js', base).href).toBe(`${base.replace(/[^/]*$/, '')}a/b.js`);
   });
 
   it('an unset environment variable reads as undefined, never throws', () => {
@@ -116,6 +140,26 @@ describe('host adapter', () => {
     const plain = createWasmCore({ shared: false });
     expect(plain.memory.buffer).toBeInstanceOf(ArrayBuffer);
     plain.close();
+  });
+
+  it.each(['wasm', 'js'] as const)('cross-thread ports exist exactly where shared memory does, and are refused with the reason elsewhere (%s core)', async (core) => {
+    const loop = newEventLoop({ core, clock: 'virtual' });
+    if (host.sharedMemory()) {
+      const port = loop.port();
+      expect(port.ctrlBuffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(port.ringBuffer).toBeInstanceOf(SharedArrayBuffer);
+    } else {
+      expect(() => loop.port()).toThrow(new TypeError(`cross-thread ports need SharedArrayBuffer: ${host.sharedMemoryRefusal()}`));
+      // the loop itself is unharmed: it runs on ordinary memory
+      const seen: number[] = [];
+      loop.callLater(1, () => {
+        seen.push(loop.time());
+        loop.stop();
+      });
+      await loop.runForever();
+      expect(seen).toEqual([1]);
+    }
+    loop.close();
   });
 
   it('the blocking runner runs where the host may block, and refuses with its reason elsewhere', () => {

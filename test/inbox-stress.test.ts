@@ -7,7 +7,6 @@
  * (a head read after the tail can pass it; see tryReserve) and no lost wake-up of a producer
  * waiting for room (the C_WAITERS count against the head's publication).
  *
- * @needs unbundled — it bundles bindings/core/inbox.ts with esbuild's API and loads its worker by a path relative to this file
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,6 +2,7 @@
  * API.md §8 within one thread: ports, expose, remote handles used on the owner's own thread, the
  * full-inbox rules, closing, bad input, and the structured-clone codec the inbox carries.
  * (test/threads.test.ts does the same across real worker threads.)
+ * @needs shared — ports live in SharedArrayBuffers (test/hosts.test.ts checks the refusal where there are none)
  */
 import { describe, expect, it } from 'vitest';
 import { Context, ContextVar, QueueFull, RuntimeError, connect, newEventLoop, type EventLoop, type RemoteLoop } from '../bindings/index.js';

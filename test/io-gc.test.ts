@@ -3,19 +3,14 @@
  * subprocess's stdin): awaiting it is optional, so — as in asyncio — that future is never
  * reported as "exception was never retrieved" when it is collected. The error still reaches
  * whoever reads or drains.
- * @needs gc — it collects garbage on demand through node:v8 and node:vm
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type * as net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EventLoop, ExceptionContext } from '../bindings/index.js';
 import { ConnectionError, PIPE, createSubprocessExec, openConnection, startServer, type Server } from '../bindings/node.js';
+import { gc } from './gc.js';
 import { CORES } from './helpers.js';
 import { onLoop, trackUnhandled } from './io-helpers.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const unhandled = trackUnhandled();
 afterAll(() => expect(unhandled).toEqual([]));

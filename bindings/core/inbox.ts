@@ -26,6 +26,7 @@
  *   - once CLOSED is set no reservation succeeds; close() then waits for every earlier
  *     reservation to be committed and consumes it, so nothing reserved is left unseen.
  */
+import { host } from '../hosts/index.js';
 
 export const CTRL_WORDS = 8;
 export const C_TAIL = 0;
@@ -260,5 +261,5 @@ export function standaloneCell(): Int32Array {
 
 /** Thrown where a port needs shared memory the host does not give. */
 export function noSharedMemory(): TypeError {
-  return new TypeError('cross-thread ports need SharedArrayBuffer (in a browser: a crossOriginIsolated page)');
+  return new TypeError(`cross-thread ports need SharedArrayBuffer: ${host.sharedMemoryRefusal()}`);
 }

@@ -25,6 +25,7 @@
  */
 import { Core, CoreInbox, type CoreLimits, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES, WakeCell, checkLimits, memoryExhausted, tooManyEntries } from './types.js';
 import { C_WAKE, ConsumerInbox, closeInbox, drainInto, initInbox, noSharedMemory, standaloneCell } from './inbox.js';
+import { host } from '../hosts/index.js';
 
 // Slot states, the numbers of assembly/core.ts's S_*. Plain constants, not an enum: an enum
 // compiles to an object (isolatedModules) and costs a property load on every use.
@@ -205,7 +206,7 @@ export class JsCore implements Core {
 
   openInbox(words: number): CoreInbox {
     if (this.inbox !== null) return this.inbox;
-    if (typeof SharedArrayBuffer !== 'function') throw noSharedMemory();
+    if (!host.sharedMemory()) throw noSharedMemory();
     const c = (this.ictrl ??= standaloneCell());
     const ringBuffer = new SharedArrayBuffer(words * 4);
     initInbox(c, 0, 0, words, 0);

@@ -2,7 +2,7 @@
  * Bun: setImmediate to yield, `Bun.isMainThread` for the main thread (its worker_threads agrees),
  * `Bun.env` for the environment. Shared memory and Atomics.wait everywhere.
  */
-import { g, portableHost } from './common.js';
+import { g, portableHost, processCwdUrl, workerThreads } from './common.js';
 import type { Host } from './types.js';
 
 export function bunHost(): Host {
@@ -15,14 +15,10 @@ export function bunHost(): Host {
     isMainThread: main,
     threadName() {
       if (main()) return 'MainThread';
-      let id: number | undefined;
-      try {
-        id = g.process?.getBuiltinModule?.('node:worker_threads')?.threadId;
-      } catch {
-        id = undefined;
-      }
+      const id = workerThreads()?.threadId;
       return id === undefined ? 'Worker' : `Worker-${id}`;
     },
     env: (key) => (Bun.env ?? g.process?.env)?.[key],
+    baseUrl: processCwdUrl,
   };
 }

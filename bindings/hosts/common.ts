@@ -54,6 +54,19 @@ export function inWebWorker(): boolean {
   return typeof g.WorkerGlobalScope === 'function' && g instanceof g.WorkerGlobalScope;
 }
 
+/**
+ * node:worker_threads where the host has it (Node, and Bun's and Deno's compatibility), reached
+ * through process.getBuiltinModule so that nothing is imported at load time; undefined elsewhere
+ * (and before Node 20.16, which has no getBuiltinModule).
+ */
+export function workerThreads(): { isMainThread: boolean; threadId: number } | undefined {
+  try {
+    return g.process?.getBuiltinModule?.('node:worker_threads');
+  } catch {
+    return undefined;
+  }
+}
+
 export function hasSharedArrayBuffer(): boolean {
   return typeof SharedArrayBuffer === 'function';
 }
@@ -90,6 +103,21 @@ export function decodeBase64ByHand(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** A directory as a file: URL ending in '/' (Windows drive letters included). */
+export function directoryUrl(dir: string): string {
+  return new URL(`file://${dir.replace(/\\/g, '/').replace(/^(?=[A-Za-z]:)/, '/')}/`).href;
+}
+
+/** The working directory of a process (Node, Bun), as a file: URL; null where it cannot be read. */
+export function processCwdUrl(): string | null {
+  try {
+    const cwd = g.process?.cwd?.();
+    return typeof cwd === 'string' ? directoryUrl(cwd) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function monotonicNow(): () => number {
   const perf = g.performance;
   return perf && typeof perf.now === 'function' ? () => perf.now() : () => Date.now();
@@ -119,6 +147,9 @@ export function portableHost(): Host {
     now: monotonicNow(),
     decodeBase64,
     waitAsync: makeWaitAsync(),
+    baseUrl: () => (typeof g.location?.href === 'string' ? g.location.href : null),
+    errorsKeepCallSites: false,
+    refChannel: (channel, on) => void (channel as { ref?: () => void; unref?: () => void })[on ? 'ref' : 'unref']?.(),
     cores() {
       const n = g.navigator?.hardwareConcurrency;
       if (typeof n === 'number' && n > 0) return n;
@@ -142,7 +173,8 @@ export function webWorkers(): SpawnWorker | null {
   const W = g.Worker;
   if (typeof W !== 'function' || typeof g.Blob !== 'function' || typeof g.URL?.createObjectURL !== 'function') return null;
   return (source, onMessage, onError): HostWorker => {
-    let url: string | null = g.URL.createObjectURL(new g.Blob([source], { type: 'text/javascript' }));
+    const text = `'use strict';\nconst post = (m) => globalThis.postMessage(m);\nconst listen = (f) => globalThis.addEventListener('message', (e) => f(e.data));\n${source}`;
+    let url: string | null = g.URL.createObjectURL(new g.Blob([text], { type: 'text/javascript' }));
     const revoke = (): void => {
       if (url !== null) g.URL.revokeObjectURL(url);
       url = null;

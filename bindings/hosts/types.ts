@@ -13,8 +13,9 @@ export interface HostWorker {
 }
 
 /**
- * Starts a worker running `source` (script text that also parses as a module, reaching its parent
- * through `postMessage`/`addEventListener('message')` on its global, or Node's `parentPort`).
+ * Starts a worker running `source`: script text that also parses as a module, reaching its parent
+ * through two functions the adapter defines ahead of it, `post(message)` and `listen(onMessage)`
+ * (a Web Worker's postMessage and message events; Node's parentPort).
  */
 export type SpawnWorker = (source: string, onMessage: (message: any) => void, onError: (error: Error) => void) => HostWorker;
 
@@ -55,7 +56,23 @@ export interface Host {
    * (or no longer holds `value`), or after `timeoutMs` if given; null where the host lacks it
    * (then a message wakes the loop).
    */
-  waitAsync: ((i32: Int32Array, index: number, value: number, timeoutMs?: number) => Promise<unknown>) | null;
+    waitAsync: ((i32: Int32Array, index: number, value: number, timeoutMs?: number) => Promise<unknown>) | null;
+  /**
+   * Whether an open BroadcastChannel with a listener keeps this thread alive (`on`) or not: Node
+   * and Bun have ref()/unref(); Deno keeps a thread alive for any open channel unless told through
+   * its internal refBroadcastChannel; browsers never keep a thread for a channel.
+   */
+  refChannel(channel: BroadcastChannel, on: boolean): void;
+  /**
+   * The URL relative module URLs are resolved against: the page's location in a browser, the
+   * working directory (as a file: URL ending in '/') in Node, Deno and Bun; null where there is none.
+   */
+  baseUrl(): string | null;
+  /**
+   * Whether an Error keeps its call sites, receivers included, even once its stack is formatted
+   * (Deno: its stack formatting hangs on to them; V8 elsewhere drops them when formatting).
+   */
+  readonly errorsKeepCallSites: boolean;
   /** Logical processors, for sizing worker pools. */
   cores(): number;
   /** How this host starts a worker from source text; null where it cannot. */

@@ -102,18 +102,20 @@ const CLASSES: Record<string, typeof OSError> = {
   ESRCH: ProcessLookupError,
 };
 
-const CODE_OF_ERRNO: Record<number, string> = Object.fromEntries(Object.entries(ERRNO).map(([code, n]) => [n, code]));
+const BY_STRERROR = new Map(Object.entries(STRERROR).map(([code, text]) => [text, code]));
 
 /**
- * The host error's code: Node's `err.code`, the first code inside an AggregateError (happy
- * eyeballs), or the errno a Rust I/O error names in its message ('… (os error 111)': Deno's fetch).
+ * The host error's code: Node's and Bun's `err.code`, the first code inside an AggregateError
+ * (happy eyeballs), or the OS's text in an error that has only a message (Deno's fetch:
+ * "tcp connect error: Connection refused (os error 111)"; the text, not the number, which differs
+ * between systems).
  */
 function codeOf(e: any): string | null {
   if (e === null || typeof e !== 'object') return null;
   if (typeof e.code === 'string') return e.code;
   if (Array.isArray(e.errors)) for (const inner of e.errors) if (typeof inner?.code === 'string') return inner.code;
-  const os = typeof e.message === 'string' ? /\(os error (\d+)\)/.exec(e.message) : null;
-  return os === null ? null : CODE_OF_ERRNO[Number(os[1])] ?? null;
+  const os = typeof e.message === 'string' ? /([A-Za-z][A-Za-z ]*) \(os error \d+\)/.exec(e.message) : null;
+  return os === null ? null : BY_STRERROR.get(os[1]!) ?? null;
 }
 
 /**

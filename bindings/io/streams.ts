@@ -461,9 +461,8 @@ export class StreamReaderProtocol extends FlowControlProtocol {
       if (exc === null || exc === undefined) this._closed.setResult();
       else {
         this._closed.setException(exc);
-        // waitClosed() is optional and the reader already carries the error: as asyncio, never
-        // report this future's exception as unretrieved (else a GC reports every dropped peer)
-        this._closed.exception();
+        // waitClosed() is optional: nobody awaiting it is no lost error (asyncio retrieves it in __del__)
+        this._closed._markRetrieved();
       }
     }
     super.connectionLost(exc);

@@ -67,7 +67,7 @@ export class SubprocessStreamProtocol extends FlowControlProtocol {
         if (exc === null || exc === undefined) this._stdinClosed.setResult();
         else {
           this._stdinClosed.setException(exc);
-          this._stdinClosed.exception(); // waitClosed() is optional: as asyncio, never reported as unretrieved
+          this._stdinClosed._markRetrieved(); // as asyncio: wait_closed() is optional, so no report
         }
       }
       return;

@@ -1,7 +1,7 @@
 /**
- * The wasmloop/web checks, written once for every host: Node, Deno and Bun (test/web.test.ts, which
- * `npm test` runs in all three) and Chromium (test/browser/web.test.ts bundles them for a page):
- * they use only the loop, the web entry, and the servers' URLs. Each check throws on failure.
+ * The wasmloop/web checks, written once for every host: test/web.test.ts runs them in Node
+ * (vitest), Bun and Deno (scripts/test-hosts.mjs), test/browser/web.test.ts in Chromium pages.
+ * They use only the loop, the web entry and the servers' URLs. Each check throws on failure.
  */
 import type * as Index from '../../bindings/index.js';
 import { dec, enc, eq, onLoop } from './kit.js';

@@ -1,23 +1,25 @@
 /**
- * The conformance suite in Bun or Deno: every file whose needs the host meets (both may block in
- * Atomics.wait), then the exit code. The files that import Node's built-in modules run after it,
- * in a bundle of their own (cli-node.ts).
+ * The conformance suite in Bun or Deno, bundled twice by scripts/test-hosts.mjs: once with the
+ * files that need nothing from the host (Deno runs that bundle with no permission at all), once
+ * with the files that import Node's built-in modules, which Bun and Deno provide through their
+ * node: compatibility (Deno runs that one with permissions). Both may block in Atomics.wait and
+ * have SharedArrayBuffer. Prints the report, then exits with its status.
  */
 import { FILES } from 'virtual:suite-files';
 import { host } from '../../bindings/hosts/index.js';
 import { partition, runSuite } from './runner.js';
 
+/** What the bundle's host offers, set by the build ('blocking', 'shared', and 'node' for the node: bundle). */
+declare const __CAPABILITIES__: string[];
+
 const g = globalThis as any;
-const { run, notRun } = partition(FILES, ['blocking']);
-// the files that import Node's modules run next, through the host's node: compatibility (cli-node.ts)
-const later = notRun.filter(({ file }) => file.needs.node);
-console.log(`${later.length} files that import Node's modules run after these, through ${host.name}'s node: compatibility`);
-const counts = await runSuite(
-  `${host.name} ${host.version}`,
-  run,
-  notRun.filter(({ file }) => !file.needs.node),
-  (line) => console.log(line),
-);
+const compat = __CAPABILITIES__.includes('node');
+const { run, notRun } = partition(FILES, __CAPABILITIES__);
+// in the portable run, the files that only need node: run next, in the node: compatibility run
+const later = (file: (typeof FILES)[number]): boolean => !compat && partition([file], [...__CAPABILITIES__, 'node']).run.length === 1;
+const listed = notRun.map(({ file, why }) => ({ file, why: later(file) ? `${why}: runs in the node: compatibility run` : why }));
+const label = `${host.name} ${host.version}${compat ? ' (node: compatibility)' : ''}`;
+const counts = await runSuite(label, run, listed, (line) => console.log(line));
 const code = counts.failed > 0 ? 1 : 0;
 if (g.Deno) g.Deno.exit(code);
 else g.process.exit(code);

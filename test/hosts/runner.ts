@@ -10,16 +10,14 @@ import { startTests, type File, type Task, type VitestRunner } from '@vitest/run
 export interface SuiteFile {
   path: string;
   load: () => Promise<unknown>;
-  /** Capabilities the file needs ('node', 'nodejs', 'gc', 'blocking', 'unbundled'), each with why. */
+  /** Capabilities the file needs ('node', 'blocking'), each with why. */
   needs: Record<string, string>;
 }
 
 export const NEED_DESCRIPTIONS: Record<string, string> = {
   node: "Node's built-in modules",
   blocking: 'a thread that may block in Atomics.wait',
-  nodejs: 'Node.js itself, not a node: compatibility layer',
-  gc: 'garbage collection on demand (node:v8 --expose-gc, then node:vm gives gc)',
-  unbundled: 'to run from its own place in test/, as vitest runs it (the Bun and Deno runs are bundles)',
+  shared: 'SharedArrayBuffer (in a browser: a cross-origin-isolated page)',
 };
 
 export interface Counts {
@@ -66,6 +64,7 @@ function describeError(e: any): string {
 export async function runSuite(label: string, files: SuiteFile[], notRun: { file: SuiteFile; why: string }[], print: (line: string) => void): Promise<Counts> {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const counts: Counts = { passed: 0, failed: 0 };
+  const reported = new Set<File>();
   const runner: VitestRunner = {
     config: {
       root: '/',
@@ -93,6 +92,7 @@ export async function runSuite(label: string, files: SuiteFile[], notRun: { file
     },
   };
   const report = (file: File): void => {
+    reported.add(file);
     const all = tests(file);
     const failed = all.filter((t) => t.result?.state === 'fail');
     const passed = all.filter((t) => t.result?.state === 'pass');
@@ -109,10 +109,16 @@ export async function runSuite(label: string, files: SuiteFile[], notRun: { file
     }
   };
   print(`${label}: running ${files.length} test files`);
-  await startTests(
+  const ran = await startTests(
     files.map((f) => f.path),
     runner,
   );
+  // a file that failed to load (its import threw) is never run as a suite: report it here, as a failure
+  for (const file of ran) if (!reported.has(file)) report(file);
+  if (ran.length !== files.length) {
+    counts.failed++;
+    print(`✗ ${files.length} files were given to the runner, it returned ${ran.length}`);
+  }
   for (const { file, why } of notRun) print(`- ${file.path}: not run in ${label}: ${why}`);
   print(`${counts.passed} passed, ${counts.failed} failed`);
   return counts;

@@ -1,8 +1,9 @@
 /**
- * The conformance suite in a browser window (cross-origin isolated, served by scripts/serve.mjs):
- * every file that needs nothing from the host runs here, on the window's main thread; the files
- * that need a thread that may block run in a Web Worker (worker.ts) afterwards, and so do the host
- * adapter's tests a second time. Lines go to the
+ * The conformance suite in a browser window, served by scripts/serve.mjs twice: on a
+ * cross-origin-isolated page, and on an ordinary one (/plain/: no SharedArrayBuffer). Every file
+ * whose needs the page meets runs here, on the window's main thread; on the isolated page the
+ * files that need a thread that may block run in a Web Worker (worker.ts) afterwards; the host
+ * adapter's tests run in the worker a second time on both pages. Lines go to the
  * console (the driver relays them); the result lands in `window.__suiteDone`.
  */
 import { FILES } from 'virtual:suite-files';
@@ -29,8 +30,11 @@ async function inWorker(paths: string[]): Promise<Counts> {
 }
 
 async function main(): Promise<Counts> {
-  const { run, notRun } = partition(FILES, []);
-  const toWorker = notRun.filter(({ file }) => partition([file], ['blocking']).run.length === 1);
+  // a cross-origin-isolated page has SharedArrayBuffer, and its workers may block; an ordinary
+  // page (served under /plain/) has neither, and the suite proves the refusals there
+  const isolated = g.crossOriginIsolated === true;
+  const { run, notRun } = partition(FILES, isolated ? ['shared'] : []);
+  const toWorker = notRun.filter(({ file }) => partition([file], isolated ? ['blocking', 'shared'] : []).run.length === 1);
   const elsewhere = notRun.filter((n) => !toWorker.includes(n));
   const inWindow = await runSuite(
     `chromium window, Chrome ${/Chrome\/([\d.]+)/.exec(host.version)?.[1] ?? host.version}, crossOriginIsolated=${g.crossOriginIsolated}`,
