@@ -376,6 +376,10 @@ export class RemoteLoop {
     this.timeoutMs = timeout * 1000;
     this.mayBlock = port.owner !== threadToken && host.canBlock();
     this.replyName = channelName('reply');
+    // the reply channel opens now, not at the first runThreadsafe: in a browser a channel is
+    // registered with the browser process asynchronously, and an owner that answers at once could
+    // post its reply before a channel opened just before the submission is there to receive it
+    if (hasBroadcastChannel()) this.openReplies();
   }
 
   /** Runs the exposed function `name(...args)` in the owner's loop, soon; errors go to that loop's exception handler. */
@@ -534,12 +538,16 @@ export class RemoteLoop {
     (this.wakeChannel ??= new BroadcastChannel(this.port.wake!)).postMessage(0);
   }
 
+  private openReplies(): BroadcastChannel {
+    const bc = (this.replies = new BroadcastChannel(this.replyName));
+    bc.onmessage = (ev: MessageEvent<Reply>) => this.settle(ev.data);
+    host.refChannel(bc, false); // it keeps the thread alive only while a call waits (listen)
+    return bc;
+  }
+
   private listen(): void {
-    if (this.replies === null) {
-      const bc = (this.replies = new BroadcastChannel(this.replyName));
-      bc.onmessage = (ev: MessageEvent<Reply>) => this.settle(ev.data);
-    }
-    if (this.calls.size === 0) host.refChannel(this.replies, true);
+    const bc = this.replies ?? this.openReplies();
+    if (this.calls.size === 0) host.refChannel(bc, true);
   }
 
   /** No call is waiting for a reply: the channel no longer keeps the thread alive. */
