@@ -124,7 +124,7 @@ export function svg(report) {
 <text x="12" y="40" class="s">${esc(`${m.runtime} ${m.version} · ${m.cores} cores · ${m.cpu} · Python ${m.python ?? '—'} / uvloop ${m.uvloop ?? '—'} · ${m.date} · ${report.options.quick ? 'quick' : 'full'} run, median of ${report.options.runs}`)}</text>
 ${grid.join('\n')}
 ${body.join('\n')}
-<text x="12" y="${H - 10}" class="s">W3/W3c: CPU ns per timer. Workloads not built yet are left out. Data: bench/results/latest.json</text>
+<text x="12" y="${H - 10}" class="s">W3/W3c: CPU ns per timer; W7: the server's CPU ns per message; W8: ns per submission. Workloads not built yet are left out. Data: bench/results/latest.json</text>
 </svg>
 `;
 }
