@@ -61,6 +61,9 @@ function checkName(name: unknown, method: string): asserts name is string {
 }
 
 let channelCounter = 0;
+/** What the probe of a RemoteLoop's reply channel carries (call ids start at 1). */
+const PROBE = 'wasmloop:reply-channel-open';
+
 function channelName(kind: string): string {
   return `wasmloop-${kind}-${threadToken}-${++channelCounter}`;
 }
@@ -361,6 +364,9 @@ export class RemoteLoop {
   private readonly port: LoopPort;
   private replies: BroadcastChannel | null = null;
   private readonly replyName: string;
+  /** Whether the reply channel is known to receive (see the constructor); calls wait in the backlog until it is. */
+  private replyReady: boolean;
+  private probe: BroadcastChannel | null = null;
   private readonly calls = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void }>();
   private nextId = 1;
   private readonly backlog: Waiting[] = [];
@@ -376,10 +382,22 @@ export class RemoteLoop {
     this.timeoutMs = timeout * 1000;
     this.mayBlock = port.owner !== threadToken && host.canBlock();
     this.replyName = channelName('reply');
-    // the reply channel opens now, not at the first runThreadsafe: in a browser a channel is
-    // registered with the browser process asynchronously, and an owner that answers at once could
-    // post its reply before a channel opened just before the submission is there to receive it
-    if (hasBroadcastChannel()) this.openReplies();
+    // the reply channel opens now, and where channels open late (a browser registers one with its
+    // browser process asynchronously) runThreadsafe submits nothing before it is known open: an
+    // owner that answers at once could otherwise post its reply before anyone listens, and the
+    // call would never settle. A probe on the same name proves it: once the channel hears the
+    // probe, it hears whatever is posted later, the reply included.
+    // (on the owner's own thread the reply is posted through the same registration queue as the
+    // channel opened before it: it cannot overtake)
+    this.replyReady = !host.channelsOpenLate || port.owner === threadToken;
+    if (hasBroadcastChannel()) {
+      this.openReplies();
+      if (!this.replyReady) {
+        const probe = new BroadcastChannel(this.replyName);
+        probe.postMessage({ id: 0, ok: true, value: PROBE } satisfies Reply);
+        this.probe = probe;
+      }
+    }
   }
 
   /** Runs the exposed function `name(...args)` in the owner's loop, soon; errors go to that loop's exception handler. */
@@ -413,10 +431,12 @@ export class RemoteLoop {
         reject(e);
       };
       try {
-        if (this.backlog.length === 0 && this.tryCommit(w.bytes, w.pos)) return;
-        if (this.mayBlock) return this.waitAndCommit(w.bytes, w.pos);
+        if (this.replyReady) {
+          if (this.backlog.length === 0 && this.tryCommit(w.bytes, w.pos)) return;
+          if (this.mayBlock) return this.waitAndCommit(w.bytes, w.pos);
+        }
         this.backlog.push({ bytes: w.bytes.slice(0, w.pos), reject: fail, deadline: host.now() + this.timeoutMs });
-        if (this.backlog.length === 1) this.flushLater();
+        if (this.replyReady && this.backlog.length === 1) this.flushLater();
       } catch (e) {
         fail(e);
       }
@@ -462,10 +482,12 @@ export class RemoteLoop {
   /** Submits now, waiting for room only where this thread may block; else throws. */
   private submitNow(bytes: Uint8Array, len: number): void {
     if (this.backlog.length === 0 && this.tryCommit(bytes, len)) return;
-    if (this.mayBlock) return this.waitAndCommit(bytes, len);
+    if (this.mayBlock && this.backlog.length === 0) return this.waitAndCommit(bytes, len);
     throw new QueueFull(
       this.backlog.length > 0
-        ? "the loop's inbox is full: earlier runThreadsafe() calls from this handle still wait for room"
+        ? this.replyReady
+          ? "the loop's inbox is full: earlier runThreadsafe() calls from this handle still wait for room"
+          : "earlier runThreadsafe() calls from this handle still wait for room or for its reply channel to open (a browser opens it asynchronously, just after connect()): nothing was submitted; retry from a later task"
         : `the loop's inbox is full (${(this.v.mask + 1) * 4} bytes) and this thread ${this.port.owner === threadToken ? 'runs the loop' : 'may not block'}: nothing was submitted; retry later, or use runThreadsafe(), which waits for room`,
     );
   }
@@ -556,6 +578,16 @@ export class RemoteLoop {
   }
 
   private settle(m: Reply): void {
+    if (m.id === 0 && m.value === PROBE) {
+      // the reply channel is open: the calls that waited for it go in, in order
+      this.probe?.close();
+      this.probe = null;
+      if (!this.replyReady) {
+        this.replyReady = true;
+        if (this.backlog.length > 0) this.flushLater();
+      }
+      return;
+    }
     const call = this.calls.get(m.id);
     if (call === undefined) return;
     this.calls.delete(m.id);

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Context, ContextVar, QueueFull, RuntimeError, connect, newEventLoop, type EventLoop, type RemoteLoop } from '../bindings/index.js';
 import { Reader, Writer } from '../bindings/serialize.js';
+import { host } from '../bindings/hosts/index.js';
 import { CORES, captureConsole, fullCoreLoop, runFor, vloop } from './helpers.js';
 
 function roundTrip(v: unknown): unknown {
@@ -367,5 +368,43 @@ describe.each(CORES)('submissions while the core is out of memory (%s core)', (c
     expect(reports).toHaveLength(1);
     loop.close();
     await expect(answer).rejects.toThrow(new RuntimeError('Event loop is closed'));
+  });
+});
+
+describe.each(CORES)('a reply channel that opens late, as in browsers (%s core)', (core) => {
+  it('runThreadsafe submits nothing until the channel hears its probe, then goes in order; a callSoonThreadsafe meanwhile is refused, not let ahead', async () => {
+    const before = host.channelsOpenLate;
+    (host as { channelsOpenLate: boolean }).channelsOpenLate = true; // what a browser adapter says
+    try {
+      const loop = vloop(core);
+      const seen: unknown[] = [];
+      loop.expose('f', (x: unknown) => (seen.push(x), x));
+      // as another thread's handle (on the owner's own thread nothing can overtake the channel)
+      const r = connect({ ...loop.port(), owner: 'another thread' });
+      const answer = r.runThreadsafe('f', 'first');
+      let refusal: unknown = null;
+      try {
+        r.callSoonThreadsafe('f', 'second');
+      } catch (e) {
+        refusal = e;
+      }
+      expect(refusal).toBeInstanceOf(QueueFull);
+      expect((refusal as Error).message).toMatch(/still wait for room or for its reply channel to open .*nothing was submitted/);
+      loop.callSoon(() => seen.push('local'));
+      await runUntilIdle(loop, 0); // one pass: nothing of the call is in the inbox yet
+      expect(seen).toEqual(['local']);
+      const done = answer.then(() => loop.stop());
+      await loop.runForever(); // the probe arrives, the call goes in and runs
+      await done;
+      expect(await answer).toBe('first');
+      expect(seen).toEqual(['local', 'first']);
+      r.callSoonThreadsafe('f', 'third'); // the channel is open: straight in
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+      expect(seen).toEqual(['local', 'first', 'third']);
+      loop.close();
+    } finally {
+      (host as { channelsOpenLate: boolean }).channelsOpenLate = before;
+    }
   });
 });

@@ -27,5 +27,6 @@ export function browserHost(): Host {
       !worker ? "a browser window's main thread may not block (Atomics.wait): run it in a Web Worker" : shared() ? 'Atomics.wait is not allowed on this thread' : NOT_ISOLATED,
     sharedMemory: shared,
     sharedMemoryRefusal: () => (hasSharedArrayBuffer() ? NOT_ISOLATED : 'SharedArrayBuffer is not available in this browser'),
+    channelsOpenLate: true,
   };
 }

@@ -149,6 +149,7 @@ export function portableHost(): Host {
     waitAsync: makeWaitAsync(),
     baseUrl: () => (typeof g.location?.href === 'string' ? g.location.href : null),
     errorsKeepCallSites: false,
+    channelsOpenLate: false,
     refChannel: (channel, on) => void (channel as { ref?: () => void; unref?: () => void })[on ? 'ref' : 'unref']?.(),
     cores() {
       const n = g.navigator?.hardwareConcurrency;

@@ -64,6 +64,12 @@ export interface Host {
    */
   refChannel(channel: BroadcastChannel, on: boolean): void;
   /**
+   * Whether a new BroadcastChannel starts receiving only some time after it is made: a browser
+   * registers it with its browser process asynchronously, so a message another thread posts at
+   * once may find it not there yet (Node, Deno and Bun register it before the constructor returns).
+   */
+  readonly channelsOpenLate: boolean;
+  /**
    * The URL relative module URLs are resolved against: the page's location in a browser, the
    * working directory (as a file: URL ending in '/') in Node, Deno and Bun; null where there is none.
    */

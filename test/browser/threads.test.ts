@@ -74,6 +74,12 @@ describe.each(['wasm', 'js'])('Web Workers and a loop on the main thread (%s cor
     expect(errors).toEqual([]);
   });
 
+  it("runThreadsafe through a handle made just before settles, though the owner answers at once (the reply channel is known open first)", async () => {
+    const { result: out, errors } = await onPage<any>(`freshHandles(${JSON.stringify(core)}, 300)`);
+    expect(out).toEqual({ settled: 300, error: null });
+    expect(errors).toEqual([]);
+  });
+
   it('a submission from a Web Worker to a closed loop fails on the submitting side', async () => {
     const { result: out, errors } = await onPage<any>(`closedLoop(${JSON.stringify(core)})`);
     expect(out).toEqual({
