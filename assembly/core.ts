@@ -310,6 +310,23 @@ function siftUp(i: u32, when: f64, slot: u32): void {
   entrySet(p, when, slot);
 }
 
+/** The least (by when, then seq) of the up to four children from entry `first`, in a heap ending before entry `end`. */
+@inline function leastChild(first: u32, end: u32): u32 {
+  let best = first;
+  let bw = whenAt(first);
+  let bs = slotAt(first);
+  const last = first + 3 < end ? first + 3 : end - 1;
+  for (let c = first + 1; c <= last; c++) {
+    const cw = whenAt(c);
+    if (cw < bw || (cw == bw && seqOf(slotAt(c)) < seqOf(bs))) {
+      best = c;
+      bw = cw;
+      bs = slotAt(c);
+    }
+  }
+  return best;
+}
+
 /** Puts (when, slot) at logical position i or below it, in a heap of `size` entries. */
 function siftDown(i: u32, when: f64, slot: u32, size: u32): void {
   const end = size + ROOT;
@@ -317,19 +334,9 @@ function siftDown(i: u32, when: f64, slot: u32, size: u32): void {
   while (true) {
     const first = (p << 2) - 8;
     if (first >= end) break;
-    // the least of the (up to four) children
-    let best = first;
-    let bw = whenAt(first);
-    let bs = slotAt(first);
-    const last = first + 3 < end ? first + 3 : end - 1;
-    for (let c = first + 1; c <= last; c++) {
-      const cw = whenAt(c);
-      if (cw < bw || (cw == bw && seqOf(slotAt(c)) < seqOf(bs))) {
-        best = c;
-        bw = cw;
-        bs = slotAt(c);
-      }
-    }
+    const best = leastChild(first, end);
+    const bw = whenAt(best);
+    const bs = slotAt(best);
     if (when < bw || (when == bw && seqOf(slot) < seqOf(bs))) break;
     entrySet(p, bw, bs);
     p = best;
@@ -353,19 +360,8 @@ function popTop(): u32 {
     while (true) {
       const first = (p << 2) - 8;
       if (first >= end) break;
-      let best = first;
-      let bw = whenAt(first);
-      let bs = slotAt(first);
-      const lastChild = first + 3 < end ? first + 3 : end - 1;
-      for (let c = first + 1; c <= lastChild; c++) {
-        const cw = whenAt(c);
-        if (cw < bw || (cw == bw && seqOf(slotAt(c)) < seqOf(bs))) {
-          best = c;
-          bw = cw;
-          bs = slotAt(c);
-        }
-      }
-      entrySet(p, bw, bs);
+      const best = leastChild(first, end);
+      entrySet(p, whenAt(best), slotAt(best));
       p = best;
     }
     siftUp(p - ROOT, whenAt(end), slotAt(end));
