@@ -711,17 +711,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** One iteration: the core's tick, then the batch's callbacks in order, in their contexts. Returns the batch length. */
   private _runOnce(): number {
-    const core = this._core;
-    const threads = this._threads;
-    if (threads !== null && threads.pending()) threads.drain();
-    // the clock is read only when a timer may be due
-    const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
-    if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
+    const n = this._tick();
     if (n === 0) return 0;
     const prev = currentContext();
     const saved = enterCallbacks();
     try {
-      this._runBatch(n, core.batchBase);
+      this._runBatch(n, this._core.batchBase);
     } finally {
       leaveCallbacks(prev, saved);
     }
@@ -730,12 +725,19 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** `_runOnce` for a caller that has entered the callbacks' context itself (the blocking runner). */
   private _iterate(): number {
+    const n = this._tick();
+    if (n !== 0) this._runBatch(n, this._core.batchBase);
+    return n;
+  }
+
+  /** An iteration's scheduling step: other threads' submissions in, then the core's tick. Returns the batch length. */
+  private _tick(): number {
     const core = this._core;
     const threads = this._threads;
     if (threads !== null && threads.pending()) threads.drain();
+    // the clock is read only when a timer may be due
     const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
     if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
-    if (n !== 0) this._runBatch(n, core.batchBase);
     return n;
   }
 
