@@ -9,6 +9,7 @@ import { EventLoop, _ext, _setDefaultCore, checkCoreKind, type LoopOptions } fro
 import { host } from './hosts/index.js';
 import { Task, allTasksOf, createTaskOn, currentTaskOf, ensureFutureOn, isGenerator, type CoroutineLike, type TaskOptions } from './tasks.js';
 import { getCurrent, getRunning, setCurrent } from './thread.js';
+import { running } from './running.js';
 import type { CoreKind } from './core/types.js';
 
 /** A new event loop; `opts.core` picks the core (default: what install() chose, else 'wasm'). */
@@ -64,9 +65,29 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return allTasksOf(loop ?? getRunningLoop());
 }
 
-/** A Future for `aw`: Futures as they are, coroutines as Tasks, promises wrapped. */
+/**
+ * A Future for `aw`: Futures as they are, coroutines as Tasks, promises wrapped — on `opts.loop`,
+ * else the loop of the task calling, else the running loop (never the thread's default loop,
+ * which nobody may run: with none of them it throws, as every toolkit function does).
+ */
 export function ensureFuture<T>(aw: unknown, opts?: { loop?: EventLoop }): Future<T> {
-  return ensureFutureOn<T>(aw, opts?.loop ?? getEventLoop());
+  if (opts?.loop != null) return ensureFutureOn<T>(aw, opts.loop);
+  if (aw instanceof Future) return aw as Future<T>;
+  const t = running;
+  const loop = t !== null ? (t._loop as EventLoop) : getRunning();
+  if (loop === null) throw noLoop('ensureFuture');
+  return ensureFutureOn<T>(aw, loop as EventLoop);
+}
+
+/**
+ * The error of a toolkit function called where no loop runs and no task is known — typically an
+ * async function called before its loop runs (`loop.createTask(main())`: `main()` ran its first
+ * segment there). It never binds to the thread's default loop, which nobody may run.
+ */
+export function noLoop(fn: string): RuntimeError {
+  return new RuntimeError(
+    `no running event loop: ${fn}() was called or awaited where no loop is running and no task is known (an async function called before its loop runs? pass the function itself, loop.createTask(main), so that it starts inside the loop)`,
+  );
 }
 
 export interface RunOptions extends LoopOptions {}

@@ -173,6 +173,18 @@ export class TimerHandle extends Handle {
   }
 }
 
+/**
+ * @internal a task's step and wakeup callbacks carry the task here (Python's bound method's
+ * `__self__`): a slow-callback report names the task, as asyncio's `_format_handle` does
+ */
+export const TASK_OF: unique symbol = Symbol('wasmloop.taskOf');
+
+/** @internal what a debug report calls a handle: its task when it runs a task's step, else the handle */
+export function formatHandle(h: Handle): string {
+  const task = (h._callback as { [TASK_OF]?: object } | null)?.[TASK_OF];
+  return task !== undefined ? String(task) : String(h);
+}
+
 export function formatCallback(cb: (...a: any[]) => unknown, args: readonly unknown[]): string {
   const name = cb.name || '<anonymous>';
   return `${name}(${args.map(formatArg).join(', ')})`;

@@ -17,7 +17,7 @@ import { createWasmCore } from './core/wasm.js';
 import { inboxWords } from './core/inbox.js';
 import { RuntimeError, describe } from './errors.js';
 import { Future, type FutureLoop } from './futures.js';
-import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, Handle, TimerHandle, firstUserFrame, formatCallback, type HandleOwner } from './handles.js';
+import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, Handle, TimerHandle, firstUserFrame, formatCallback, formatHandle, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
 import { takeAsyncWork } from './running.js';
 import { enterRunning, leaveRunning } from './thread.js';
@@ -92,7 +92,8 @@ function isCoroutineFunction(f: Function): boolean {
 /** A promise (any thenable but a Future) or an async function: work only promise reactions advance. */
 function isPromiseWork(v: unknown): boolean {
   if (typeof v === 'function') return v.constructor === AsyncFunction;
-  return v !== null && typeof v === 'object' && !(v instanceof Future) && typeof (v as any).then === 'function';
+  // a toolkit coroutine (wait(), q.get()) is a thenable generator: a task drives it without promises
+  return v !== null && typeof v === 'object' && !(v instanceof Future) && typeof (v as any).then === 'function' && typeof (v as any).next !== 'function';
 }
 
 function isCoroutineLike(v: unknown): boolean {
@@ -702,7 +703,9 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   private _ensureFuture<T>(aw: unknown): Future<T> {
     if (aw instanceof Future) {
-      if (aw.getLoop() !== this) throw new Error('The future belongs to a different loop than the one specified as the loop argument');
+      (aw as { _bindLazy?(loop: EventLoop): void })._bindLazy?.(this); // an unbound sleep() is adopted by its runner
+      // asyncio's ValueError; wasmloop maps ValueError to RangeError (API.md §9)
+      if (aw.getLoop() !== this) throw new RangeError('The future belongs to a different loop than the one specified as the loop argument');
       return aw as Future<T>;
     }
     if (taskHooks === null) throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${describe(aw)}`);
@@ -773,7 +776,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
       const dt = (t1 - t0) / 1000;
       if (this._debug && dt >= this.slowCallbackDuration) {
         const where = h._sourceTraceback ? firstUserFrame(h._sourceTraceback) : null;
-        console.warn(`Executing ${h} took ${dt.toFixed(3)} seconds${where ? ` (created at ${where})` : ''}`);
+        console.warn(`Executing ${formatHandle(h)} took ${dt.toFixed(3)} seconds${where ? ` (created at ${where})` : ''}`);
       }
     }
   }

@@ -21,6 +21,13 @@
  * the microtask queue runs code that no wasmloop awaitable resumed.
  */
 import { type Context, _enterContext, _exitContext } from './context.js';
+import { host } from './hosts/index.js';
+
+/** What debug mode's timing of async-function steps reads from a task's loop. */
+interface DebugLoop {
+  getDebug(): boolean;
+  readonly slowCallbackDuration: number;
+}
 
 /** What this module needs from a Task (kept narrow to avoid an import cycle). */
 export interface Runner {
@@ -94,7 +101,11 @@ export class Marks {
   readonly futureThen: (this: object, onF?: unknown, onR?: unknown) => any;
   readonly coroThen: (this: object, onF?: unknown, onR?: unknown) => any;
 
+  /** when the marked continuation began (host ms), in debug mode; else -1 */
+  private started = -1;
+
   constructor(t: Runner) {
+    const loop = t._loop as DebugLoop;
     this.mark = () => {
       // the continuation may end the task's function: let its promise settle the task before
       // the next iteration
@@ -103,8 +114,16 @@ export class Marks {
       this.prevRunning = running;
       running = t;
       this.prevContext = _enterContext(t._context);
+      if (loop.getDebug()) this.started = host.now();
     };
     this.unmark = () => {
+      if (this.started >= 0) {
+        // an async-function step runs here, between mark and unmark, not inside a loop callback:
+        // debug mode times it as asyncio times a task's step
+        const dt = (host.now() - this.started) / 1000;
+        this.started = -1;
+        if (dt >= loop.slowCallbackDuration) console.warn(`Executing ${String(t)} took ${dt.toFixed(3)} seconds`);
+      }
       running = this.prevRunning;
       this.prevRunning = null;
       const prev = this.prevContext;

@@ -20,6 +20,7 @@
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
 import { Future, FutureState } from './futures.js';
+import { TASK_OF } from './handles.js';
 import type { EventLoop } from './loop.js';
 import { _setTaskHooks } from './loop.js';
 import { running, swapRunning, type Marks, type Runner } from './running.js';
@@ -100,6 +101,8 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     super({ loop: opts.loop });
     const taskStep = (exc?: unknown) => this._step(exc);
     const taskWakeup = (fut: Future<unknown>) => this._wakeup(fut);
+    (taskStep as { [TASK_OF]?: object })[TASK_OF] = this;
+    (taskWakeup as { [TASK_OF]?: object })[TASK_OF] = this;
     this._stepFn = taskStep;
     this._wakeupFn = taskWakeup;
     if (opts.context !== undefined && !(opts.context instanceof Context)) throw new TypeError(`context must be a Context, got ${describe(opts.context)}`);
@@ -425,6 +428,7 @@ export type TaskFactory = (loop: EventLoop, coro: CoroutineLike<unknown>, opts: 
 /** Wraps `aw` in a Future: a Future as is, a coroutine (generator or function) in a Task, a promise in a Future. */
 export function ensureFutureOn<T>(aw: unknown, loop: EventLoop): Future<T> {
   if (aw instanceof Future) {
+    (aw as { _bindLazy?(l: EventLoop): void })._bindLazy?.(loop); // an unbound sleep() is adopted
     if (aw.getLoop() !== loop) throw new RangeError('The future belongs to a different loop than the one specified as the loop argument');
     return aw as Future<T>;
   }
@@ -437,7 +441,12 @@ export function ensureFutureOn<T>(aw: unknown, loop: EventLoop): Future<T> {
 export function createTaskOn<T>(loop: EventLoop, coro: CoroutineLike<T>, opts: TaskOptions = {}): Task<T> {
   if (opts === null || typeof opts !== 'object') throw new TypeError(`task options must be an object, got ${describe(opts)}`);
   const factory = loop._extra.taskFactory as TaskFactory | undefined;
-  if (factory) return factory(loop, coro as CoroutineLike<unknown>, opts) as Task<T>;
+  if (factory) {
+    const task = factory(loop, coro as CoroutineLike<unknown>, opts) as Task<T>;
+    // a factory may ignore the name: asyncio sets it afterwards
+    if (opts.name !== undefined && typeof (task as Partial<Task<T>>).setName === 'function') task.setName(opts.name);
+    return task;
+  }
   return new Task<T>(coro, { ...opts, loop });
 }
 

@@ -3,7 +3,7 @@
  * @needs blocking — runForeverSync and runUntilCompleteSync sleep in Atomics.wait
  */
 import { describe, expect, it } from 'vitest';
-import { RuntimeError, newEventLoop, sleep } from '../bindings/index.js';
+import { RuntimeError, newEventLoop, sleep, wait } from '../bindings/index.js';
 import { CORES, fullCoreLoop, vloop } from './helpers.js';
 
 describe.each(CORES)('blocking runners (%s core)', (core) => {
@@ -128,5 +128,51 @@ describe.each(CORES)('blocking runners (%s core)', (core) => {
     expect(seen).toEqual(['t1@1', 'a@1', 't2@2', 't3@3', 't4@4']);
     expect(reports).toHaveLength(1);
     loop.close();
+  });
+});
+
+describe.each(CORES)('handing toolkit coroutines to a blocking runner (%s core; issue #14, defect 25)', (core) => {
+  it('runUntilCompleteSync(wait(tasks)) runs the toolkit coroutine as a task (it is a generator, not promise work)', () => {
+    const loop = vloop(core);
+    const tasks = [1, 2].map((k) =>
+      loop.createTask(function* () {
+        yield* sleep(k);
+        return k;
+      }),
+    );
+    const [done, pending] = loop.runUntilCompleteSync(wait(tasks));
+    expect([...done].map((t) => t.result()).sort()).toEqual([1, 2]);
+    expect(pending.size).toBe(0);
+    expect(loop.time()).toBe(2);
+    loop.close();
+  });
+
+  it('runUntilCompleteSync(sleep(1)) before the loop runs: the sleep binds to the runner and its timer starts then', () => {
+    const loop = vloop(core);
+    loop.advance(5);
+    const s = sleep(1, 'woke'); // no loop runs here: unbound
+    expect(s.done()).toBe(false);
+    expect(loop.runUntilCompleteSync(s)).toBe('woke');
+    expect(loop.time()).toBe(6);
+    expect(s.getLoop()).toBe(loop);
+    // the same with the promise-based runner, and a sleep awaited by a task of another loop binds there
+    const other = vloop(core);
+    const late = sleep(2, 'late');
+    expect(other.runUntilCompleteSync(other.createTask(function* () {
+      return yield* late;
+    }))).toBe('late');
+    expect(late.getLoop()).toBe(other);
+    // bound, it belongs to that loop: another runner refuses it as asyncio does (ValueError)
+    expect(() => loop.runUntilCompleteSync(late)).toThrow(RangeError);
+    loop.close();
+    other.close();
+  });
+
+  it('an unbound sleep used where no loop runs throws RuntimeError and binds to nothing', async () => {
+    const s = sleep(1);
+    expect(() => s.getLoop()).toThrow(/no running event loop: sleep\(\)/);
+    await expect((async () => await s)()).rejects.toBeInstanceOf(RuntimeError);
+    expect(s.done()).toBe(false);
+    expect(s.cancel()).toBe(true); // nothing was scheduled, nothing to bind
   });
 });

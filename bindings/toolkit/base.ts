@@ -10,7 +10,8 @@
  */
 import { coroutine, type Coro } from '../coro.js';
 import { RuntimeError, describe } from '../errors.js';
-import { getRunningLoop } from '../events.js';
+import { getRunningLoop, noLoop } from '../events.js';
+import { getRunning } from '../thread.js';
 import { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
 import { running } from '../running.js';
@@ -21,10 +22,15 @@ import { isGenerator, isThenable, wrapThenable } from '../tasks.js';
  * asyncio they are the same; here an async-function task's continuation may run in the
  * microtasks right after its loop stopped, and it still belongs to that loop.)
  */
-export function callerLoop(): EventLoop {
+export function callerLoop(fn?: string): EventLoop {
   const t = running;
-  return t !== null ? (t._loop as EventLoop) : getRunningLoop();
+  if (t !== null) return t._loop as EventLoop;
+  if (fn === undefined) return getRunningLoop();
+  const loop = getRunning();
+  if (loop === null) throw noLoop(fn);
+  return loop as EventLoop;
 }
+
 
 /** An object bound to the first loop that uses it (asyncio's _LoopBoundMixin). */
 export abstract class LoopBound {

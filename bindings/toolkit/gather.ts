@@ -8,7 +8,6 @@
  */
 import { coroutine, type Coro } from '../coro.js';
 import { CancelledError, TimeoutError, describe } from '../errors.js';
-import { getEventLoop } from '../events.js';
 import { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
 import { ensureFutureOn, isGenerator } from '../tasks.js';
@@ -77,7 +76,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     returnExceptions = opts.returnExceptions === true;
   }
   if (args.length === 0) {
-    const outer = getEventLoop().createFuture<unknown[]>();
+    const outer = callerLoop('gather').createFuture<unknown[]>();
     outer.setResult([]);
     return outer;
   }
@@ -120,7 +119,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   for (const arg of args) {
     let fut = argToFut.get(arg);
     if (fut === undefined) {
-      fut = loop === null && arg instanceof Future ? arg : ensureFutureOn<unknown>(arg, loop ?? getEventLoop());
+      fut = loop === null && arg instanceof Future ? arg : ensureFutureOn<unknown>(arg, loop ?? callerLoop('gather'));
       loop ??= fut.getLoop() as EventLoop;
       nfuts++;
       argToFut.set(arg, fut);
@@ -139,7 +138,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
  * cancel `aw` (a Task keeps running). If `aw` itself is cancelled, the Future is too.
  */
 export function shield<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseLike<T> | (() => unknown)): Future<T> {
-  const inner = ensureFutureOn<T>(aw, aw instanceof Future ? (aw.getLoop() as EventLoop) : getEventLoop());
+  const inner = ensureFutureOn<T>(aw, aw instanceof Future ? (aw.getLoop() as EventLoop) : callerLoop('shield'));
   if (inner.done()) return inner;
   const loop = inner.getLoop() as EventLoop;
   const outer = loop.createFuture<T>();
@@ -237,7 +236,7 @@ export function asCompleted<T>(fs: Iterable<Future<T> | Generator<unknown, T, an
   const timeout = opts.timeout ?? null;
   checkSeconds(timeout, 'asCompleted', 'timeout', true);
   const first = args.find((a) => a instanceof Future) as Future<unknown> | undefined;
-  const loop = first !== undefined ? (first.getLoop() as EventLoop) : getEventLoop();
+  const loop = first !== undefined ? (first.getLoop() as EventLoop) : callerLoop('asCompleted');
   const todo = new Set(args.map((a) => ensureFutureOn<T>(a, loop)));
   const done = new Queue<Future<T> | null>();
   let timeoutHandle: ReturnType<EventLoop['callLater']> | null = null;
