@@ -20,7 +20,7 @@ import { Future, isPendingAwaitable } from './futures.js';
 import { getRunningLoop } from './events.js';
 import type { EventLoop } from './loop.js';
 import { _enterContext, _exitContext } from './context.js';
-import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, swapRunning, type Runner } from './running.js';
+import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteSettled, noteThenRead, resumeFor, running, swapRunning, type Runner } from './running.js';
 import { _addCancelHook, isGenerator } from './tasks.js';
 
 /** A toolkit coroutine: `yield*` it in a generator task, `await` it in async code. */
@@ -161,7 +161,7 @@ class Driver {
   private finish(ok: boolean, value: unknown): void {
     this.finished = true;
     const t = this.awaited ? this.task : null;
-    if (t !== null && t._asyncWaiter === this.gen) t._asyncWaiter = null;
+    if (t !== null) noteSettled(t, this.gen);
     const loop = this.task?._loop as EventLoop | undefined;
     loop?._notePromiseActivity();
     resumeFor(t, ok ? this.resolve : this.reject, value);

@@ -337,6 +337,7 @@ function deliver(fut: Future<unknown>, aw: Awaiter): void {
     ok = false;
     value = fut._exception;
   } else value = fut._result;
+  if (t !== null) t._gatherWaits?.delete(fut);
   if (t !== null && t._asyncWaiter === fut) {
     t._asyncWaiter = null;
     if (t._mustCancel && !t.done()) {

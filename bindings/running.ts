@@ -44,6 +44,10 @@ export interface Runner {
   _mustCancel: boolean;
   _cancelMessage: string | undefined;
   _marks: Marks | null;
+  /** how many gathers of promises this task's code made are pending: while any is, `_gatherWaits` is kept */
+  _gathering: number;
+  /** the pending wasmloop awaitables promise-based code awaited on the task's behalf while it gathered promises */
+  _gatherWaits: Set<object> | null;
   done(): boolean;
   /** @internal whether a pending cancellation must go to promise-based code awaiting on the task's behalf */
   _cancelsThroughPromises(): boolean;
@@ -152,6 +156,13 @@ export function noteAwaiting(t: Runner, w: object, isWrapper: boolean, isPending
   if (isWrapper && prev !== null && prev !== w && t._asyncWaiterSegment === t._segment && isPending(prev)) return;
   t._asyncWaiter = w;
   t._asyncWaiterSegment = t._segment;
+  if (t._gathering > 0) (t._gatherWaits ??= new Set()).add(w);
+}
+
+/** @internal what `t`'s promise-based code awaited has settled */
+export function noteSettled(t: Runner, w: object): void {
+  if (t._asyncWaiter === w) t._asyncWaiter = null;
+  t._gatherWaits?.delete(w);
 }
 
 export function marksOf(t: Runner): Marks {

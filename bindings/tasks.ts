@@ -65,8 +65,8 @@ export function _addCancelHook(fn: (w: object, msg: string | undefined) => boole
   cancelHooks.push(fn);
 }
 
-/** Cancels what promise-based code awaits on a task's behalf: a Future, or a toolkit coroutine. */
-function cancelAwaitable(w: object, msg: string | undefined): boolean {
+/** @internal Cancels what promise-based code awaits on a task's behalf: a Future, or a toolkit coroutine. */
+export function cancelAwaitable(w: object, msg: string | undefined): boolean {
   if (w instanceof Future) return w.cancel(msg);
   for (const h of cancelHooks) {
     const r = h(w, msg);
@@ -91,6 +91,8 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   /** @internal */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
   /** @internal */ _marks: Marks | null = null;
+  /** @internal */ _gathering = 0;
+  /** @internal */ _gatherWaits: Set<object> | null = null;
   private readonly _pending: Set<Task<unknown>>;
   /** @internal a bare `yield promise`: its wrapper, whose outcome is sent into the generator */
   /** @internal */ _bareAwait: Future<unknown> | null = null;

@@ -11,6 +11,7 @@ import {
   Future,
   Task,
   asCompleted,
+  ensureFuture,
   gather,
   shield,
   sleep,
@@ -379,6 +380,90 @@ describe.each(CORES)('asCompleted (%s core)', (core) => {
     const loop = vloop(core);
     expect(() => asCompleted(loop.createFuture() as never)).toThrow(TypeError);
     expect(() => asCompleted(42 as never)).toThrow(TypeError);
+    loop.close();
+  });
+});
+
+describe.each(CORES)('cancellation reaches async-function calls handed to the toolkit (%s core; issue #14, defect 24)', (core) => {
+  for (const kind of ['generator', 'async'] as const) {
+    it(`cancelling a ${kind} task awaiting gather(f(1), f(2)) cancels both calls at their awaits; they unwind before the task sees CancelledError`, async () => {
+      const loop = vloop(core);
+      const log: string[] = [];
+      async function f(k: number): Promise<number> {
+        try {
+          await sleep(10);
+          log.push(`f${k} done`);
+          return k;
+        } finally {
+          log.push(`f${k} finally @${loop.time()}`);
+        }
+      }
+      const t =
+        kind === 'generator'
+          ? loop.createTask(function* () {
+              try {
+                return yield* gather(f(1), f(2));
+              } catch (e) {
+                log.push(`task ${(e as Error).name}`);
+                throw e;
+              }
+            })
+          : loop.createTask(async () => {
+              try {
+                return await gather(f(1), f(2));
+              } catch (e) {
+                log.push(`task ${(e as Error).name}`);
+                throw e;
+              }
+            });
+      loop.callLater(1, () => t.cancel());
+      await expect(loop.runUntilComplete(t)).rejects.toBeInstanceOf(CancelledError);
+      expect(log).toEqual(['f1 finally @1', 'f2 finally @1', 'task CancelledError']);
+      await loop.runUntilComplete(loop.createTask(() => sleep(20)));
+      expect(log).not.toContain('f1 done');
+      expect(log).not.toContain('f2 done');
+      loop.close();
+    });
+  }
+
+  it('a gather of calls that catch their cancellation still ends cancelled, with their results dropped (asyncio)', async () => {
+    const loop = vloop(core);
+    async function stubborn(k: number): Promise<number> {
+      try {
+        await sleep(10);
+      } catch {
+        return -k;
+      }
+      return k;
+    }
+    let g!: Future<number[]>;
+    const t = loop.createTask(async () => {
+      g = gather(stubborn(1), stubborn(2));
+      return await g;
+    });
+    loop.callLater(1, () => t.cancel());
+    await expect(loop.runUntilComplete(t)).rejects.toBeInstanceOf(CancelledError);
+    expect(g.cancelled() || g.exception() instanceof CancelledError).toBe(true);
+    loop.close();
+  });
+
+  it('shield(ensureFuture(f())) does not cancel the async call when the awaiting task is cancelled (asyncio)', async () => {
+    const loop = vloop(core);
+    const log: string[] = [];
+    async function f(): Promise<string> {
+      await sleep(5);
+      log.push(`f done @${loop.time()}`);
+      return 'f';
+    }
+    let inner!: Future<string>;
+    const t = loop.createTask(async () => {
+      inner = ensureFuture(f());
+      await shield(inner);
+    });
+    loop.callLater(1, () => t.cancel());
+    await expect(loop.runUntilComplete(t)).rejects.toBeInstanceOf(CancelledError);
+    expect(await loop.runUntilComplete(inner)).toBe('f');
+    expect(log).toEqual(['f done @5']);
     loop.close();
   });
 });

@@ -10,7 +10,8 @@ import { coroutine, type Coro } from '../coro.js';
 import { CancelledError, TimeoutError, describe } from '../errors.js';
 import { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
-import { ensureFutureOn, isGenerator } from '../tasks.js';
+import { cancelAwaitable, ensureFutureOn, isGenerator, type Task } from '../tasks.js';
+import { running } from '../running.js';
 import { callerLoop, checkSeconds } from './base.js';
 import { Queue } from './queues.js';
 
@@ -33,9 +34,20 @@ export interface GatherOptions {
   returnExceptions: boolean;
 }
 
-/** gather's Future: cancelling it cancels the children. */
+/**
+ * gather's Future: cancelling it cancels the children.
+ *
+ * A child that is a promise (`gather(f(1), f(2))` with async functions) cannot be cancelled
+ * itself; what asyncio cancels there is the coroutine, at its await. When the gather was made by
+ * a task's code, the wasmloop awaitables that promise-based code awaits on that task's behalf
+ * while the gather is pending are noted (running.ts), and cancelling the gather cancels every
+ * pending one of them: each async call gets CancelledError at its await, and its wrapper settles
+ * cancelled through its promise (so, as in asyncio, the gather ends once they have unwound).
+ */
 class GatheringFuture<T> extends Future<T> {
   /** @internal */ _cancelRequested = false;
+  /** @internal the task whose code made the gather, when some child is a promise */
+  _owner: Task<unknown> | null = null;
 
   constructor(
     loop: EventLoop,
@@ -47,7 +59,14 @@ class GatheringFuture<T> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
     let ret = false;
-    for (const child of this._children) if (child.cancel(msg)) ret = true;
+    let reached = false;
+    const waits = this._owner?._gatherWaits;
+    if (waits != null) for (const w of [...waits]) if (w !== this && cancelAwaitable(w, msg)) reached = true;
+    for (const child of this._children) {
+      // a promise child whose code was reached settles cancelled through its own promise
+      if (reached && child._wrapsPromise && !child.done()) ret = true;
+      else if (child.cancel(msg)) ret = true;
+    }
     // a child that was cancelled makes the gather end in CancelledError, even with returnExceptions
     if (ret) this._cancelRequested = true;
     return ret;
@@ -129,6 +148,15 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     children.push(fut);
   }
   outer = new GatheringFuture<unknown[]>(loop!, children);
+  const owner = running as Task<unknown> | null;
+  if (owner !== null && owner._loop === loop && children.some((f) => f._wrapsPromise && !f.done())) {
+    // note what promise-based code awaits for this task while the gather is pending (cancel reaches it)
+    outer._owner = owner;
+    owner._gathering++;
+    outer.addDoneCallback(() => {
+      if (--owner._gathering === 0) owner._gatherWaits = null;
+    });
+  }
   for (const fut of doneFuts) onChildDone(fut);
   return outer;
 }
