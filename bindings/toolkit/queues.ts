@@ -57,6 +57,9 @@ export class Queue<T = unknown> extends LoopBound {
   /** @internal */ _put(item: T): void {
     this._items.push(item);
   }
+  /** @internal the items in storage order (asyncio's `list(self._queue)`) */ _snapshot(): T[] {
+    return this._items.slice(this._head);
+  }
   /** @internal */ _get(): T {
     const items = this._items;
     const item = items[this._head]!;
@@ -154,11 +157,27 @@ export class Queue<T = unknown> extends LoopBound {
 
   override toString(): string {
     const info = [`maxsize=${this._maxsize}`];
+    if (this._size() > 0) info.push(`_queue=${pyRepr(this._snapshot())}`);
     if (this._getters.length) info.push(`_getters[${this._getters.length}]`);
     if (this._putters.length) info.push(`_putters[${this._putters.length}]`);
     if (this._unfinishedTasks) info.push(`tasks=${this._unfinishedTasks}`);
     if (this._isShutdown) info.push('shutdown');
     return `<${this.constructor.name} ${info.join(' ')}>`;
+  }
+}
+
+/** Python's repr of a value as a queue's repr shows it (`[1, 'a', None]`); never throws. */
+function pyRepr(v: unknown, depth = 0): string {
+  try {
+    if (v === null || v === undefined) return 'None';
+    if (v === true) return 'True';
+    if (v === false) return 'False';
+    if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+    if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+    if (Array.isArray(v)) return depth > 3 ? '[...]' : `[${v.map((x) => pyRepr(x, depth + 1)).join(', ')}]`;
+    return describe(v);
+  } catch {
+    return '<unrepresentable>';
   }
 }
 
@@ -230,6 +249,10 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     return this._heap.length;
   }
 
+  /** @internal */ override _snapshot(): T[] {
+    return this._heap.slice();
+  }
+
   /** @internal */ override _put(item: T): void {
     const h = this._heap;
     const cmp = this._compare;
@@ -278,6 +301,10 @@ export class LifoQueue<T = unknown> extends Queue<T> {
 
   /** @internal */ override _size(): number {
     return this._stack.length;
+  }
+
+  /** @internal */ override _snapshot(): T[] {
+    return this._stack.slice();
   }
 
   /** @internal */ override _put(item: T): void {
