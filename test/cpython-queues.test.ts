@@ -392,7 +392,7 @@ describe.each(CORES)('test_queues (%s core)', (core) => {
         q.taskDone();
       }
     };
-    const tasks: Task<void>[] = await runTask(loop, function* () {
+    const tasks: Task<unknown>[] = await runTask(loop, function* () {
       const ts = [0, 1].map(() => loop.createTask(worker));
       yield* q.join();
       return ts;

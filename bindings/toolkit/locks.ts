@@ -401,7 +401,7 @@ export class Barrier extends LoopBound implements AsyncContextManager<number> {
   }
 
   override toString(): string {
-    const extra = this._state === BarrierState.FILLING ? `, waiters:${this._count}/${this._parties}` : '';
+    const extra = this._state !== BarrierState.BROKEN ? `, waiters:${this.nWaiting}/${this._parties}` : '';
     return `<Barrier [${BARRIER_STATES[this._state]}${extra}]>`;
   }
 }
