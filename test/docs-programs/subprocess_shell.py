@@ -1,0 +1,20 @@
+# docs.python.org/3/library/asyncio-subprocess.html — create_subprocess_shell and communicate
+import asyncio
+
+async def run(cmd):
+    proc = await asyncio.create_subprocess_shell(
+        cmd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await proc.communicate()
+    print(f'[{cmd!r} exited with {proc.returncode}]')
+    if stdout:
+        print(f'[stdout]\n{stdout.decode()}')
+    if stderr:
+        print(f'[stderr]\n{stderr.decode()}')
+
+async def main():
+    await run('echo hello')
+    await run('echo out; echo oops >&2; exit 3')
+
+asyncio.run(main())

@@ -1,0 +1,32 @@
+# docs.python.org/3/library/asyncio-task.html — Task Groups
+import asyncio
+SCALE = 0.1
+
+async def some_coro(x):
+    await asyncio.sleep(1 * SCALE)
+    return x * 2
+
+async def another_coro(x):
+    await asyncio.sleep(2 * SCALE)
+    return x + 1
+
+async def failing(delay):
+    await asyncio.sleep(delay * SCALE)
+    raise ValueError(f'failed after {delay}')
+
+async def main():
+    async with asyncio.TaskGroup() as tg:
+        task1 = tg.create_task(some_coro(21))
+        task2 = tg.create_task(another_coro(41))
+    print(f"Both tasks have completed now: {task1.result()}, {task2.result()}")
+
+    sibling = None
+    try:
+        async with asyncio.TaskGroup() as tg:
+            sibling = tg.create_task(another_coro(5))
+            tg.create_task(failing(1))
+    except* ValueError as eg:
+        print(f'caught {[str(e) for e in eg.exceptions]}')
+    print(f'sibling cancelled: {sibling.cancelled()}')
+
+asyncio.run(main())
