@@ -434,7 +434,8 @@ export function ensureFutureOn<T>(aw: unknown, loop: EventLoop): Future<T> {
     if (aw.getLoop() !== loop) throw new RangeError('The future belongs to a different loop than the one specified as the loop argument');
     return aw as Future<T>;
   }
-  if (isGenerator(aw) || typeof aw === 'function') return createTaskOn(loop, aw as CoroutineLike<T>) as Future<T>;
+  // through loop.createTask, as asyncio's ensure_future: a loop subclass's createTask is used
+  if (isGenerator(aw) || typeof aw === 'function') return loop.createTask(aw as CoroutineLike<T>) as Future<T>;
   if (isThenable(aw)) return wrapThenable(aw as PromiseLike<T>, loop);
   throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${describe(aw)}`);
 }

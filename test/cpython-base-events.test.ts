@@ -5,7 +5,7 @@
  * cores, virtual clock. Python's ValueError is wasmloop's RangeError (API.md §9).
  */
 import { describe, expect, it } from 'vitest';
-import { EventLoop, Handle, RuntimeError, Task, TimerHandle, gather, newEventLoop, sleep, type ExceptionContext } from '../bindings/index.js';
+import { EventLoop, Handle, RuntimeError, Task, TimerHandle, ensureFuture, gather, newEventLoop, sleep, type ExceptionContext } from '../bindings/index.js';
 import { CORES, captureConsole, iterations, vloop } from './helpers.js';
 
 describe.each(CORES)('test_base_events (%s core)', (core) => {
@@ -271,6 +271,41 @@ describe.each(CORES)('test_base_events (%s core)', (core) => {
     expect(unnamed.getName()).toMatch(/^Task-\d+$/);
     await loop.runUntilComplete(unnamed);
     loop.close();
+  });
+
+  it('test_base_events.test_create_task: ensureFuture and gather go through a loop subclass createTask', async () => {
+    class MyTask<T> extends Task<T> {}
+    class MyLoop extends EventLoop {
+      override createTask<T>(coro: Generator<unknown, T, any> | PromiseLike<T> | (() => unknown)): Task<T> {
+        return new MyTask<T>(coro as Generator<unknown, T, any>, { loop: this });
+      }
+    }
+    const loop = new MyLoop({ core, clock: 'virtual' });
+    const task = ensureFuture(function* () {}, { loop });
+    expect(task).toBeInstanceOf(MyTask);
+    const g = loop.createTask(function* () {
+      return yield* gather(function* () {
+        return 1;
+      });
+    });
+    expect(await loop.runUntilComplete(g)).toEqual([1]);
+    await loop.runUntilComplete(task);
+    loop.close();
+  });
+
+  it('test_base_events.RunningLoopTests.test_running_loop_within_a_loop', async () => {
+    const loop = vloop(core);
+    const outer = vloop(core);
+    await expect(
+      outer.runUntilComplete(
+        outer.createTask(async () => {
+          await loop.runForever();
+        }),
+      ),
+    ).rejects.toThrow(/while another loop is running/);
+    expect(loop.isRunning()).toBe(false);
+    loop.close();
+    outer.close();
   });
 
   it('test_base_events.test_log_slow_callbacks: a slow task step names the task and its real duration', async () => {
