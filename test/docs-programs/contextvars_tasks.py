@@ -1,13 +1,12 @@
 # docs.python.org/3/library/contextvars.html — asyncio support: each task runs in a copy of the context
 import asyncio
 import contextvars
-SCALE = 0.1
 
 request_id = contextvars.ContextVar('request_id', default='-')
 
 async def handle(n):
     request_id.set(f'req-{n}')
-    await asyncio.sleep(n * SCALE)
+    await asyncio.sleep(n)
     print(f'handler {n} sees {request_id.get()}')
     return request_id.get()
 

@@ -1,12 +1,11 @@
 # docs.python.org/3/library/asyncio-task.html — Running Tasks Concurrently: gather(factorial(...))
 import asyncio
-SCALE = 0.1
 
 async def factorial(name, number):
     f = 1
     for i in range(2, number + 1):
         print(f"Task {name}: Compute factorial({number}), currently i={i}...")
-        await asyncio.sleep(1 * SCALE)
+        await asyncio.sleep(1)
         f *= i
     print(f"Task {name}: factorial({number}) = {f}")
     return f

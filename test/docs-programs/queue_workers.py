@@ -1,11 +1,10 @@
 # docs.python.org/3/library/asyncio-queue.html — workers over a Queue (random durations made deterministic)
 import asyncio
-SCALE = 0.1
 
 async def worker(name, queue):
     while True:
         sleep_for = await queue.get()
-        await asyncio.sleep(sleep_for * SCALE)
+        await asyncio.sleep(sleep_for)
         queue.task_done()
         print(f'{name} has slept for {sleep_for} units')
 
@@ -23,7 +22,7 @@ async def main():
         tasks.append(task)
     started_at = loop.time()
     await queue.join()
-    total_slept_for = round((loop.time() - started_at) / SCALE)
+    total_slept_for = round(loop.time() - started_at)
     for task in tasks:
         task.cancel()
     results = await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,12 +1,11 @@
 # docs.python.org/3/library/asyncio-task.html — Coroutines: say_after, sequential, create_task, TaskGroup
 import asyncio
-SCALE = 0.1
 
 def units(loop, t0):
-    return round((loop.time() - t0) / SCALE)
+    return round(loop.time() - t0)
 
 async def say_after(delay, what):
-    await asyncio.sleep(delay * SCALE)
+    await asyncio.sleep(delay)
     print(what)
 
 async def main():

@@ -1,6 +1,5 @@
 # docs.python.org/3/library/asyncio-sync.html — Condition: consumers wait for a producer's notify
 import asyncio
-SCALE = 0.1
 
 async def consumer(cond, name, items):
     async with cond:
@@ -9,7 +8,7 @@ async def consumer(cond, name, items):
 
 async def producer(cond, items):
     for i in range(3):
-        await asyncio.sleep(1 * SCALE)
+        await asyncio.sleep(1)
         async with cond:
             items.append(f'item-{i}')
             print(f'produced item-{i}')

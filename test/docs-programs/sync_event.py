@@ -1,6 +1,5 @@
 # docs.python.org/3/library/asyncio-sync.html — Event
 import asyncio
-SCALE = 0.1
 
 async def waiter(event):
     print('waiting for it ...')
@@ -10,7 +9,7 @@ async def waiter(event):
 async def main():
     event = asyncio.Event()
     waiter_task = asyncio.create_task(waiter(event))
-    await asyncio.sleep(1 * SCALE)
+    await asyncio.sleep(1)
     event.set()
     await waiter_task
 

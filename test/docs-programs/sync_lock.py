@@ -1,13 +1,12 @@
 # docs.python.org/3/library/asyncio-sync.html — Lock: `async with lock` around a shared resource
 import asyncio
-SCALE = 0.1
 
 async def use(lock, name, shared):
     print(f'{name} wants the lock')
     async with lock:
         print(f'{name} holds the lock')
         value = shared['n']
-        await asyncio.sleep(1 * SCALE)
+        await asyncio.sleep(1)
         shared['n'] = value + 1
     print(f'{name} released it')
 

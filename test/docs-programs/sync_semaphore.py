@@ -1,11 +1,10 @@
 # docs.python.org/3/library/asyncio-sync.html — Semaphore: at most two at a time
 import asyncio
-SCALE = 0.1
 
 async def job(sem, loop, t0, k):
     async with sem:
-        print(f'job {k} starts at {round((loop.time() - t0) / SCALE)}')
-        await asyncio.sleep(2 * SCALE)
+        print(f'job {k} starts at {round(loop.time() - t0)}')
+        await asyncio.sleep(2)
     print(f'job {k} done')
 
 async def main():
@@ -13,6 +12,6 @@ async def main():
     sem = asyncio.Semaphore(2)
     t0 = loop.time()
     await asyncio.gather(*(job(sem, loop, t0, k) for k in range(5)))
-    print(f'finished at {round((loop.time() - t0) / SCALE)}')
+    print(f'finished at {round(loop.time() - t0)}')
 
 asyncio.run(main())

@@ -1,17 +1,16 @@
 # docs.python.org/3/library/asyncio-task.html — Task Groups
 import asyncio
-SCALE = 0.1
 
 async def some_coro(x):
-    await asyncio.sleep(1 * SCALE)
+    await asyncio.sleep(1)
     return x * 2
 
 async def another_coro(x):
-    await asyncio.sleep(2 * SCALE)
+    await asyncio.sleep(2)
     return x + 1
 
 async def failing(delay):
-    await asyncio.sleep(delay * SCALE)
+    await asyncio.sleep(delay)
     raise ValueError(f'failed after {delay}')
 
 async def main():

@@ -1,10 +1,9 @@
 # docs.python.org/3/library/asyncio-dev.html and asyncio-task.html — run_coroutine_threadsafe, call_soon_threadsafe
 import asyncio
 import threading
-SCALE = 0.1
 
 async def add(a, b):
-    await asyncio.sleep(1 * SCALE)
+    await asyncio.sleep(1)
     return a + b
 
 def in_thread(loop, done):
