@@ -5,7 +5,7 @@
  * extras. Both cores, virtual clock. Python's ValueError is RangeError (API.md §9).
  */
 import { describe, expect, it } from 'vitest';
-import { Barrier, BrokenBarrierError, CancelledError, Condition, Event, Lock, RuntimeError, Semaphore, BoundedSemaphore, gather, sleep, wait, type EventLoop, type Task } from '../bindings/index.js';
+import { Barrier, BoundedSemaphore, BrokenBarrierError, CancelledError, Condition, Event, Lock, RuntimeError, Semaphore, TaskGroup, TimeoutError, gather, sleep, wait, waitFor, type EventLoop, type Task } from '../bindings/index.js';
 import { CORES, runTask, vloop } from './helpers.js';
 
 const RGX_REPR = /^<(\w+) \[((set|unset|locked|unlocked|filling|draining|resetting|broken)(, value:\d)?(, waiters:\d+)?(, waiters:\d+\/\d+)?)\]>$/;
@@ -20,6 +20,18 @@ function* raises(aw: { [Symbol.iterator](): G }): G<unknown> {
     return e;
   }
   return undefined;
+}
+
+/** test_notify's c1/c2/c3: wait under the lock, note `k` once notified, release */
+function notifiedWaiter(cond: Condition, result: number[], k: number): () => G<boolean> {
+  return function* () {
+    yield* cond.acquire();
+    if (yield* cond.wait()) {
+      result.push(k);
+      cond.release();
+    }
+    return true;
+  };
 }
 
 /** asyncio's closing checks of a Barrier test: nobody waits, not broken */
@@ -180,15 +192,17 @@ describe.each(CORES)('test_locks (%s core)', (core) => {
     expect(() => new Lock().release()).toThrow(RuntimeError);
   });
 
-  it(
-    'test_locks.LockTests.test_release_no_waiters',
+  it.each([
+    ['LockTests', () => new Lock()],
+    ['SemaphoreTests', () => new Semaphore()],
+  ] as const)('test_locks.%s.test_release_no_waiters', (_name, make) =>
     body(core, function* () {
-      const lock = new Lock();
+      const lock = make();
       yield* lock.acquire();
       expect(lock.locked()).toBe(true);
       lock.release();
       expect(lock.locked()).toBe(false);
-    }),
+    })(),
   );
 
   it(
@@ -454,16 +468,307 @@ describe.each(CORES)('test_locks (%s core)', (core) => {
     'test_locks.SemaphoreTests.test_acquire_cancel_before_awoken',
     body(core, function* (loop) {
       const sem = new Semaphore(0);
-      const ts = [0, 1, 2, 3].map(() => loop.createTask(sem.acquire()));
+      const [t1, t2, t3, t4] = [0, 1, 2, 3].map(() => loop.createTask(sem.acquire()));
+      yield* sleep(0);
+      t1!.cancel();
+      t2!.cancel();
+      sem.release();
+      yield* sleep(0);
+      yield* sleep(0);
+      expect([t3, t4].filter((t) => t!.done())).toHaveLength(1);
+      expect(t3!.done()).toBe(true);
+      expect(t4!.done()).toBe(false);
+      t3!.cancel();
+      t4!.cancel();
+      yield* sleep(0);
+    }),
+  );
+
+  it(
+    'test_locks.SemaphoreTests.test_repr (held)',
+    body(core, function* () {
+      const sem = new Semaphore();
+      yield* sem.acquire();
+      expect(String(sem).endsWith('[locked]>')).toBe(true);
+      expect(String(sem)).not.toContain('waiters');
+      expect(String(sem)).toMatch(RGX_REPR);
+    }),
+  );
+
+  it('test_locks.SemaphoreTests.test_semaphore_value', () => {
+    expect(() => new Semaphore(-1)).toThrow(RangeError);
+  });
+
+  it(
+    'test_locks.SemaphoreTests.test_acquire',
+    body(core, function* (loop) {
+      const sem = new Semaphore(3);
+      const waiters = () => (sem as unknown as { _waiters: unknown[] | null })._waiters ?? [];
+      const value = () => (sem as unknown as { _value: number })._value;
+      const result: number[] = [];
+      expect(yield* sem.acquire()).toBe(true);
+      expect(yield* sem.acquire()).toBe(true);
+      expect(sem.locked()).toBe(false);
+      const c = (k: number) =>
+        function* () {
+          yield* sem.acquire();
+          result.push(k);
+          return true;
+        };
+      const t1 = loop.createTask(c(1));
+      const t2 = loop.createTask(c(2));
+      const t3 = loop.createTask(c(3));
+      yield* sleep(0);
+      expect(result).toEqual([1]);
+      expect(sem.locked()).toBe(true);
+      expect(waiters()).toHaveLength(2);
+      expect(value()).toBe(0);
+      const t4 = loop.createTask(c(4));
+      sem.release();
+      sem.release();
+      expect(value()).toBe(0);
+      yield* sleep(0);
+      expect(value()).toBe(0);
+      expect(result).toHaveLength(3);
+      expect(sem.locked()).toBe(true);
+      expect(waiters()).toHaveLength(1);
+      expect(t1.done() && t1.result()).toBe(true);
+      const race = [t2, t3, t4];
+      expect(race.filter((t) => t.done() && t.result())).toHaveLength(2);
+      sem.release();
+      yield* gather(...race);
+    }),
+  );
+
+  it(
+    'test_locks.SemaphoreTests.test_acquire_cancel',
+    body(core, function* (loop) {
+      const sem = new Semaphore();
+      yield* sem.acquire();
+      const acquire = loop.createTask(sem.acquire());
+      loop.callSoon(() => acquire.cancel());
+      expect(yield* raises(acquire)).toBeInstanceOf(CancelledError);
+      const ws = (sem as unknown as { _waiters: { done(): boolean }[] | null })._waiters ?? [];
+      expect(ws.every((w) => w.done())).toBe(true);
+    }),
+  );
+
+  it(
+    'test_locks.SemaphoreTests.test_acquire_hang',
+    body(core, function* (loop) {
+      const sem = new Semaphore(0);
+      const t1 = loop.createTask(sem.acquire());
+      const t2 = loop.createTask(sem.acquire());
+      yield* sleep(0);
+      t1.cancel();
+      sem.release();
+      yield* sleep(0);
+      yield* sleep(0);
+      expect(sem.locked()).toBe(true);
+      expect(t2.done()).toBe(true);
+    }),
+  );
+
+  it(
+    'test_locks.SemaphoreTests.test_acquire_no_hang',
+    body(core, function* (loop) {
+      const sem = new Semaphore(1);
+      let t2!: Task<unknown>;
+      const t1 = loop.createTask(function* () {
+        yield* sem.run(function* () {
+          yield* sleep(0);
+        });
+        t2.cancel();
+      });
+      t2 = loop.createTask(function* () {
+        yield* sem.run(function* () {
+          throw new Error('not reached');
+        });
+      });
+      const [r1, r2] = yield* gather(t1, t2, { returnExceptions: true });
+      expect(r1).toBe(undefined);
+      expect(r2).toBeInstanceOf(CancelledError);
+      yield* waitFor(sem.acquire(), 1.0);
+    }),
+  );
+
+  it('test_locks.SemaphoreTests.test_release_not_acquired', () => {
+    expect(() => new BoundedSemaphore().release()).toThrow(RangeError);
+  });
+
+  it(
+    'test_locks.SemaphoreTests.test_acquire_fifo_order',
+    body(core, function* () {
+      const sem = new Semaphore(1);
+      const result: string[] = [];
+      const coro = (tag: string) =>
+        function* () {
+          yield* sem.acquire();
+          result.push(`${tag}_1`);
+          yield* sleep(0.01);
+          sem.release();
+          yield* sem.acquire();
+          result.push(`${tag}_2`);
+          yield* sleep(0.01);
+          sem.release();
+        };
+      yield* new TaskGroup().run(function* (tg) {
+        for (const tag of ['c1', 'c2', 'c3']) tg.createTask(coro(tag));
+      });
+      expect(result).toEqual(['c1_1', 'c2_1', 'c3_1', 'c1_2', 'c2_2', 'c3_2']);
+    }),
+  );
+
+  it(
+    'test_locks.SemaphoreTests.test_acquire_fifo_order_2',
+    body(core, function* (loop) {
+      const sem = new Semaphore(1);
+      const result: number[] = [];
+      const t1 = loop.createTask(function* () {
+        yield* sem.acquire();
+        result.push(1);
+        return true;
+      });
+      const t2 = loop.createTask(function* () {
+        yield* sem.acquire();
+        result.push(2);
+        sem.release();
+        yield* sem.acquire();
+        result.push(4);
+        return true;
+      });
+      const t3 = loop.createTask(function* () {
+        yield* sem.acquire();
+        result.push(3);
+        return true;
+      });
       yield* sleep(0);
       sem.release();
-      ts[0]!.cancel();
-      ts[1]!.cancel();
       sem.release();
-      yield* wait(ts, { timeout: 0.01 });
-      // the two that were not cancelled got the two releases
-      expect(ts.filter((t) => t.done() && !t.cancelled())).toHaveLength(2);
-      expect(ts[0]!.cancelled() && ts[1]!.cancelled()).toBe(true);
+      yield* gather(t1, t2, t3);
+      expect(result).toEqual([1, 2, 3, 4]);
+    }),
+  );
+
+  it(
+    'test_locks.SemaphoreTests.test_acquire_fifo_order_3',
+    body(core, function* (loop) {
+      const sem = new Semaphore(0);
+      const result: number[] = [];
+      const c = (k: number) =>
+        function* () {
+          yield* sem.acquire();
+          result.push(k);
+          return true;
+        };
+      const tasks = [1, 2, 3].map((k) => loop.createTask(c(k)));
+      yield* sleep(0);
+      tasks[0]!.cancel();
+      yield* sleep(0);
+      sem.release();
+      sem.release();
+      yield* gather(...tasks, { returnExceptions: true });
+      expect(result).toEqual([2, 3]);
+    }),
+  );
+
+  it(
+    'test_locks.ConditionTests.test_notify',
+    body(core, function* (loop) {
+      const cond = new Condition();
+      const result: number[] = [];
+      const ts = [1, 2, 3].map((k) => loop.createTask(notifiedWaiter(cond, result, k)));
+      yield* sleep(0);
+      expect(result).toEqual([]);
+      yield* cond.acquire();
+      cond.notify(1);
+      cond.release();
+      yield* sleep(0);
+      expect(result).toEqual([1]);
+      yield* cond.acquire();
+      cond.notify(1);
+      cond.notify(2048);
+      cond.release();
+      yield* sleep(0);
+      expect(result).toEqual([1, 2, 3]);
+      for (const t of ts) expect(t.done() && t.result()).toBe(true);
+    }),
+  );
+
+  it(
+    'test_locks.ConditionTests.test_notify_all',
+    body(core, function* (loop) {
+      const cond = new Condition();
+      const result: number[] = [];
+      const ts = [1, 2].map((k) => loop.createTask(notifiedWaiter(cond, result, k)));
+      yield* sleep(0);
+      expect(result).toEqual([]);
+      yield* cond.acquire();
+      cond.notifyAll();
+      cond.release();
+      yield* sleep(0);
+      expect(result).toEqual([1, 2]);
+      for (const t of ts) expect(t.done() && t.result()).toBe(true);
+    }),
+  );
+
+  it('test_locks.ConditionTests.test_notify_unacquired and test_notify_all_unacquired', () => {
+    const cond = new Condition();
+    expect(() => cond.notify()).toThrow(RuntimeError);
+    expect(() => cond.notifyAll()).toThrow(RuntimeError);
+  });
+
+  it(
+    'test_locks.ConditionTests.test_repr',
+    body(core, function* () {
+      const cond = new Condition();
+      expect(String(cond)).toContain('unlocked');
+      expect(String(cond)).toMatch(RGX_REPR);
+      yield* cond.acquire();
+      expect(String(cond)).toContain('locked');
+      const ws = (cond as unknown as { _waiters: unknown[] })._waiters;
+      ws.push({});
+      expect(String(cond)).toContain('waiters:1');
+      expect(String(cond)).toMatch(RGX_REPR);
+      ws.push({});
+      expect(String(cond)).toContain('waiters:2');
+      expect(String(cond)).toMatch(RGX_REPR);
+      ws.length = 0;
+    }),
+  );
+
+  it(
+    'test_locks.ConditionTests.test_explicit_lock',
+    body(core, function* () {
+      const f = function* (lock: Lock | null, cond: Condition | null): G<void> {
+        lock ??= new Lock();
+        cond ??= new Condition(lock);
+        expect((cond as unknown as { _lock: Lock })._lock).toBe(lock);
+        expect(lock.locked() || cond.locked()).toBe(false);
+        yield* cond.run(function* () {
+          expect(lock!.locked() && cond!.locked()).toBe(true);
+        });
+        expect(lock.locked() || cond.locked()).toBe(false);
+        yield* lock.run(function* () {
+          expect(lock!.locked() && cond!.locked()).toBe(true);
+        });
+        expect(lock.locked() || cond.locked()).toBe(false);
+      };
+      yield* f(null, null);
+      yield* f(new Lock(), null);
+      const lock = new Lock();
+      yield* f(lock, new Condition(lock));
+    }),
+  );
+
+  it(
+    'test_locks.ConditionTests.test_timeout_in_block',
+    body(core, function* () {
+      const condition = new Condition();
+      yield* condition.run(function* () {
+        expect(yield* raises(waitFor(condition.wait(), 0.5))).toBeInstanceOf(TimeoutError);
+      });
+      expect(condition.locked()).toBe(false);
     }),
   );
 
