@@ -5,7 +5,7 @@
  * time generator is exactly that). Python's ValueError is RangeError (API.md §9).
  */
 import { describe, expect, it } from 'vitest';
-import { CancelledError, Event, LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, TimeoutError, sleep, wait, waitFor, type Task } from '../bindings/index.js';
+import { CancelledError, Event, LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, TaskGroup, TimeoutError, sleep, wait, waitFor, type Task } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';
 
 type Internals = { _getters: unknown[]; _putters: unknown[]; _unfinishedTasks: number };
@@ -420,4 +420,146 @@ describe.each(CORES)('test_queues (%s core)', (core) => {
     internals(q)._unfinishedTasks = 2;
     expect(String(q)).toBe('<Queue maxsize=0 tasks=2>');
   });
+});
+
+const QUEUE_CLASSES = [
+  ['Queue', () => new Queue<string>()],
+  ['LifoQueue', () => new LifoQueue<string>()],
+  ['PriorityQueue', () => new PriorityQueue<string>()],
+] as const;
+
+/** what awaiting `aw` in the task threw (asyncio's `with self.assertRaises(...): await aw`) */
+function* raises(aw: Iterable<unknown> & object): Generator<unknown, unknown, unknown> {
+  try {
+    yield* aw as Generator<unknown, unknown, unknown>;
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe.each(CORES)('test_queues shutdown, 3.13 (%s core)', (core) => {
+  for (const [cls, make] of QUEUE_CLASSES) {
+    const sized = (maxsize: number) => (cls === 'Queue' ? new Queue<string>(maxsize) : cls === 'LifoQueue' ? new LifoQueue<string>(maxsize) : new PriorityQueue<string>(maxsize));
+    const expectShutDownEverywhere = function* (q: Queue<string>): Generator<unknown, void, unknown> {
+      expect(yield* raises(q.put('data'))).toBeInstanceOf(QueueShutDown);
+      expect(() => q.putNowait('data')).toThrow(QueueShutDown);
+      expect(yield* raises(q.get())).toBeInstanceOf(QueueShutDown);
+      expect(() => q.getNowait()).toThrow(QueueShutDown);
+    };
+
+    it(`test_queues.${cls}ShutdownTests.test_format`, () => {
+      const q = make();
+      q.shutdown();
+      expect(String(q)).toBe(`<${cls} maxsize=0 shutdown>`);
+    });
+
+    it(`test_queues.${cls}ShutdownTests.test_shutdown_empty`, async () => {
+      const loop = vloop(core);
+      await runTask(loop, function* () {
+        const q = make();
+        const getTask = loop.createTask(q.get());
+        yield* sleep(0); // the get is pending before the shutdown
+        q.shutdown(false);
+        expect(q.qsize()).toBe(0);
+        yield* q.join();
+        yield* sleep(0);
+        expect(getTask.done()).toBe(true);
+        expect(yield* raises(getTask)).toBeInstanceOf(QueueShutDown);
+        yield* expectShutDownEverywhere(q);
+      });
+      loop.close();
+    });
+
+    it(`test_queues.${cls}ShutdownTests.test_shutdown_nonempty`, async () => {
+      const loop = vloop(core);
+      await runTask(loop, function* () {
+        const q = sized(1);
+        q.putNowait('data');
+        const joinTask = loop.createTask(q.join());
+        const putTask = loop.createTask(q.put('data2'));
+        yield* sleep(0);
+        expect(putTask.done()).toBe(false);
+        q.shutdown(false);
+        expect(q.qsize()).toBe(1);
+        yield* sleep(0);
+        expect(putTask.done()).toBe(true);
+        expect(yield* raises(putTask)).toBeInstanceOf(QueueShutDown);
+        expect(yield* q.get()).toBe('data');
+        yield* sleep(0);
+        expect(joinTask.done()).toBe(false);
+        yield* expectShutDownEverywhere(q);
+        q.taskDone();
+        yield* sleep(0);
+        expect(joinTask.done()).toBe(true);
+        yield* joinTask;
+        expect(() => q.taskDone()).toThrow(RangeError);
+      });
+      loop.close();
+    });
+
+    it(`test_queues.${cls}ShutdownTests.test_shutdown_immediate`, async () => {
+      const loop = vloop(core);
+      await runTask(loop, function* () {
+        const q = make();
+        q.putNowait('data');
+        const joinTask = loop.createTask(q.join());
+        q.shutdown(true);
+        expect(q.qsize()).toBe(0);
+        yield* sleep(0);
+        expect(joinTask.done()).toBe(true);
+        yield* joinTask;
+        yield* expectShutDownEverywhere(q);
+        expect(() => q.taskDone()).toThrow(RangeError);
+      });
+      loop.close();
+    });
+
+    it(`test_queues.${cls}ShutdownTests.test_shutdown_immediate_with_unfinished`, async () => {
+      const loop = vloop(core);
+      await runTask(loop, function* () {
+        const q = make();
+        q.putNowait('data');
+        q.putNowait('data');
+        const joinTask = loop.createTask(q.join());
+        expect(yield* q.get()).toBe('data');
+        q.shutdown(true);
+        expect(q.qsize()).toBe(0);
+        yield* sleep(0);
+        expect(joinTask.done()).toBe(false);
+        yield* expectShutDownEverywhere(q);
+        q.taskDone();
+        expect(() => q.taskDone()).toThrow(RangeError);
+        yield* sleep(0);
+        expect(joinTask.done()).toBe(true);
+        yield* joinTask;
+      });
+      loop.close();
+    });
+
+    it(`test_queues.${cls}JoinTests.test_task_done (in a TaskGroup)`, async () => {
+      const loop = vloop(core);
+      const q = cls === 'Queue' ? new Queue<number>() : cls === 'LifoQueue' ? new LifoQueue<number>() : new PriorityQueue<number>();
+      for (let i = 0; i < 100; i++) q.putNowait(i);
+      let accumulator = 0;
+      let running = true;
+      await runTask(loop, function* () {
+        yield* new TaskGroup().run(function* (tg) {
+          const tasks = [0, 1].map(() =>
+            tg.createTask(function* () {
+              while (running) {
+                accumulator += yield* q.get();
+                q.taskDone();
+              }
+            }),
+          );
+          yield* q.join();
+          expect(accumulator).toBe((99 * 100) / 2);
+          running = false;
+          for (let i = 0; i < tasks.length; i++) q.putNowait(0);
+        });
+      });
+      loop.close();
+    });
+  }
 });
