@@ -153,10 +153,15 @@ export class Marks {
  */
 export function noteAwaiting(t: Runner, w: object, isWrapper: boolean, isPending: (w: object) => boolean): void {
   const prev = t._asyncWaiter;
+  if (t._gathering > 0) {
+    (t._gatherWaits ??= new Set()).add(w);
+    // while the task awaits a gather of promises its code made, what their code awaits next does
+    // not displace that gather: cancel() reaches them all through it (toolkit/gather.ts)
+    if (prev !== null && prev !== w && (prev as { _owner?: unknown })._owner === t && isPending(prev)) return;
+  }
   if (isWrapper && prev !== null && prev !== w && t._asyncWaiterSegment === t._segment && isPending(prev)) return;
   t._asyncWaiter = w;
   t._asyncWaiterSegment = t._segment;
-  if (t._gathering > 0) (t._gatherWaits ??= new Set()).add(w);
 }
 
 /** @internal what `t`'s promise-based code awaited has settled */

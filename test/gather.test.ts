@@ -9,6 +9,7 @@ import {
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
+  Queue,
   Task,
   asCompleted,
   ensureFuture,
@@ -425,6 +426,59 @@ describe.each(CORES)('cancellation reaches async-function calls handed to the to
       loop.close();
     });
   }
+
+  for (const kind of ['generator', 'async'] as const) {
+    it(`calls that await more than once are still all reached when the ${kind} task is cancelled later (their later awaits do not displace the gather)`, async () => {
+      const loop = vloop(core);
+      const log: string[] = [];
+      async function f(k: number): Promise<void> {
+        try {
+          await sleep(1);
+          await sleep(k * 10);
+          log.push(`f${k} done`);
+        } catch (e) {
+          log.push(`f${k} ${(e as Error).name} @${loop.time()}`);
+          throw e;
+        }
+      }
+      const t =
+        kind === 'generator'
+          ? loop.createTask(function* () {
+              yield* gather(f(1), f(2));
+            })
+          : loop.createTask(async () => {
+              await gather(f(1), f(2));
+            });
+      loop.callLater(5, () => t.cancel());
+      await expect(loop.runUntilComplete(t)).rejects.toBeInstanceOf(CancelledError);
+      await loop.runUntilComplete(loop.createTask(() => sleep(30)));
+      expect(log).toEqual(['f1 CancelledError @5', 'f2 CancelledError @5']);
+      loop.close();
+    });
+  }
+
+  it("a gather cancelled by someone else while its task awaits something else never cancels the task's own await", async () => {
+    const loop = vloop(core);
+    const log: string[] = [];
+    async function f(k: number): Promise<void> {
+      await sleep(10);
+      log.push(`f${k} done`);
+    }
+    const q = new Queue<number>();
+    let g!: Future<unknown>;
+    const t = loop.createTask(async () => {
+      g = gather(f(1), f(2));
+      loop.callLater(1, () => g.cancel());
+      loop.callLater(2, () => q.putNowait(7));
+      log.push(`task got ${await q.get()}`);
+    });
+    await loop.runUntilComplete(t);
+    expect(g.cancelled() || g.exception() instanceof CancelledError).toBe(true);
+    // the calls themselves are not reached here (README): they run to their end
+    await loop.runUntilComplete(loop.createTask(() => sleep(30)));
+    expect(log).toEqual(['task got 7', 'f1 done', 'f2 done']);
+    loop.close();
+  });
 
   it('a gather of calls that catch their cancellation still ends cancelled, with their results dropped (asyncio)', async () => {
     const loop = vloop(core);

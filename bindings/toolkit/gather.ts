@@ -40,9 +40,12 @@ export interface GatherOptions {
  * A child that is a promise (`gather(f(1), f(2))` with async functions) cannot be cancelled
  * itself; what asyncio cancels there is the coroutine, at its await. When the gather was made by
  * a task's code, the wasmloop awaitables that promise-based code awaits on that task's behalf
- * while the gather is pending are noted (running.ts), and cancelling the gather cancels every
- * pending one of them: each async call gets CancelledError at its await, and its wrapper settles
- * cancelled through its promise (so, as in asyncio, the gather ends once they have unwound).
+ * while the gather is pending are noted (running.ts), and while the task awaits the gather they
+ * do not displace it as what the task waits on. Cancelling the gather then (the task's cancel()
+ * does) cancels every pending one of them: each async call gets CancelledError at its await,
+ * and its wrapper settles cancelled through its promise (so, as in asyncio, the gather ends once
+ * they have unwound). A gather cancelled while its task waits on something else cancels only
+ * its wrappers: the task's own await is not told apart from its helpers' there.
  */
 class GatheringFuture<T> extends Future<T> {
   /** @internal */ _cancelRequested = false;
@@ -60,8 +63,11 @@ class GatheringFuture<T> extends Future<T> {
     if (this.done()) return false;
     let ret = false;
     let reached = false;
-    const waits = this._owner?._gatherWaits;
-    if (waits != null) for (const w of [...waits]) if (w !== this && cancelAwaitable(w, msg)) reached = true;
+    const owner = this._owner;
+    // only while the task awaits this gather: then its own code is suspended here, and whatever
+    // promise-based code awaits on its behalf is the gathered calls' (or its other helpers')
+    if (owner !== null && owner._gatherWaits !== null && (owner._asyncWaiter === this || owner._futWaiter === this))
+      for (const w of [...owner._gatherWaits]) if (w !== this && cancelAwaitable(w, msg)) reached = true;
     for (const child of this._children) {
       // a promise child whose code was reached settles cancelled through its own promise
       if (reached && child._wrapsPromise && !child.done()) ret = true;
