@@ -521,3 +521,31 @@ describe.each(CORES)('cancellation reaches async-function calls handed to the to
     loop.close();
   });
 });
+
+describe('toolkit functions called where no loop runs (issue #14, defect 26)', () => {
+  it('gather, shield, asCompleted and ensureFuture of coroutines throw RuntimeError at once, naming themselves; nothing is bound to a default loop', () => {
+    const gen = () =>
+      (function* () {
+        return 1;
+      })();
+    expect(() => gather(gen())).toThrow(/^no running event loop: gather\(\)/);
+    expect(() => gather()).toThrow(/^no running event loop: gather\(\)/);
+    expect(() => shield(gen())).toThrow(/^no running event loop: shield\(\)/);
+    expect(() => asCompleted([gen()])).toThrow(/^no running event loop: asCompleted\(\)/);
+    expect(() => ensureFuture(gen())).toThrow(/^no running event loop: ensureFuture\(\)/);
+  });
+
+  it('with Futures as arguments they use the Futures loop, as asyncio does', async () => {
+    const loop = vloop('js');
+    const f = loop.createFuture<number>();
+    const g = gather(f);
+    const s = shield(f);
+    expect(g.getLoop()).toBe(loop);
+    expect(s.getLoop()).toBe(loop);
+    expect(ensureFuture(f)).toBe(f);
+    f.setResult(3);
+    expect(await loop.runUntilComplete(g)).toEqual([3]);
+    expect(await loop.runUntilComplete(s)).toBe(3);
+    loop.close();
+  });
+});
