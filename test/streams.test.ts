@@ -1,6 +1,6 @@
 /** StreamReader/StreamWriter semantics (asyncio.streams), fed by hand on the virtual clock. */
 import { describe, expect, it } from 'vitest';
-import { CancelledError, RuntimeError } from '../bindings/index.js';
+import { CancelledError, ContextVar, RuntimeError, currentTask, sleep, timeout } from '../bindings/index.js';
 import { DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, StreamReader, openConnection, startServer } from '../bindings/node.js';
 import { CORES, iterations, vloop } from './helpers.js';
 import { dec, enc, onLoop } from './io-helpers.js';
@@ -293,6 +293,36 @@ describe.each(CORES)('StreamReader (%s core)', (core) => {
     // linear: a few passes over the bytes (quadratic copying was ~n × pre = 1 GiB here)
     expect(copied).toBeLessThan(4 * (pre + n));
     expect(scanned).toBeLessThan(2 * (pre + n));
+  });
+
+  it('an async function given to startServer runs as a task: currentTask(), ContextVars across awaits, timeout() (defect 13)', async () => {
+    const got = await onLoop(core, async () => {
+      const requestId = new ContextVar<string>('requestId', { default: 'none' });
+      const seen: unknown[] = [];
+      let n = 0;
+      const server = await startServer(async (reader, writer) => {
+        seen.push(currentTask() !== null);
+        requestId.set(`req-${++n}`);
+        const line = await reader.readline();
+        await sleep(0);
+        const reply = await timeout(5).run(async () => `${requestId.get()} ${dec(line).trim()}\n`);
+        writer.write(enc(reply));
+        await writer.drain();
+        writer.close();
+      }, '127.0.0.1', 0);
+      const [host, port] = server.sockets[0]!.getsockname() as [string, number];
+      const replies: string[] = [];
+      for (const word of ['a', 'b']) {
+        const [reader, writer] = await openConnection(host, port);
+        writer.write(enc(`${word}\n`));
+        replies.push(dec(await reader.read()));
+        writer.close();
+      }
+      server.close();
+      await server.waitClosed();
+      return [seen, replies, requestId.get()];
+    });
+    expect(got).toEqual([[true, true], ['req-1 a\n', 'req-2 b\n'], 'none']);
   });
 
   it('checks its arguments at the call site', async () => {

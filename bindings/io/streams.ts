@@ -34,6 +34,7 @@ export const DEFAULT_LIMIT = 2 ** 16;
 const EMPTY: Uint8Array = new Uint8Array(0);
 const NEWLINE = new Uint8Array([10]);
 const WAIT: unique symbol = Symbol('wait');
+const AsyncFunction = (async () => {}).constructor;
 
 /** What a StreamReader needs from its transport. */
 interface ReadingTransport {
@@ -518,8 +519,14 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     if (cb === null || reader === null) return;
     const writer = new StreamWriter(transport, this, reader, this._loop);
     this._streamWriter = writer;
-    const res = cb(reader, writer);
-    if (!isGenerator(res) && !isThenable(res)) return;
+    // an async function runs as a task from its first line (the task calls it), as asyncio wraps
+    // the coroutine: currentTask(), its ContextVars and timeout() work inside it
+    let res: unknown;
+    if (cb.constructor === AsyncFunction) res = () => cb(reader, writer);
+    else {
+      res = cb(reader, writer);
+      if (!isGenerator(res) && !isThenable(res)) return;
+    }
     const task = this._loop.createTask(res as Generator<unknown, unknown, unknown>);
     this._task = task;
     task.addDoneCallback((t) => {
