@@ -10,7 +10,9 @@
  * a growable buffer the reader owns (`_owned`, with spare capacity), to which later chunks are
  * appended in place, so a line assembled from many small chunks costs amortised O(1) per byte,
  * and each search starts where the last one stopped (asyncio's `offset`): every byte is copied a
- * bounded number of times and scanned once. Bytes handed out from the owned buffer are copies.
+ * bounded number of times and scanned once. Only bytes past the owned buffer's end are ever
+ * written, so what was handed out never changes; a part of it handed out is a copy (so a short line
+ * does not keep a large buffer alive), the whole of it is handed out as it is and let go.
  *
  * Reads return Futures (awaitable and `yield*`-able). At most one read waits at a time (asyncio's
  * rule). As in asyncio, `feedData`/`feedEof`/`setException` only wake the waiting read: it runs
