@@ -64,7 +64,7 @@ describe('bench harness', () => {
   it('every workload module loads; W1–W5 run both cores against the WASM core as reference; W7 hands its measuring to the echo bench, W8 runs both cores and postMessage', async () => {
     const ws = await loadWorkloads();
     const ids = ws.map((w: any) => w.id);
-    for (const id of ['W1', 'W1s', 'W2', 'W3', 'W3c', 'W3v', 'W4', 'W5', 'W6', 'W7', 'W8']) expect(ids).toContain(id);
+    for (const id of ['W1', 'W1s', 'W2', 'W3', 'W3c', 'W3v', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9']) expect(ids).toContain(id);
     for (const w of ws.filter((w: any) => /^W[1-5]/.test(w.id))) {
       expect(w.reference).toBe('wasm');
       expect(w.competitors.map((c: any) => c.name).slice(0, 2)).toEqual(['wasm', 'js']);

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
-import { NotImplementedError, RuntimeError, type EventLoop } from '../bindings/index.js';
+import { NotImplementedError, RuntimeError, newEventLoop, sleep, type EventLoop } from '../bindings/index.js';
 import {
   ConnectionRefusedError,
   FileNotFoundError,
@@ -343,6 +343,48 @@ describe.each(CORES)('TCP transports and protocols (%s core)', (core) => {
       expect(() => loop.createServer(() => new Protocol(), '127.0.0.1', -1)).toThrow(RangeError);
       expect(() => startServer(42 as never, '127.0.0.1', 0)).toThrow(TypeError);
     });
+  });
+
+  it('a host no host name can hold (NUL, controls, whitespace, empty or overlong labels) is refused at the call site with nothing started (defect 12)', async () => {
+    const got = await onLoop(core, async (loop) => {
+      let accepted = 0;
+      const server = await loop.createServer(() => (accepted++, new Protocol()), '127.0.0.1', 0);
+      const [, port] = addrOf(server);
+      const bad = ['localhost\0.example', '127.0.0.1\0', 'local host', 'a\nb', 'a\tb', 'x\u00a0y', 'a..b', '.a', `${'x'.repeat(64)}.example`, `${'a.'.repeat(127)}ab`, 'bad\ud800'];
+      const refused: string[] = [];
+      for (const h of bad) {
+        const calls: Array<() => unknown> = [
+          () => loop.createConnection(() => new Protocol(), h, port),
+          () => openConnection(h, port),
+          () => loop.createServer(() => new Protocol(), h, 0),
+          () => loop.createServer(() => new Protocol(), ['127.0.0.1', h], 0),
+          () => startServer(() => {}, h, 0),
+          () => loop.getaddrinfo(h, 80),
+          () => loop.createConnection(() => new Protocol(), '127.0.0.1', port, { localAddr: [h, 0] }),
+        ];
+        for (const call of calls) {
+          try {
+            call();
+            refused.push(`accepted ${JSON.stringify(h)}`);
+          } catch (e) {
+            if (!(e instanceof RangeError)) refused.push(`${JSON.stringify(h)}: ${String(e)}`);
+          }
+        }
+      }
+      await sleep(0.05);
+      // what still works: names and IP literals
+      const ok = await loop.getaddrinfo('localhost', 80);
+      const [t] = await loop.createConnection(() => new Protocol(), '127.0.0.1', port);
+      t.close();
+      server.close();
+      await server.waitClosed();
+      return [refused, accepted, ok.length > 0];
+    });
+    expect(got).toEqual([[], 1, true]);
+    const loop = newEventLoop({ core });
+    expect(() => loop.getaddrinfo('localhost\0.example', 80)).toThrow(/NUL character at index 9/);
+    expect(() => loop.createConnection(() => new Protocol(), 'a'.repeat(300), 1)).toThrow(/at most 253/);
+    loop.close();
   });
 
   it('readiness-based calls throw NotImplementedError explaining the completion-based host and the alternative', async () => {

@@ -1,9 +1,9 @@
 /** StreamReader/StreamWriter semantics (asyncio.streams), fed by hand on the virtual clock. */
 import { describe, expect, it } from 'vitest';
-import { CancelledError, RuntimeError } from '../bindings/index.js';
-import { IncompleteReadError, LimitOverrunError, StreamReader } from '../bindings/node.js';
-import { CORES, vloop } from './helpers.js';
-import { dec, enc } from './io-helpers.js';
+import { CancelledError, ContextVar, RuntimeError, currentTask, sleep, timeout } from '../bindings/index.js';
+import { DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, StreamReader, openConnection, startServer } from '../bindings/node.js';
+import { CORES, iterations, vloop } from './helpers.js';
+import { dec, enc, onLoop } from './io-helpers.js';
 
 describe.each(CORES)('StreamReader (%s core)', (core) => {
   async function withReader<T>(fn: (r: StreamReader, loop: ReturnType<typeof vloop>) => Promise<T>, limit?: number): Promise<T> {
@@ -208,6 +208,121 @@ describe.each(CORES)('StreamReader (%s core)', (core) => {
       return [mid, calls];
     }, 10);
     expect(got).toEqual([['pause'], ['pause', 'resume']]);
+  });
+
+  it('a read that waits with its transport paused resumes it: readexactly(n) with n > 2 × limit completes (defect 10)', async () => {
+    const loop = vloop(core);
+    const r = new StreamReader({ loop, limit: 10 });
+    let paused = false;
+    const pausedWhileWaiting: number[] = [];
+    r.setTransport({ pauseReading: () => void (paused = true), resumeReading: () => void (paused = false) });
+    const read = r.readexactly(100);
+    for (let i = 0; i < 10; i++) {
+      r.feedData(new Uint8Array(10).fill(i)); // above 2 × limit from the third chunk on: paused
+      await iterations(loop); // the read looks again, still short: it resumes the transport
+      if (!read.done() && paused) pausedWhileWaiting.push(i);
+    }
+    await iterations(loop);
+    expect(pausedWhileWaiting).toEqual([]);
+    expect(read.result().length).toBe(100);
+    expect(read.result()[99]).toBe(9);
+    loop.close();
+  });
+
+  it('a 4 MiB readexactly over TCP on a default reader completes (64 × limit, defect 10)', async () => {
+    const size = 64 * DEFAULT_LIMIT;
+    const got = await onLoop(core, async () => {
+      const payload = new Uint8Array(size);
+      for (let i = 0; i < size; i++) payload[i] = (i * 7) & 255;
+      const server = await startServer(async (_reader, writer) => {
+        writer.write(payload);
+        await writer.drain();
+        writer.close();
+      }, '127.0.0.1', 0);
+      const [host, port] = server.sockets[0]!.getsockname() as [string, number];
+      const [reader, writer] = await openConnection(host, port);
+      const data = await reader.readexactly(size);
+      writer.close();
+      server.close();
+      await server.waitClosed();
+      let same = data.length === size;
+      for (let i = 0; same && i < size; i++) same = data[i] === payload[i];
+      return same;
+    });
+    expect(got).toBe(true);
+  });
+
+  it('readline over many one-byte chunks with 512 KiB buffered copies and scans each byte a bounded number of times (defect 11)', async () => {
+    const pre = 512 * 1024;
+    const n = 2000;
+    const proto = Uint8Array.prototype as unknown as { set: (...a: any[]) => void; indexOf: (...a: any[]) => number };
+    const { set, indexOf } = proto;
+    let copied = 0;
+    let scanned = 0;
+    proto.set = function (this: Uint8Array, src: ArrayLike<number>, at?: number) {
+      copied += src.length;
+      return set.call(this, src, at);
+    };
+    proto.indexOf = function (this: Uint8Array, v: number, from = 0) {
+      const i = indexOf.call(this, v, from);
+      scanned += (i === -1 ? this.length : i + 1) - from;
+      return i;
+    };
+    let line: Uint8Array;
+    try {
+      const loop = vloop(core);
+      const r = new StreamReader({ loop, limit: 4 * pre });
+      r.feedData(new Uint8Array(pre).fill(120));
+      const read = r.readline();
+      let i = 0;
+      const one = new Uint8Array([120]);
+      const feed = (): void => {
+        if (i++ < n) {
+          r.feedData(one);
+          loop.callSoon(feed);
+        } else r.feedData(enc('\n'));
+      };
+      loop.callSoon(feed);
+      line = await loop.runUntilComplete(read);
+      loop.close();
+    } finally {
+      proto.set = set;
+      proto.indexOf = indexOf;
+    }
+    expect(line.length).toBe(pre + n + 1);
+    // linear: a few passes over the bytes (quadratic copying was ~n × pre = 1 GiB here)
+    expect(copied).toBeLessThan(4 * (pre + n));
+    expect(scanned).toBeLessThan(2 * (pre + n));
+  });
+
+  it('an async function given to startServer runs as a task: currentTask(), ContextVars across awaits, timeout() (defect 13)', async () => {
+    const got = await onLoop(core, async () => {
+      const requestId = new ContextVar<string>('requestId', { default: 'none' });
+      const seen: unknown[] = [];
+      let n = 0;
+      const server = await startServer(async (reader, writer) => {
+        seen.push(currentTask() !== null);
+        requestId.set(`req-${++n}`);
+        const line = await reader.readline();
+        await sleep(0);
+        const reply = await timeout(5).run(async () => `${requestId.get()} ${dec(line).trim()}\n`);
+        writer.write(enc(reply));
+        await writer.drain();
+        writer.close();
+      }, '127.0.0.1', 0);
+      const [host, port] = server.sockets[0]!.getsockname() as [string, number];
+      const replies: string[] = [];
+      for (const word of ['a', 'b']) {
+        const [reader, writer] = await openConnection(host, port);
+        writer.write(enc(`${word}\n`));
+        replies.push(dec(await reader.read()));
+        writer.close();
+      }
+      server.close();
+      await server.waitClosed();
+      return [seen, replies, requestId.get()];
+    });
+    expect(got).toEqual([[true, true], ['req-1 a\n', 'req-2 b\n'], 'none']);
   });
 
   it('checks its arguments at the call site', async () => {

@@ -130,6 +130,31 @@ export interface HostIO {
   getnameinfo(loop: EventLoop, sockaddr: [string, number] | [string, number, number, number], flags: number): Future<[string, string]>;
 }
 
+/** Characters no host name can hold: controls (NUL included), whitespace, lone surrogates. */
+const NOT_IN_HOST_NAMES = /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Refuses, at the call site, a host that no resolver could look up and that a C resolver would
+ * silently truncate or mangle (`'localhost\0.example'` connected to localhost): a character no host
+ * name can hold, an empty label, a label over 63 characters or a name over 253 — RangeError
+ * (Python's ValueError: `embedded null character`, or the idna codec's `label empty or too long`).
+ * IP literals pass (IPv6 ones hold no dots; a zone id follows `%`).
+ */
+export function checkHostName(host: string, method: string): string {
+  const bad = NOT_IN_HOST_NAMES.exec(host);
+  if (bad !== null) {
+    const code = bad[0].charCodeAt(0);
+    const what = code === 0 ? 'a NUL character' : `the character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new RangeError(`${method}() host ${JSON.stringify(host)} holds ${what} at index ${bad.index}, which no host name can hold`);
+  }
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (name.length > 253) throw new RangeError(`${method}() host is ${name.length} characters long: a host name has at most 253`);
+  for (const label of name.split('.'))
+    if (label.length === 0 || label.length > 63)
+      throw new RangeError(`${method}() host ${JSON.stringify(host)} has ${label.length ? `a label of ${label.length} characters (at most 63)` : 'an empty label'}`);
+  return host;
+}
+
 let provider: HostIO | null = null;
 
 /** @internal installed by a host module (wasmloop/node) when it is imported */

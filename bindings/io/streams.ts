@@ -4,12 +4,22 @@
  * `drain()` backpressure), and the protocols between them (StreamReaderProtocol, with
  * FlowControlProtocol for drain).
  *
- * StreamReader's buffer is a queue of received chunks (`_chunks`, with `_head` bytes of the first
- * already consumed, `_size` bytes in all); nothing is copied until a read needs bytes from more
- * than one chunk. Reads return Futures (awaitable and `yield*`-able). At most one read waits at a
- * time (asyncio's rule); it is retried synchronously from `feedData`/`feedEof`/`setException`,
- * so a read completes in the same loop callback that delivered its bytes. When more than
- * 2 × limit bytes are buffered the transport is paused; reads resume it at limit or below.
+ * StreamReader's buffer is a queue of received chunks (`_chunks` from index `_first`, with `_head`
+ * bytes of the first already consumed, `_size` bytes in all); a read that takes whole chunks or
+ * part of one copies nothing. A separator search needs the bytes contiguous: they are joined into
+ * a growable buffer the reader owns (`_owned`, with spare capacity), to which later chunks are
+ * appended in place, so a line assembled from many small chunks costs amortised O(1) per byte,
+ * and each search starts where the last one stopped (asyncio's `offset`): every byte is copied a
+ * bounded number of times and scanned once. Only bytes past the owned buffer's end are ever
+ * written, so what was handed out never changes; a part of it handed out is a copy (so a short line
+ * does not keep a large buffer alive), the whole of it is handed out as it is and let go.
+ *
+ * Reads return Futures (awaitable and `yield*`-able). At most one read waits at a time (asyncio's
+ * rule). As in asyncio, `feedData`/`feedEof`/`setException` only wake the waiting read: it runs
+ * again in a loop callback, after whatever else the current callback feeds, so a read sees what
+ * asyncio's would. When more than 2 × limit bytes are buffered the transport is paused; reads
+ * resume it at limit or below, and a read that has to wait for more data resumes it at once (else
+ * `readexactly(n)` with n > 2 × limit would wait for ever, as asyncio's `_wait_for_data` says).
  */
 import { RuntimeError, NotImplementedError, describe } from '../errors.js';
 import { Future } from '../futures.js';
@@ -26,6 +36,7 @@ export const DEFAULT_LIMIT = 2 ** 16;
 const EMPTY: Uint8Array = new Uint8Array(0);
 const NEWLINE = new Uint8Array([10]);
 const WAIT: unique symbol = Symbol('wait');
+const AsyncFunction = (async () => {}).constructor;
 
 /** What a StreamReader needs from its transport. */
 interface ReadingTransport {
@@ -84,13 +95,29 @@ export function checkLimit(limit: unknown): number {
   return limit;
 }
 
+/** A separator for readuntil(): bytes, or (Python 3.13's tuple) an array of them. */
+export type Separator = Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** readuntil()'s separators, shortest first (of equal ends, the shorter one matched, as in 3.13). */
+function separators(separator: unknown): Uint8Array[] {
+  const list = Array.isArray(separator) ? separator : [separator];
+  const seps = list.map((s) => toBytes(s, 'readuntil').slice());
+  if (seps.length === 0) throw new RangeError('Separator should contain at least one element');
+  seps.sort((a, b) => a.length - b.length);
+  if (seps[0]!.length === 0) throw new RangeError('Separator should be at least one-byte string');
+  return seps;
+}
+
 /** asyncio.StreamReader. */
 export class StreamReader {
   /** @internal */ _loop: EventLoop;
   /** @internal */ _limit: number;
   private _chunks: Uint8Array[] = [];
+  private _first = 0;
   private _head = 0;
   private _size = 0;
+  /** The first chunk is a buffer the reader made (joined chunks), with room to append after it. */
+  private _owned = false;
   private _eof = false;
   private _waiter: Future<any> | null = null;
   private _retry: (() => void) | null = null;
@@ -174,16 +201,20 @@ export class StreamReader {
     });
   }
 
-  /** One line, ending with '\n'; at EOF the partial last line (empty when nothing is left). */
+  /**
+   * One line, ending with '\n'; at EOF the partial last line (empty when nothing is left). Past the
+   * limit: RangeError (asyncio's ValueError), the line dropped as asyncio drops it — up to and with
+   * its '\n' when one was found, else everything buffered.
+   */
   readline(): Future<Uint8Array> {
-    const until = this._untilStep(NEWLINE);
+    const until = this._untilStep([NEWLINE]);
     return this._op('readline', () => {
       try {
         return until();
       } catch (e) {
         if (e instanceof IncompleteReadError) return e.partial;
         if (e instanceof LimitOverrunError) {
-          if (this._size > e.consumed && this._byteAt(e.consumed) === 10) this._take(e.consumed + 1);
+          if (this._size > e.consumed && this._contiguous()[e.consumed] === 10) this._take(e.consumed + 1);
           else this._take(this._size);
           this._maybeResumeTransport();
           throw new RangeError(e.message, { cause: e });
@@ -193,11 +224,13 @@ export class StreamReader {
     });
   }
 
-  /** Bytes up to and including `separator`; IncompleteReadError at EOF, LimitOverrunError past the limit. */
-  readuntil(separator: Uint8Array | ArrayBuffer | ArrayBufferView = NEWLINE): Future<Uint8Array> {
-    const sep = toBytes(separator, 'readuntil');
-    if (sep.length === 0) throw new RangeError('Separator should be at least one-byte string');
-    return this._op('readuntil', this._untilStep(sep));
+  /**
+   * Bytes up to and including `separator`; IncompleteReadError at EOF, LimitOverrunError past the
+   * limit (the data stays buffered). An array of separators (Python 3.13's tuple): the shortest
+   * result that ends with any of them.
+   */
+  readuntil(separator: Separator | readonly Separator[] = NEWLINE): Future<Uint8Array> {
+    return this._op('readuntil', this._untilStep(separators(separator)));
   }
 
   /** Exactly `n` bytes; IncompleteReadError (with what was read) when EOF comes first. */
@@ -265,6 +298,7 @@ export class StreamReader {
         fut.setException(new RuntimeError(`${name}() called while another coroutine is already waiting for incoming data`));
         return;
       }
+      // waiting while paused would wait for ever (readexactly(n) with n > 2 × limit): resume
       if (this._paused) {
         this._paused = false;
         this._transport?.resumeReading();
@@ -276,86 +310,139 @@ export class StreamReader {
     return fut;
   }
 
+  /** Wakes the waiting read: it runs again in a loop callback, as asyncio's waiter wakes its task. */
   private _wakeup(): void {
     const retry = this._retry;
-    if (retry === null) return;
+    if (retry === null || this._loop.isClosed()) return;
+    const waiter = this._waiter;
     this._retry = null;
     this._waiter = null;
-    retry();
+    try {
+      this._loop.callSoon(retry);
+    } catch (e) {
+      // the core refused the callback: the read still waits, and the next wake-up tries again
+      this._retry = retry;
+      this._waiter = waiter;
+      throw e;
+    }
   }
 
-  private _untilStep(sep: Uint8Array): () => Uint8Array | typeof WAIT {
-    const seplen = sep.length;
+  private _untilStep(seps: Uint8Array[]): () => Uint8Array | typeof WAIT {
+    const minLen = seps[0]!.length;
+    const maxLen = seps[seps.length - 1]!.length;
+    // bytes at the front known to hold no separator: each search starts there (asyncio's offset)
     let offset = 0;
     return () => {
-      let isep = -1;
-      if (this._size - offset >= seplen) {
-        const buf = this._coalesce();
-        isep = indexOf(buf, sep, offset);
-        if (isep === -1) {
-          offset = buf.length + 1 - seplen;
+      let start = -1;
+      let end = -1;
+      const size = this._size;
+      if (size - offset >= minLen) {
+        const buf = this._contiguous();
+        for (const sep of seps) {
+          const i = indexOf(buf, sep, offset);
+          if (i !== -1 && (end === -1 || i + sep.length < end)) {
+            start = i;
+            end = i + sep.length;
+          }
+        }
+        if (end === -1) {
+          offset = Math.max(0, size + 1 - maxLen);
           if (offset > this._limit) throw new LimitOverrunError('Separator is not found, and chunk exceed the limit', offset);
         }
       }
-      if (isep === -1) {
+      if (end === -1) {
         if (this._eof) throw new IncompleteReadError(this._take(this._size), null);
         return WAIT;
       }
-      if (isep > this._limit) throw new LimitOverrunError('Separator is found, but chunk is longer than limit', isep);
-      const chunk = this._take(isep + seplen);
+      if (start > this._limit) throw new LimitOverrunError('Separator is found, but chunk is longer than limit', start);
+      const chunk = this._take(end);
       this._maybeResumeTransport();
       return chunk;
     };
   }
 
-  /** The whole buffer as one contiguous view (joins the chunks when there are several). */
-  private _coalesce(): Uint8Array {
+  /**
+   * The whole buffer as one contiguous view. Several chunks are joined into a buffer the reader
+   * owns, with room to spare: later joins append to it in place (amortised O(1) per byte). Only
+   * bytes past its end are ever written, so views of it handed out stay as they were.
+   */
+  private _contiguous(): Uint8Array {
     const chunks = this._chunks;
-    if (chunks.length === 0) return EMPTY;
-    if (chunks.length > 1 || this._head > 0) {
-      const first = chunks[0]!.subarray(this._head);
-      chunks[0] = first;
-      this._chunks = [concatBytes(chunks, this._size)];
+    const first = this._first;
+    const count = chunks.length - first;
+    if (count === 0) return EMPTY;
+    let base = chunks[first]!;
+    if (this._head > 0) {
+      base = base.subarray(this._head);
+      chunks[first] = base;
       this._head = 0;
     }
-    return this._chunks[0]!;
-  }
-
-  private _byteAt(i: number): number {
-    return this._coalesce()[i]!;
+    if (count === 1) return base;
+    const total = this._size;
+    let out: Uint8Array;
+    let at: number;
+    if (this._owned && base.byteOffset + total <= base.buffer.byteLength) {
+      out = new Uint8Array(base.buffer, base.byteOffset, total);
+      at = base.length;
+    } else {
+      out = new Uint8Array(new ArrayBuffer(Math.max(2 * total, 4096)), 0, total);
+      out.set(base, 0);
+      at = base.length;
+    }
+    for (let k = first + 1; k < chunks.length; k++) {
+      out.set(chunks[k]!, at);
+      at += chunks[k]!.length;
+    }
+    this._chunks = [out];
+    this._first = 0;
+    this._owned = true;
+    return out;
   }
 
   /** Removes and returns the first `n` bytes (n <= _size). */
   private _take(n: number): Uint8Array {
     if (n === 0) return EMPTY;
     const chunks = this._chunks;
-    const first = chunks[0]!;
+    const first = chunks[this._first]!;
     const avail = first.length - this._head;
     this._size -= n;
     if (n < avail) {
-      const out = first.subarray(this._head, this._head + n);
+      const at = this._head;
       this._head += n;
-      return out;
+      // a part of the reader's own buffer is copied, so that it does not hold the whole buffer alive
+      return this._owned ? first.slice(at, at + n) : first.subarray(at, at + n);
     }
     if (n === avail) {
       const out = this._head === 0 ? first : first.subarray(this._head);
-      chunks.shift();
-      this._head = 0;
+      this._dropFirst();
       return out;
     }
     const out = new Uint8Array(n);
     let at = 0;
     while (at < n) {
-      const c = chunks[0]!;
+      const c = chunks[this._first]!;
       const take = Math.min(c.length - this._head, n - at);
       out.set(c.subarray(this._head, this._head + take), at);
       at += take;
-      if (this._head + take === c.length) {
-        chunks.shift();
-        this._head = 0;
-      } else this._head += take;
+      if (this._head + take === c.length) this._dropFirst();
+      else this._head += take;
     }
     return out;
+  }
+
+  /** Forgets the first chunk (an index moves: no Array.shift over a long list of small chunks). */
+  private _dropFirst(): void {
+    const chunks = this._chunks;
+    chunks[this._first++] = EMPTY;
+    this._head = 0;
+    this._owned = false;
+    if (this._first === chunks.length) {
+      chunks.length = 0;
+      this._first = 0;
+    } else if (this._first > 1024 && this._first * 2 > chunks.length) {
+      chunks.splice(0, this._first);
+      this._first = 0;
+    }
   }
 
   private _maybeResumeTransport(): void {
@@ -434,8 +521,14 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     if (cb === null || reader === null) return;
     const writer = new StreamWriter(transport, this, reader, this._loop);
     this._streamWriter = writer;
-    const res = cb(reader, writer);
-    if (!isGenerator(res) && !isThenable(res)) return;
+    // an async function runs as a task from its first line (the task calls it), as asyncio wraps
+    // the coroutine: currentTask(), its ContextVars and timeout() work inside it
+    let res: unknown;
+    if (cb.constructor === AsyncFunction) res = () => cb(reader, writer);
+    else {
+      res = cb(reader, writer);
+      if (!isGenerator(res) && !isThenable(res)) return;
+    }
     const task = this._loop.createTask(res as Generator<unknown, unknown, unknown>);
     this._task = task;
     task.addDoneCallback((t) => {

@@ -10,6 +10,7 @@ import { describe } from '../../errors.js';
 import { Future } from '../../futures.js';
 import type { EventLoop } from '../../loop.js';
 import { hostError } from '../../io/errors.js';
+import { checkHostName } from '../../io/host.js';
 import type { AddrInfo, GetAddrInfoOptions } from '../../io/host.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, AI_CANONNAME, AI_PASSIVE, IPPROTO_TCP, IPPROTO_UDP, NI_NUMERICHOST, NI_NUMERICSERV, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './constants.js';
 
@@ -30,6 +31,7 @@ const TYPES: Array<[number, number]> = [
 
 export function getaddrinfo(loop: EventLoop, host: string | null, port: number | string | null, opts: GetAddrInfoOptions = {}): Future<AddrInfo[]> {
   if (host !== null && host !== undefined && typeof host !== 'string') throw new TypeError(`getaddrinfo() host must be a string or null, got ${describe(host)}`);
+  if (host) checkHostName(host, 'getaddrinfo');
   const p = checkGaiPort(port);
   const family = opts.family ?? AF_UNSPEC;
   if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) throw new RangeError(`getaddrinfo() family must be AF_UNSPEC, AF_INET or AF_INET6, got ${family}`);

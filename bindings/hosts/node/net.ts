@@ -16,6 +16,7 @@ import { CancelledError, RuntimeError, describe } from '../../errors.js';
 import { Future } from '../../futures.js';
 import type { EventLoop } from '../../loop.js';
 import { OSError, hostError } from '../../io/errors.js';
+import { checkHostName } from '../../io/host.js';
 import type { ConnectionOptions, Server, ServerOptions, ServerSocket, Transport, UnixServerOptions } from '../../io/host.js';
 import type { ProtocolLike } from '../../io/protocols.js';
 import { checkProtocolFactory } from '../../io/transports.js';
@@ -98,7 +99,12 @@ function connect<P extends ProtocolLike>(
 export function createConnection<P extends ProtocolLike>(loop: EventLoop, protocolFactory: () => P, host: string, port: number, opts: ConnectionOptions = {}): Future<[Transport, P]> {
   checkProtocolFactory(protocolFactory, 'createConnection');
   if (typeof host !== 'string' || host === '') throw new TypeError(`createConnection() host must be a non-empty string, got ${describe(host)}`);
+  checkHostName(host, 'createConnection');
   checkPort(port, 'createConnection');
+  const local = opts.localAddr;
+  if (local !== undefined && (!Array.isArray(local) || typeof local[0] !== 'string' || typeof local[1] !== 'number'))
+    throw new TypeError(`createConnection() localAddr must be [host, port], got ${describe(local)}`);
+  if (local !== undefined && local[0] !== '') checkHostName(local[0], 'createConnection');
   const o: net.TcpNetConnectOpts = { host, port };
   if (opts.family) o.family = opts.family === AF_INET6 ? 6 : opts.family === AF_INET ? 4 : 0;
   if (opts.localAddr) {
@@ -347,7 +353,10 @@ export function createServer(loop: EventLoop, protocolFactory: () => ProtocolLik
   checkProtocolFactory(protocolFactory, 'createServer');
   checkPort(port, 'createServer');
   const hosts = host === null || host === undefined || host === '' ? [undefined] : Array.isArray(host) ? host : [host];
-  for (const h of hosts) if (h !== undefined && typeof h !== 'string') throw new TypeError(`createServer() host must be a string, a list of strings or null, got ${describe(h)}`);
+  for (const h of hosts) {
+    if (h !== undefined && typeof h !== 'string') throw new TypeError(`createServer() host must be a string, a list of strings or null, got ${describe(h)}`);
+    if (h) checkHostName(h, 'createServer');
+  }
   const backlog = opts.backlog ?? 100;
   const server = new NodeServer(loop, protocolFactory, null);
   return serve(loop, server, async () => {
