@@ -22,6 +22,7 @@ import { host } from './hosts/index.js';
 import { takeAsyncWork } from './running.js';
 import { enterRunning, leaveRunning } from './thread.js';
 import type { LoopPort } from './threads.js';
+import { StatsRecorder, type LoopStats } from './stats.js';
 import type { Executor } from './executor.js';
 import { hostIO, reactorOnly } from './io/host.js';
 import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOptions, SubprocessOptions, SubprocessTransport, Transport, UnixServerOptions } from './io/host.js';
@@ -210,6 +211,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
   private _plainFn: Function = UNCHECKED;
   /** @internal per-loop state other modules keep (tasks, executors) */
   _extra: Record<string, unknown> = {};
+  /** @internal load metrics, always on (stats.ts) */
+  readonly _stats = new StatsRecorder(() => host.now());
 
   constructor(opts: LoopOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describe(opts)}`);
@@ -322,6 +325,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
     this._table[slot] = h;
     core.pushReady(slot); // never throws for an allocated slot: only alloc grows the core
+    if (--this._stats.countdown === 0) this._stats.sample(); // one in SAMPLE_EVERY is timed to its iteration
     if (this._sleepResolve !== null) this._wake();
     return h;
   }
@@ -645,6 +649,19 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._observer;
   }
 
+  /** Load metrics since the loop was made or last reset (stats.ts); `{ reset: true }` resets them after reading. */
+  stats(opts?: { reset?: boolean }): LoopStats {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`stats() options must be an object, got ${describe(opts)}`);
+    const s = this._stats.snapshot();
+    if (opts?.reset === true) this._stats.reset();
+    return s;
+  }
+
+  /** Starts the load metrics afresh. */
+  resetStats(): void {
+    this._stats.reset();
+  }
+
   toString(): string {
     return `<wasmloop.EventLoop core=${this.core} clock=${this.clock} running=${this._running} closed=${this._closed} debug=${this._debug}>`;
   }
@@ -691,12 +708,14 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkNotRunning();
     enterRunning(this);
     this._running = true;
+    this._stats.started();
   }
 
   private _leave(): void {
     this._plainFn = UNCHECKED; // a stopped loop holds on to no callback (nor what it closes over)
     this._running = false;
     this._stopping = false;
+    this._stats.stopped();
     leaveRunning(this);
   }
 
@@ -734,9 +753,16 @@ export class EventLoop implements HandleOwner, FutureLoop {
   private _tick(): number {
     const core = this._core;
     const threads = this._threads;
+    const stats = this._stats;
     if (threads !== null && threads.pending()) threads.drain();
+    if (stats.sampledAt >= 0) stats.sampleDone(); // a sampled callSoon's wait ends
     // the clock is read only when a timer may be due
-    const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
+    const timers = core.timerCount();
+    const now = this._virtual ? this._vnow : timers > 0 ? host.now() / 1000 : 0;
+    const n = core.tick(now, this._resolution);
+    stats.iterations++;
+    stats.dispatched += n;
+    if (timers > core.timerCount()) stats.timersFired(this._table, core.mem32, core.batchBase, n, now);
     if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
     return n;
   }
@@ -749,7 +775,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!; // mem32 may be replaced by a growth during the batch
       const h = table[slot];
-      if (h === undefined) continue; // cancelled
+      if (h === undefined) {
+        this._stats.skipped++; // cancelled
+        continue;
+      }
       table[slot] = undefined;
       h._run();
     }
@@ -764,13 +793,17 @@ export class EventLoop implements HandleOwner, FutureLoop {
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!;
       const h = table[slot];
-      if (h === undefined) continue;
+      if (h === undefined) {
+        this._stats.skipped++;
+        continue;
+      }
       table[slot] = undefined;
       const t0 = host.now();
       h._run();
       const t1 = host.now();
       obs?.callback?.(h, t0, t1);
       const dt = (t1 - t0) / 1000;
+      if (dt >= this.slowCallbackDuration) this._stats.slowCallbacks++;
       if (this._debug && dt >= this.slowCallbackDuration) {
         const where = h._sourceTraceback ? firstUserFrame(h._sourceTraceback) : null;
         console.warn(`Executing ${h} took ${dt.toFixed(3)} seconds${where ? ` (created at ${where})` : ''}`);
@@ -835,6 +868,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   private _sleep(seconds: number): Promise<void> {
     this._plainFn = UNCHECKED;
+    this._stats.slept();
     return new Promise<void>((resolve) => {
       this._sleepResolve = resolve;
       if (seconds !== Infinity) this._sleepTimer = host.setTimer(this._onSleepTimer, Math.min(Math.ceil(seconds * 1000), 0x7fffffff));
@@ -847,6 +881,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const r = this._sleepResolve;
     if (r === null) return;
     this._sleepResolve = null;
+    this._stats.woke();
     if (this._sleepTimer !== null) {
       host.clearTimer(this._sleepTimer);
       this._sleepTimer = null;
@@ -912,7 +947,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
         this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
         Atomics.store(i32, index, 1);
         const threads = this._threads;
-        if (!this._stopping && core.readyCount() === 0 && (threads === null || !threads.pending())) Atomics.wait(i32, index, 1, ms);
+        if (!this._stopping && core.readyCount() === 0 && (threads === null || !threads.pending())) {
+          const t0 = host.now();
+          Atomics.wait(i32, index, 1, ms);
+          this._stats.blocked(t0);
+        }
         Atomics.store(i32, index, 0);
       }
     } finally {
