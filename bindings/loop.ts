@@ -23,6 +23,7 @@ import { takeAsyncWork } from './running.js';
 import { enterRunning, leaveRunning } from './thread.js';
 import type { LoopPort } from './threads.js';
 import { StatsRecorder, type LoopStats } from './stats.js';
+import { Tracer, type Trace, type TraceOptions } from './trace.js';
 import type { Executor } from './executor.js';
 import { hostIO, reactorOnly } from './io/host.js';
 import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOptions, SubprocessOptions, SubprocessTransport, Transport, UnixServerOptions } from './io/host.js';
@@ -213,6 +214,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
   _extra: Record<string, unknown> = {};
   /** @internal load metrics, always on (stats.ts) */
   readonly _stats = new StatsRecorder(() => host.now());
+  /** @internal the trace being recorded (trace.ts), else null */
+  _tracer: Tracer | null = null;
 
   constructor(opts: LoopOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describe(opts)}`);
@@ -335,6 +338,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const slot = core.alloc();
     const h = new TimerHandle(when, callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, slot, core.gen(slot));
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
+    if (this._tracer !== null) this._tracer.timer(h);
     this._table[slot] = h;
     core.pushTimer(slot, when); // never throws for an allocated slot: only alloc grows the core
     if (this._sleepResolve !== null) this._wake();
@@ -634,7 +638,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   setDebug(enabled: boolean): void {
     if (typeof enabled !== 'boolean') throw new TypeError(`setDebug() expects a boolean, got ${describe(enabled)}`);
     this._debug = enabled;
-    this._instrumented = enabled || this._observer !== null;
+    this._instrumented = enabled || this._observer !== null || this._tracer !== null;
   }
 
   /** Sets the observer told about each iteration and callback (null removes it). */
@@ -642,7 +646,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (observer !== null && (typeof observer !== 'object' || (typeof observer.iteration !== 'function' && typeof observer.callback !== 'function')))
       throw new TypeError(`an observer must be an object with an iteration() or callback() method, or null, got ${describe(observer)}`);
     this._observer = observer;
-    this._instrumented = this._debug || observer !== null;
+    this._instrumented = this._debug || observer !== null || this._tracer !== null;
   }
 
   getObserver(): LoopObserver | null {
@@ -655,6 +659,23 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const s = this._stats.snapshot();
     if (opts?.reset === true) this._stats.reset();
     return s;
+  }
+
+  /** Starts recording a trace of the loop into a ring of `capacity` events (trace.ts). */
+  startTrace(opts: TraceOptions = {}): void {
+    this._checkClosed();
+    if (this._tracer !== null) throw new RuntimeError('startTrace(): a trace is already being recorded');
+    this._tracer = new Tracer(this, opts);
+    this._instrumented = true;
+  }
+
+  /** Stops recording; the trace in Chrome's Trace Event Format (JSON object format), for Perfetto. */
+  stopTrace(): Trace {
+    const tr = this._tracer;
+    if (tr === null) throw new RuntimeError('stopTrace(): no trace is being recorded (startTrace() first)');
+    this._tracer = null;
+    this._instrumented = this._debug || this._observer !== null;
+    return tr.export();
   }
 
   /** Starts the load metrics afresh. */
@@ -784,12 +805,15 @@ export class EventLoop implements HandleOwner, FutureLoop {
     }
   }
 
-  /** The batch in debug mode or under an observer: each callback timed. */
+  /** The batch in debug mode, under an observer or while tracing: each callback timed. */
   private _runBatchDebug(n: number, base: number): void {
     const core = this._core;
     const table = this._table;
     const obs = this._observer;
+    const tr = this._tracer;
     obs?.iteration?.(this, this.time(), n);
+    let t1 = host.now(); // one clock read per callback: each starts where the one before ended
+    tr?.begin(n, t1);
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!;
       const h = table[slot];
@@ -798,10 +822,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
         continue;
       }
       table[slot] = undefined;
-      const t0 = host.now();
+      const t0 = t1;
       h._run();
-      const t1 = host.now();
+      t1 = host.now();
       obs?.callback?.(h, t0, t1);
+      tr?.callback(h, t0, t1);
       const dt = (t1 - t0) / 1000;
       if (dt >= this.slowCallbackDuration) this._stats.slowCallbacks++;
       if (this._debug && dt >= this.slowCallbackDuration) {
@@ -809,6 +834,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
         console.warn(`Executing ${h} took ${dt.toFixed(3)} seconds${where ? ` (created at ${where})` : ''}`);
       }
     }
+    tr?.end(t1);
   }
 
   /**
