@@ -5,6 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, newEventLoop, sleep, type EventLoop, type Task, type Trace, type TraceEvent } from '../bindings/index.js';
+import * as wl from '../bindings/index.js';
+// @ts-expect-error plain JS module shared with `npm start`
+import { namedTrampolines } from '../examples/seed.mjs';
 import { CORES, vloop } from './helpers.js';
 
 const PHASES = new Set(['X', 'C', 's', 'f', 'b', 'e', 'M']);
@@ -171,6 +174,26 @@ describe.each(CORES)('trace export (%s core)', (core) => {
     expect(of(trace, 'X', 'tick')).toHaveLength(9);
     expect(of(trace, 'f')).toHaveLength(8);
     loop.close();
+  });
+
+  it("the seed's three named trampolines (what npm start writes to traces/seed.json): 8 s of iterations, every timer a flow", async () => {
+    const loops: EventLoop[] = [];
+    const tracing = {
+      ...wl,
+      newEventLoop(opts: wl.LoopOptions) {
+        const loop = wl.newEventLoop(opts);
+        loop.startTrace();
+        loops.push(loop);
+        return loop;
+      },
+    };
+    await namedTrampolines(tracing, { core, clock: 'virtual' });
+    const trace = loops[0]!.stopTrace();
+    validate(trace);
+    const starts = of(trace, 'X', 'iteration').map((e) => e.ts);
+    expect(starts).toEqual(Array.from({ length: 17 }, (_, k) => k * 0.5e6));
+    expect(of(trace, 'X', 'trampoline')).toHaveLength(51);
+    expect(of(trace, 's')).toHaveLength(48); // the trampolines' timers that fired by 8 s
   });
 
   it('a timer fired late says by how much (loop time)', async () => {
