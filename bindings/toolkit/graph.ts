@@ -181,19 +181,20 @@ export function parseStack(stack: string): CallStackEntry[] {
   return out;
 }
 
-function hostStack(cut: Function): string {
-  const E = Error as ErrorConstructor & { stackTraceLimit?: number; captureStackTrace?: (o: object, fn: Function) => void };
+/** This module's own frames, on top of the stack it reads (a bundler may append a number to a name). */
+const OWN_FRAME = /^(?:readHostStack|graphOfCaller|captureCallGraph|formatCallGraph|printCallGraph)\d*$/;
+
+/**
+ * The host's stack trace here. Not Error.captureStackTrace(obj, fn): Bun drops more frames than
+ * asked, and its transpiler turns `const g = f(); return g` into a tail call, whose frame
+ * JavaScriptCore elides. This module's frames are dropped by name instead.
+ */
+function readHostStack(): string {
+  const E = Error as ErrorConstructor & { stackTraceLimit?: number };
   const limit = E.stackTraceLimit;
   try {
     if (typeof limit === 'number') E.stackTraceLimit = 200;
-    const holder: { stack?: string } = {};
-    if (typeof E.captureStackTrace === 'function') {
-      E.captureStackTrace(holder, cut);
-      return holder.stack ?? '';
-    }
-    // no way to cut at `cut`: drop this function's and the public function's frames
-    const s = new Error().stack ?? '';
-    return s.split('\n').filter((l) => /[@:]/.test(l)).slice(2).join('\n');
+    return new Error().stack ?? '';
   } finally {
     if (typeof limit === 'number') E.stackTraceLimit = limit;
   }
@@ -208,7 +209,7 @@ function checkOptions(opts: CallGraphOptions, fn: string): { depth: number; limi
   return { depth, limit };
 }
 
-function capture(future: Future<unknown> | null | undefined, opts: CallGraphOptions, fn: string, cut: Function): FutureCallGraph | null {
+function graphOfCaller(future: Future<unknown> | null | undefined, opts: CallGraphOptions, fn: string): FutureCallGraph | null {
   const { depth, limit } = checkOptions(opts, fn);
   const loop = getRunning() as EventLoop | null;
   if (future !== undefined && future !== null) {
@@ -219,7 +220,10 @@ function capture(future: Future<unknown> | null | undefined, opts: CallGraphOpti
     future = currentTaskOf(loop);
     if (future === null) return null;
   }
-  const stack = parseStack(hostStack(cut)).slice(depth - 1);
+  const frames = parseStack(readHostStack());
+  let own = 0;
+  while (own < frames.length && OWN_FRAME.test(frames[own]!.name)) own++;
+  const stack = frames.slice(own + depth - 1);
   return build(future, stack, limit);
 }
 
@@ -228,7 +232,7 @@ function capture(future: Future<unknown> | null | undefined, opts: CallGraphOpti
  * `{ future, callStack, awaitedBy }`, as asyncio.capture_call_graph.
  */
 export function captureCallGraph(future?: Future<unknown> | null, opts: CallGraphOptions = {}): FutureCallGraph | null {
-  return capture(future, opts, 'captureCallGraph', captureCallGraph);
+  return graphOfCaller(future, opts, 'captureCallGraph');
 }
 
 const ids = new WeakMap<Future<unknown>, number>();
@@ -272,7 +276,7 @@ function render(g: FutureCallGraph): string {
 
 /** The call graph as text (asyncio.format_call_graph); '' when there is no current task. */
 export function formatCallGraph(future?: Future<unknown> | null, opts: CallGraphOptions = {}): string {
-  const g = capture(future, opts, 'formatCallGraph', formatCallGraph);
+  const g = graphOfCaller(future, opts, 'formatCallGraph');
   return g === null ? '' : render(g);
 }
 
@@ -280,6 +284,6 @@ export function formatCallGraph(future?: Future<unknown> | null, opts: CallGraph
 export function printCallGraph(future?: Future<unknown> | null, opts: CallGraphOptions & { write?: (text: string) => void } = {}): void {
   const write = opts?.write ?? ((s: string) => console.log(s.replace(/\n$/, '')));
   if (typeof write !== 'function') throw new TypeError(`printCallGraph() write must be a function, got ${describe(write)}`);
-  const g = capture(future, opts, 'printCallGraph', printCallGraph);
+  const g = graphOfCaller(future, opts, 'printCallGraph');
   if (g !== null) write(render(g));
 }
