@@ -58,7 +58,7 @@ export function futureDiscardFromAwaitedBy(fut: Future<unknown>, waiter: Future<
 }
 
 /** The Future a pending task is suspended on, when it is a wasmloop awaitable. */
-function waitedOn(t: Task<unknown>): Future<unknown> | null {
+export function waitedOn(t: Task<unknown>): Future<unknown> | null {
   if (t._futWaiter !== null) return t._futWaiter;
   const w = t._asyncWaiter;
   if (w === null) return null;
