@@ -405,10 +405,20 @@ describe.each(CORES)('call graph (%s core)', (core) => {
     const loop = vloop(core);
     const printed: string[] = [];
     let inCallback: unknown = 'unset';
+    const info = console.info;
+    const shown: unknown[] = [];
     async function main() {
       printCallGraph(null, { write: (s) => printed.push(s) });
+      console.info = (...a: unknown[]) => void shown.push(...a);
+      try {
+        printCallGraph(); // by default to standard output, without the last newline
+      } finally {
+        console.info = info;
+      }
     }
     await run(loop, main);
+    const sameLine = (t: string) => t.replace(/line \d+/g, 'line N');
+    expect(shown.map((t) => sameLine(String(t)))).toEqual([sameLine(printed[0]!.replace(/\n$/, ''))]);
     loop.callSoon(() => {
       inCallback = captureCallGraph();
       printCallGraph(null, { write: (s) => printed.push(s) });

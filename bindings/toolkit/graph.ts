@@ -280,9 +280,9 @@ export function formatCallGraph(future?: Future<unknown> | null, opts: CallGraph
   return g === null ? '' : render(g);
 }
 
-/** Prints formatCallGraph's text with `opts.write` (default console.log). */
+/** Prints formatCallGraph's text with `opts.write` (default console.info: standard output in Node, as asyncio prints to sys.stdout). */
 export function printCallGraph(future?: Future<unknown> | null, opts: CallGraphOptions & { write?: (text: string) => void } = {}): void {
-  const write = opts?.write ?? ((s: string) => console.log(s.replace(/\n$/, '')));
+  const write = opts?.write ?? ((s: string) => console.info(s.replace(/\n$/, '')));
   if (typeof write !== 'function') throw new TypeError(`printCallGraph() write must be a function, got ${describe(write)}`);
   const g = graphOfCaller(future, opts, 'printCallGraph');
   if (g !== null) write(render(g));
