@@ -812,7 +812,9 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const obs = this._observer;
     const tr = this._tracer;
     obs?.iteration?.(this, this.time(), n);
-    let t1 = host.now(); // one clock read per callback: each starts where the one before ended
+    // one clock read per callback: each starts where the one before ended, unless an observer's
+    // call came in between (its time is not the next callback's)
+    let t1 = host.now();
     tr?.begin(n, t1);
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!;
@@ -822,7 +824,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
         continue;
       }
       table[slot] = undefined;
-      const t0 = t1;
+      const t0 = obs === null ? t1 : host.now();
       h._run();
       t1 = host.now();
       obs?.callback?.(h, t0, t1);
