@@ -783,7 +783,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const n = core.tick(now, this._resolution);
     stats.iterations++;
     stats.dispatched += n;
-    if (timers > 0 && timers > core.timerCount()) stats.timersFired(this._table, core.mem32, core.batchBase, n, now);
+    if (timers > 0 && timers > core.timerCount()) stats.timersFired(this._table, core.mem32, core.batchBase, n, timers - core.timerCount(), now);
     if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
     return n;
   }

@@ -7,8 +7,9 @@
  *   waiting for a timer or a wake-up; busy is the rest of the time it runs. Two clock reads per
  *   sleep and per run, none per iteration. Utilization is busy / (busy + idle), as Node's
  *   `performance.eventLoopUtilization()`;
- * - timerLag: how late each timer fired, in loop time (a virtual clock's seconds on a virtual
- *   loop): measured where the tick already read the clock, only in iterations that fired timers;
+ * - timerLag: how late timers fired, in loop time (a virtual clock's seconds on a virtual loop):
+ *   per iteration that fired timers, the lag of its earliest (the latest of them), measured where
+ *   the tick already read the clock;
  * - readyWait: how long a ready callback waits from callSoon until its iteration begins, in wall
  *   time, sampled: one callSoon in SAMPLE_EVERY is timestamped (a countdown per callSoon, a clock
  *   read per sample);
@@ -43,7 +44,7 @@ export interface LoopStats {
   utilization: number;
   /** callbacks at least `slowCallbackDuration` long (timed in debug mode, under an observer, while tracing) */
   slowCallbacks: number;
-  /** how late timers fired, in loop time */
+  /** how late timers fired, in loop time: per iteration that fired any, its earliest timer's lag */
   timerLag: LagStats;
   /** how long ready callbacks waited for their iteration, in wall time (sampled, 1 in SAMPLE_EVERY) */
   readyWait: LagStats;
@@ -157,11 +158,18 @@ export class StatsRecorder {
     this.sampledAt = -1;
   }
 
-  /** A tick at loop time `now` fired timers: the lag of each timer in its batch. */
-  timersFired(table: ReadonlyArray<Handle | undefined>, mem32: Uint32Array | Int32Array, base: number, n: number, now: number): void {
-    for (let i = 0; i < n; i++) {
+  /**
+   * A tick at loop time `now` took timers off the core (`left` fewer): the lag of the earliest one
+   * that fired. Fired timers end the batch, in deadline order, so it is at most `left` from the end
+   * (cancelled timers the tick dropped count in `left` too; one load per iteration, not a walk).
+   */
+  timersFired(table: ReadonlyArray<Handle | undefined>, mem32: Uint32Array | Int32Array, base: number, n: number, left: number, now: number): void {
+    for (let i = Math.max(0, n - left); i < n; i++) {
       const h = table[mem32[base + i]!];
-      if (h instanceof TimerHandle) this.timerLag.add(now - h._when);
+      if (h instanceof TimerHandle) {
+        this.timerLag.add(now - h._when);
+        return;
+      }
     }
   }
 
