@@ -76,6 +76,11 @@ class Driver {
     this.ctx = task !== null ? task._context : copyContext();
   }
 
+  /** The Future the coroutine is suspended on, else null. */
+  waitingOn(): Future<unknown> | null {
+    return this.finished ? null : this.waiting;
+  }
+
   start(): void {
     const t = this.task;
     if (this.awaited && t !== null) {
@@ -198,6 +203,12 @@ _addCancelHook((w, msg) => {
   if (d === undefined) return isGenerator(w) ? false : undefined;
   return d === null ? false : d.cancel(msg);
 });
+
+/** @internal the Future an awaited toolkit coroutine is suspended on (toolkit/graph.ts), else null */
+export function _coroWaitingOn(w: object): Future<unknown> | null {
+  const d = (w as CoroObject)[DRIVER];
+  return d === undefined || d === null ? null : d.waitingOn();
+}
 
 /** Whether `v` is a toolkit coroutine object. */
 export function isCoro(v: unknown): v is Coro<unknown> {

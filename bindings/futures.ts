@@ -118,6 +118,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _wrapsPromise = false;
   /** @internal asyncio's _asyncio_future_blocking: a generator task waits on it */
   _asyncioFutureBlocking = false;
+  /** @internal futures that wait on this one on their behalf: gather's, shield's and TaskGroup's (toolkit/graph.ts) */
+  _awaitedBy: Set<Future<unknown>> | null = null;
 
   constructor(opts?: { loop?: FutureLoop }) {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`Future options must be an object, got ${describe(opts)}`);

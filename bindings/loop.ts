@@ -22,6 +22,8 @@ import { host } from './hosts/index.js';
 import { takeAsyncWork } from './running.js';
 import { enterRunning, leaveRunning } from './thread.js';
 import type { LoopPort } from './threads.js';
+import { StatsRecorder, type LoopStats } from './stats.js';
+import { Tracer, type Trace, type TraceOptions } from './trace.js';
 import type { Executor } from './executor.js';
 import { hostIO, reactorOnly } from './io/host.js';
 import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOptions, SubprocessOptions, SubprocessTransport, Transport, UnixServerOptions } from './io/host.js';
@@ -211,6 +213,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
   private _plainFn: Function = UNCHECKED;
   /** @internal per-loop state other modules keep (tasks, executors) */
   _extra: Record<string, unknown> = {};
+  /** @internal load metrics, always on (stats.ts) */
+  readonly _stats = new StatsRecorder(() => host.now());
+  /** @internal the trace being recorded (trace.ts), else null */
+  _tracer: Tracer | null = null;
 
   constructor(opts: LoopOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describe(opts)}`);
@@ -323,6 +329,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
     this._table[slot] = h;
     core.pushReady(slot); // never throws for an allocated slot: only alloc grows the core
+    if (--this._stats.countdown === 0) this._stats.sample(); // one in SAMPLE_EVERY is timed to its iteration
     if (this._sleepResolve !== null) this._wake();
     return h;
   }
@@ -332,6 +339,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const slot = core.alloc();
     const h = new TimerHandle(when, callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, slot, core.gen(slot));
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
+    if (this._tracer !== null) this._tracer.timer(h);
     this._table[slot] = h;
     core.pushTimer(slot, when); // never throws for an allocated slot: only alloc grows the core
     if (this._sleepResolve !== null) this._wake();
@@ -631,7 +639,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   setDebug(enabled: boolean): void {
     if (typeof enabled !== 'boolean') throw new TypeError(`setDebug() expects a boolean, got ${describe(enabled)}`);
     this._debug = enabled;
-    this._instrumented = enabled || this._observer !== null;
+    this._instrumented = enabled || this._observer !== null || this._tracer !== null;
   }
 
   /** Sets the observer told about each iteration and callback (null removes it). */
@@ -639,11 +647,41 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (observer !== null && (typeof observer !== 'object' || (typeof observer.iteration !== 'function' && typeof observer.callback !== 'function')))
       throw new TypeError(`an observer must be an object with an iteration() or callback() method, or null, got ${describe(observer)}`);
     this._observer = observer;
-    this._instrumented = this._debug || observer !== null;
+    this._instrumented = this._debug || observer !== null || this._tracer !== null;
   }
 
   getObserver(): LoopObserver | null {
     return this._observer;
+  }
+
+  /** Load metrics since the loop was made or last reset (stats.ts); `{ reset: true }` resets them after reading. */
+  stats(opts?: { reset?: boolean }): LoopStats {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`stats() options must be an object, got ${describe(opts)}`);
+    const s = this._stats.snapshot();
+    if (opts?.reset === true) this._stats.reset();
+    return s;
+  }
+
+  /** Starts recording a trace of the loop into a ring of `capacity` events (trace.ts). */
+  startTrace(opts: TraceOptions = {}): void {
+    this._checkClosed();
+    if (this._tracer !== null) throw new RuntimeError('startTrace(): a trace is already being recorded');
+    this._tracer = new Tracer(this, opts);
+    this._instrumented = true;
+  }
+
+  /** Stops recording; the trace in Chrome's Trace Event Format (JSON object format), for Perfetto. */
+  stopTrace(): Trace {
+    const tr = this._tracer;
+    if (tr === null) throw new RuntimeError('stopTrace(): no trace is being recorded (startTrace() first)');
+    this._tracer = null;
+    this._instrumented = this._debug || this._observer !== null;
+    return tr.export();
+  }
+
+  /** Starts the load metrics afresh. */
+  resetStats(): void {
+    this._stats.reset();
   }
 
   toString(): string {
@@ -692,12 +730,14 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkNotRunning();
     enterRunning(this);
     this._running = true;
+    this._stats.started();
   }
 
   private _leave(): void {
     this._plainFn = UNCHECKED; // a stopped loop holds on to no callback (nor what it closes over)
     this._running = false;
     this._stopping = false;
+    this._stats.stopped();
     leaveRunning(this);
   }
 
@@ -737,9 +777,16 @@ export class EventLoop implements HandleOwner, FutureLoop {
   private _tick(): number {
     const core = this._core;
     const threads = this._threads;
+    const stats = this._stats;
     if (threads !== null && threads.pending()) threads.drain();
+    if (stats.sampledAt >= 0) stats.sampleDone(); // a sampled callSoon's wait ends
     // the clock is read only when a timer may be due
-    const n = core.tick(this._virtual ? this._vnow : core.timerCount() > 0 ? host.now() / 1000 : 0, this._resolution);
+    const timers = core.timerCount();
+    const now = this._virtual ? this._vnow : timers > 0 ? host.now() / 1000 : 0;
+    const n = core.tick(now, this._resolution);
+    stats.iterations++;
+    stats.dispatched += n;
+    if (timers > 0 && timers > core.timerCount()) stats.timersFired(this._table, core.mem32, core.batchBase, n, timers - core.timerCount(), now);
     if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
     return n;
   }
@@ -752,33 +799,47 @@ export class EventLoop implements HandleOwner, FutureLoop {
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!; // mem32 may be replaced by a growth during the batch
       const h = table[slot];
-      if (h === undefined) continue; // cancelled
+      if (h === undefined) {
+        this._stats.skipped++; // cancelled
+        continue;
+      }
       table[slot] = undefined;
       h._run();
     }
   }
 
-  /** The batch in debug mode or under an observer: each callback timed. */
+  /** The batch in debug mode, under an observer or while tracing: each callback timed. */
   private _runBatchDebug(n: number, base: number): void {
     const core = this._core;
     const table = this._table;
     const obs = this._observer;
+    const tr = this._tracer;
     obs?.iteration?.(this, this.time(), n);
+    // one clock read per callback: each starts where the one before ended, unless an observer's
+    // call came in between (its time is not the next callback's)
+    let t1 = host.now();
+    tr?.begin(n, t1);
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!;
       const h = table[slot];
-      if (h === undefined) continue;
+      if (h === undefined) {
+        this._stats.skipped++;
+        continue;
+      }
       table[slot] = undefined;
-      const t0 = host.now();
+      const t0 = obs === null ? t1 : host.now();
       h._run();
-      const t1 = host.now();
+      t1 = host.now();
       obs?.callback?.(h, t0, t1);
+      tr?.callback(h, t0, t1);
       const dt = (t1 - t0) / 1000;
+      if (dt >= this.slowCallbackDuration) this._stats.slowCallbacks++;
       if (this._debug && dt >= this.slowCallbackDuration) {
         const where = h._sourceTraceback ? firstUserFrame(h._sourceTraceback) : null;
         console.warn(`Executing ${formatHandle(h)} took ${dt.toFixed(3)} seconds${where ? ` (created at ${where})` : ''}`);
       }
     }
+    tr?.end(t1);
   }
 
   /**
@@ -838,6 +899,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   private _sleep(seconds: number): Promise<void> {
     this._plainFn = UNCHECKED;
+    this._stats.slept();
     return new Promise<void>((resolve) => {
       this._sleepResolve = resolve;
       if (seconds !== Infinity) this._sleepTimer = host.setTimer(this._onSleepTimer, Math.min(Math.ceil(seconds * 1000), 0x7fffffff));
@@ -850,6 +912,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const r = this._sleepResolve;
     if (r === null) return;
     this._sleepResolve = null;
+    this._stats.woke();
     if (this._sleepTimer !== null) {
       host.clearTimer(this._sleepTimer);
       this._sleepTimer = null;
@@ -915,7 +978,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
         this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
         Atomics.store(i32, index, 1);
         const threads = this._threads;
-        if (!this._stopping && core.readyCount() === 0 && (threads === null || !threads.pending())) Atomics.wait(i32, index, 1, ms);
+        if (!this._stopping && core.readyCount() === 0 && (threads === null || !threads.pending())) {
+          const t0 = host.now();
+          Atomics.wait(i32, index, 1, ms);
+          this._stats.blocked(t0);
+        }
         Atomics.store(i32, index, 0);
       }
     } finally {

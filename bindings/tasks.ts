@@ -122,6 +122,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     if (eager && this._context._entered) throw new RuntimeError(`cannot enter context: ${this._context} is already entered`);
     this._pending = loopTasks(loop).pending;
     this._pending.add(this as Task<unknown>);
+    if (loop._tracer !== null) loop._tracer.taskBegin(this, taskStep, taskWakeup);
     if (eager) this._context.run(this._stepFn);
     else loop.callSoon(this._stepFn, this._context);
   }
@@ -382,6 +383,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       Future.prototype.cancel.call(this, this._cancelMessage);
     } else Future.prototype.setResult.call(this, v);
     this._pending.delete(this as Task<unknown>);
+    (this._loop as EventLoop)._tracer?.taskEnd(this);
   }
 
   private _finishWithError(e: unknown): void {
@@ -392,6 +394,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       Future.prototype.cancel.call(this, this._cancelMessage);
     } else this._finishWithException(e);
     this._pending.delete(this as Task<unknown>);
+    (this._loop as EventLoop)._tracer?.taskEnd(this);
   }
 }
 

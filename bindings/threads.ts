@@ -27,6 +27,8 @@ import { EventLoop, _ext, type InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
 import { ensureFutureOn, isGenerator, isThenable } from './tasks.js';
 import { threadToken } from './thread.js';
+import { INSPECT, TRACE, builtin, type LoopInspection } from './inspect.js';
+import type { Trace, TraceOptions } from './trace.js';
 
 /** What `loop.port()` returns: plain data, structured-cloneable, for `connect()` in any thread. */
 export interface LoopPort extends InboxRegion {
@@ -228,7 +230,7 @@ class LoopThreads implements InboxOwner {
     const argc = r.u32();
     const args = new Array<unknown>(argc);
     for (let i = 0; i < argc; i++) args[i] = r.value();
-    const fn = this.exposed.get(name);
+    const fn = this.exposed.get(name) ?? builtin(this.loop, name); // wasmloop.inspect, wasmloop.trace
     this.batchCtx._vars = EMPTY_VARS; // each submission starts in an empty context
     if (kind === KIND_CALL) {
       if (fn === undefined) {
@@ -441,6 +443,20 @@ export class RemoteLoop {
         fail(e);
       }
     });
+  }
+
+  /**
+   * The owner's pending tasks (each with its call graph) and its stats, read by a callback run in
+   * its loop between two others: the loop is not stopped (inspect.ts).
+   */
+  inspect(): Promise<LoopInspection> {
+    return this.runThreadsafe<LoopInspection>(INSPECT);
+  }
+
+  /** A trace of the owner's loop over its next `seconds` (its own clock), recorded without stopping it. */
+  trace(seconds: number, opts: TraceOptions = {}): Promise<Trace> {
+    if (opts === null || typeof opts !== 'object') return Promise.reject(new TypeError(`trace() options must be an object, got ${describe(opts)}`));
+    return this.runThreadsafe<Trace>(TRACE, seconds, opts.capacity ?? null);
   }
 
   /** Stops the owner's loop (its `stop()`, run in its thread); wakes it wherever it sleeps. */

@@ -5,7 +5,7 @@ import { CORES, has, wl } from '../lib/wasmloop.mjs';
 
 const ns = (t0, n) => ((performance.now() - t0) * 1e6) / n;
 
-function loopRun(core, sync) {
+function loopRun(core, sync, traced = false) {
   return async (n) => {
     const loop = wl.newEventLoop({ core });
     let left = n;
@@ -14,10 +14,12 @@ function loopRun(core, sync) {
       else loop.stop();
     };
     loop.callSoon(tramp);
+    if (traced) loop.startTrace(); // the default ring (2^18 events): it wraps many times over
     const t0 = performance.now();
     if (sync) loop.runForeverSync();
     else await loop.runForever();
     const value = ns(t0, n);
+    if (traced) loop.stopTrace();
     loop.close();
     if (left !== 0) throw new Error(`${left} callbacks did not run`);
     return { value };
@@ -87,9 +89,11 @@ export default [
     goals: [
       { text: 'WASM and JS ≤ 80 ns', check: (r) => r.wasm.median <= 80 && r.js.median <= 80 },
       { text: 'WASM ≤ 1.2 × JS', check: (r) => r.wasm.median <= 1.2 * r.js.median },
+      { text: 'traced ≤ 2 × untraced (startTrace)', check: (r) => r['wasm-traced'].median <= 2 * r.wasm.median && r['js-traced'].median <= 2 * r.js.median },
     ],
     competitors: [
       ...CORES.map((c) => ({ ...c, kind: c.name, run: loopRun(c.name, false) })),
+      ...CORES.map((c) => ({ name: `${c.name}-traced`, label: `${c.label}, traced`, kind: c.name, run: loopRun(c.name, false, true) })),
       { name: 'setImmediate', label: 'host setImmediate', kind: 'host', available: () => (has('setImmediate') ? null : 'no setImmediate'), run: hostRun((f) => setImmediate(f)) },
       { name: 'queueMicrotask', label: 'host queueMicrotask', kind: 'host', available: () => (has('queueMicrotask') ? null : 'no queueMicrotask'), run: hostRun((f) => queueMicrotask(f)) },
       { name: 'nextTick', label: 'host process.nextTick', kind: 'host', available: () => (has('nextTick') ? null : 'no process.nextTick'), run: hostRun((f) => process.nextTick(f)) },

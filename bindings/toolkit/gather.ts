@@ -10,9 +10,10 @@ import { coroutine, type Coro } from '../coro.js';
 import { CancelledError, TimeoutError, describe } from '../errors.js';
 import { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
-import { cancelAwaitable, ensureFutureOn, isGenerator, type Task } from '../tasks.js';
+import { cancelAwaitable, currentTaskOf, ensureFutureOn, isGenerator, type Task } from '../tasks.js';
 import { running } from '../running.js';
 import { callerLoop, checkSeconds } from './base.js';
+import { futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './graph.js';
 import { Queue } from './queues.js';
 
 /** What an awaitable argument resolves to. */
@@ -112,9 +113,11 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   let nfuts = 0;
   let nfinished = 0;
   let outer: GatheringFuture<unknown[]> | null = null;
+  let caller: Task<unknown> | null = null; // the task that gathers awaits each child (the call graph)
 
   const onChildDone = (fut: Future<unknown>) => {
     nfinished++;
+    if (caller !== null) futureDiscardFromAwaitedBy(fut, caller);
     if (outer === null || outer.done()) {
       if (!fut.cancelled()) fut.exception(); // mark it retrieved
       return;
@@ -163,6 +166,8 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       if (--owner._gathering === 0) owner._gatherWaits = null;
     });
   }
+  caller = currentTaskOf(loop!);
+  if (caller !== null) for (const fut of argToFut.values()) if (!fut.done()) futureAddToAwaitedBy(fut, caller);
   for (const fut of doneFuts) onChildDone(fut);
   return outer;
 }
@@ -176,7 +181,10 @@ export function shield<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseLi
   if (inner.done()) return inner;
   const loop = inner.getLoop() as EventLoop;
   const outer = loop.createFuture<T>();
+  const caller = currentTaskOf(loop); // awaits `inner` through `outer` (the call graph)
+  if (caller !== null) futureAddToAwaitedBy(inner, caller);
   const innerDone = (f: Future<T>) => {
+    if (caller !== null) futureDiscardFromAwaitedBy(f, caller);
     if (outer.cancelled()) {
       if (!f.cancelled()) f.exception(); // mark it retrieved
       return;
@@ -187,7 +195,9 @@ export function shield<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseLi
   };
   inner.addDoneCallback(innerDone);
   outer.addDoneCallback(() => {
-    if (!inner.done()) inner.removeDoneCallback(innerDone);
+    if (inner.done()) return;
+    inner.removeDoneCallback(innerDone);
+    if (caller !== null) futureDiscardFromAwaitedBy(inner, caller);
   });
   return outer;
 }
@@ -242,12 +252,19 @@ const waitCoro = coroutine(function* (fs: Future<unknown>[], timeout: number | n
       release();
     }
   };
-  for (const f of fs) f.addDoneCallback(onCompletion);
+  const caller = currentTaskOf(loop); // awaits each of them (the call graph)
+  for (const f of fs) {
+    f.addDoneCallback(onCompletion);
+    if (caller !== null) futureAddToAwaitedBy(f, caller);
+  }
   try {
     yield* waiter;
   } finally {
     timeoutHandle?.cancel();
-    for (const f of fs) f.removeDoneCallback(onCompletion);
+    for (const f of fs) {
+      f.removeDoneCallback(onCompletion);
+      if (caller !== null) futureDiscardFromAwaitedBy(f, caller);
+    }
   }
   const done = new Set<Future<unknown>>();
   const pending = new Set<Future<unknown>>();

@@ -7,6 +7,8 @@ export { gather, shield, wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, AL
 export type { GatherOptions, WaitOptions, ReturnWhen, AsCompleted, ResultOf } from './gather.js';
 export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';
 export { TaskGroup } from './taskgroups.js';
+export { captureCallGraph, formatCallGraph, printCallGraph, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './graph.js';
+export type { FutureCallGraph, CallStackEntry, CallGraphOptions } from './graph.js';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier } from './locks.js';
 export { Queue, PriorityQueue, LifoQueue, defaultCompare } from './queues.js';
 export { withContext } from './base.js';

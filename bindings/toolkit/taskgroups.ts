@@ -14,6 +14,7 @@ import type { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
 import type { CoroutineLike, Task, TaskOptions } from '../tasks.js';
 import { callerLoop, checkBody, withContextGen, type AsyncContextManager, type Body } from './base.js';
+import { futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './graph.js';
 
 export class TaskGroup implements AsyncContextManager<TaskGroup> {
   /** @internal */ _entered = false;
@@ -53,6 +54,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
     // parent before this call returns
     this._tasks.add(task as Task<unknown>);
     task.addDoneCallback(this._onTaskDone);
+    if (!task.done()) futureAddToAwaitedBy(task, this._parentTask!);
     // an eager child may have failed and aborted the group already
     if (this._aborting && !task.done()) task.cancel();
     return task;
@@ -65,6 +67,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
 
   private _taskDone(task: Task<unknown>): void {
     this._tasks.delete(task);
+    if (this._parentTask !== null) futureDiscardFromAwaitedBy(task, this._parentTask);
     const fut = this._onCompletedFut;
     if (fut !== null && this._tasks.size === 0 && !fut.done()) fut.setResult(true);
     if (task.cancelled()) return;

@@ -1,0 +1,82 @@
+/**
+ * A look at a running loop through its port (remote.inspect(), remote.trace(seconds)), on both
+ * cores: answered by a callback of that loop, which keeps running. Here the handle is on the
+ * loop's own thread; across threads: remote-inspect-threads.test.ts.
+ * @needs shared — ports live in SharedArrayBuffers
+ */
+import { describe, expect, it } from 'vitest';
+import { RuntimeError, connect, gather, sleep, type Future } from '../bindings/index.js';
+import { CORES, vloop } from './helpers.js';
+
+describe.each(CORES)('remote inspection (%s core)', (core) => {
+  it("inspect(): the loop's tasks with what they wait on and their call graphs, and its stats, while it runs", async () => {
+    const loop = vloop(core);
+    const r = connect(loop.port());
+    const never: Future<unknown> = loop.createFuture();
+    async function stuck() {
+      await never;
+    }
+    let started!: () => void;
+    const ticking = new Promise<void>((resolve) => (started = resolve));
+    async function parent() {
+      await gather(stuck, async function ticker() {
+        started(); // both children have begun: they wait now
+        for (;;) await sleep(1);
+      });
+    }
+    const main = loop.createTask(parent, { name: 'parent' });
+    const running = loop.runForever();
+    await ticking;
+    const info = await r.inspect();
+    loop.stop();
+    await running;
+    expect(info).toMatchObject({ core, clock: 'virtual' });
+    expect(info.stats.iterations).toBeGreaterThan(0);
+    expect(info.stats.callbacks).toBeGreaterThan(0);
+    const byCoro = new Map(info.tasks.map((t) => [t.coro, t]));
+    expect([...byCoro.keys()].sort()).toEqual(['parent()', 'stuck()', 'ticker()']);
+    expect(byCoro.get('ticker()')!.waitingOn).toMatch(/^<SleepFuture pending/); // its sleep
+    expect(byCoro.get('stuck()')!.waitingOn).toMatch(/^<Future pending/);
+    expect(byCoro.get('stuck()')!.state).toBe('pending');
+    expect(byCoro.get('stuck()')!.callGraph).toContain('+ Awaited by:\n    * Task(name="parent"');
+    expect(byCoro.get('parent()')!.waitingOn).toMatch(/^<GatheringFuture pending/);
+    main.cancel();
+    await loop.runUntilComplete(main).catch(() => {});
+    loop.close();
+  });
+
+  it('trace(seconds): a trace of the next seconds of loop time, recorded while the loop runs', async () => {
+    const loop = vloop(core);
+    const r = connect(loop.port());
+    let k = 0;
+    loop.callSoon(function tick() {
+      k++;
+      loop.callLater(1, tick);
+    });
+    const running = loop.runForever();
+    const trace = await r.trace(3.5, { capacity: 1000 });
+    loop.stop();
+    await running;
+    expect(trace.otherData).toMatchObject({ clock: 'virtual', core, capacity: 1000, dropped: 0 });
+    const ticks = trace.traceEvents.filter((e) => e.ph === 'X' && e.name === 'tick');
+    expect(ticks.length).toBeGreaterThanOrEqual(3);
+    const span = ticks[ticks.length - 1]!.ts - ticks[0]!.ts;
+    expect(span).toBeLessThanOrEqual(3.5e6);
+    expect(loop._tracer).toBe(null); // it stopped by itself
+    expect(k).toBeGreaterThan(ticks.length - 1);
+    loop.close();
+  });
+
+  it('trace() refuses a loop that is being traced, and a bad duration', async () => {
+    const loop = vloop(core);
+    const r = connect(loop.port());
+    const running = loop.runForever();
+    await expect(r.trace(-1)).rejects.toThrow(RangeError);
+    loop.startTrace();
+    await expect(r.trace(1)).rejects.toThrow(RuntimeError);
+    loop.stopTrace();
+    loop.stop();
+    await running;
+    loop.close();
+  });
+});

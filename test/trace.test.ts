@@ -1,0 +1,345 @@
+/**
+ * Trace export (loop.startTrace / stopTrace): Chrome's Trace Event Format, JSON object format, as
+ * Perfetto and chrome://tracing read it — every trace is checked against the format's rules
+ * (fields each phase needs, flow and async ids that match, complete events that nest).
+ */
+import { describe, expect, it } from 'vitest';
+import { RuntimeError, newEventLoop, sleep, type EventLoop, type Task, type Trace, type TraceEvent } from '../bindings/index.js';
+import * as wl from '../bindings/index.js';
+// @ts-expect-error plain JS module shared with `npm start`
+import { namedTrampolines } from '../examples/seed.mjs';
+import { CORES, vloop } from './helpers.js';
+
+const PHASES = new Set(['X', 'C', 's', 'f', 'b', 'e', 'M']);
+const EPS = 1e-6;
+
+/** Throws with the first rule `trace` breaks. */
+function validate(trace: Trace): void {
+  const fail: (why: string, e?: TraceEvent) => never = (why, e) => {
+    throw new Error(`${why}${e ? `: ${JSON.stringify(e)}` : ''}`);
+  };
+  if (!Array.isArray(trace.traceEvents)) fail('traceEvents must be an array');
+  if (typeof trace.otherData?.dropped !== 'number') fail('otherData.dropped must be a number');
+  expect(JSON.parse(JSON.stringify(trace))).toEqual(trace); // plain JSON: no NaN, no undefined
+  const threads = new Set<string>();
+  const named = new Set<string>();
+  const slices = new Map<string, TraceEvent[]>();
+  const flowS = new Map<string, TraceEvent>();
+  const flowF = new Map<string, TraceEvent>();
+  const spans = new Map<string, TraceEvent>();
+  const ended = new Set<string>();
+  for (const e of trace.traceEvents) {
+    if (typeof e.name !== 'string' || !PHASES.has(e.ph)) fail('name and a known ph are required', e);
+    if (!Number.isInteger(e.pid) || !Number.isInteger(e.tid)) fail('pid and tid must be integers', e);
+    if (typeof e.ts !== 'number' || !Number.isFinite(e.ts) || e.ts < 0) fail('ts must be a finite number of µs', e);
+    const thread = `${e.pid}:${e.tid}`;
+    switch (e.ph) {
+      case 'M':
+        if (e.name !== 'thread_name' && e.name !== 'process_name') fail('unknown metadata', e);
+        if (typeof e.args?.name !== 'string') fail('metadata needs args.name', e);
+        if (e.name === 'thread_name') named.add(thread);
+        continue;
+      case 'X':
+        if (typeof e.dur !== 'number' || !(e.dur >= 0)) fail('X needs a duration', e);
+        (slices.get(thread) ?? slices.set(thread, []).get(thread)!).push(e);
+        break;
+      case 'C':
+        if (e.args === undefined || Object.values(e.args).some((v) => typeof v !== 'number')) fail('C needs numeric args', e);
+        break;
+      case 's':
+      case 'f': {
+        if (e.id === undefined || typeof e.cat !== 'string') fail('flow events need id and cat', e);
+        const key = `${e.cat}:${e.id}`;
+        const m = e.ph === 's' ? flowS : flowF;
+        if (m.has(key)) fail('flow id used twice', e);
+        m.set(key, e);
+        break;
+      }
+      case 'b': {
+        if (e.id === undefined || typeof e.cat !== 'string') fail('async events need id and cat', e);
+        const key = `${e.cat}:${e.id}`;
+        if (spans.has(key)) fail('async id begun twice', e);
+        spans.set(key, e);
+        break;
+      }
+      case 'e': {
+        const key = `${e.cat}:${e.id}`;
+        const b = spans.get(key);
+        if (b === undefined || ended.has(key)) fail('e without its b', e);
+        if (b.name !== e.name || e.ts + EPS < b.ts) fail('e must match its b and follow it', e);
+        ended.add(key);
+        break;
+      }
+    }
+    threads.add(thread);
+  }
+  for (const t of threads) if (!named.has(t)) fail(`thread ${t} has no thread_name`);
+  for (const key of spans.keys()) if (!ended.has(key)) fail(`async span ${key} never ends`);
+  for (const [key, s] of flowS) {
+    const f = flowF.get(key);
+    if (f === undefined) fail('s without its f', s);
+    if (f.ts + EPS < s.ts) fail('a flow must not go back in time', f);
+  }
+  for (const [key, f] of flowF) if (!flowS.has(key)) fail('f without its s', f);
+  // complete events nest: sorted by start (the longer first), each lies inside the open one or after it
+  for (const [, xs] of slices) {
+    xs.sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+    const open: TraceEvent[] = [];
+    for (const x of xs) {
+      while (open.length > 0 && x.ts >= open[open.length - 1]!.ts + open[open.length - 1]!.dur! - EPS) open.pop();
+      const top = open[open.length - 1];
+      if (top !== undefined && x.ts + x.dur! > top.ts + top.dur! + EPS) fail(`X overlaps ${JSON.stringify(top)} without nesting`, x);
+      open.push(x);
+    }
+  }
+  // flows bind to the slice around them
+  const inSlice = (e: TraceEvent) => (slices.get(`${e.pid}:${e.tid}`) ?? []).some((x) => x.ts - EPS <= e.ts && e.ts <= x.ts + x.dur! + EPS);
+  for (const e of [...flowS.values(), ...flowF.values()]) if (!inSlice(e)) fail('a flow event outside any slice', e);
+}
+
+const of = (t: Trace, ph: string, name?: string | RegExp) =>
+  t.traceEvents.filter((e) => e.ph === ph && (name === undefined || (typeof name === 'string' ? e.name === name : name.test(e.name))));
+
+/** The seed's timer trampoline: a callback that reschedules itself every second, `n` times. */
+function trampoline(loop: EventLoop, n: number): void {
+  let k = 0;
+  loop.callSoon(function tick() {
+    if (++k < n) loop.callLater(1, tick);
+    else loop.stop();
+  });
+}
+
+describe.each(CORES)('trace export (%s core)', (core) => {
+  it('callbacks, timers and tasks: a valid trace with iterations, named callbacks, timer flows, task spans and counters', async () => {
+    const loop = vloop(core);
+    loop.startTrace();
+    loop.callSoon(function hello() {});
+    const pending = loop.callLater(10, function later() {});
+    function* worker() {
+      yield* sleep(1);
+      return 1;
+    }
+    let w: Task<unknown> | null = null;
+    async function main() {
+      await sleep(2);
+      w = loop.createTask(worker, { name: 'the worker' });
+    }
+    const task = loop.createTask(main);
+    await loop.runUntilComplete(task);
+    await loop.runUntilComplete(w!);
+    const trace = loop.stopTrace();
+    validate(trace);
+    expect(trace.otherData).toMatchObject({ dropped: 0, clock: 'virtual', core });
+    expect(of(trace, 'M', 'thread_name')[0]!.args!.name).toContain('event loop');
+    const iterations = of(trace, 'X', 'iteration');
+    expect(iterations.length).toBeGreaterThan(3);
+    for (const it of iterations) {
+      expect(it.cat).toContain('iteration');
+      expect(Object.keys(it.args!).sort()).toEqual(['lateBy', 'ready', 'timersFired', 'wallTs']);
+    }
+    // every callback lies inside an iteration
+    const callbacks = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat!.includes('callback'));
+    for (const cb of callbacks) expect(iterations.some((it) => it.ts <= cb.ts && cb.ts + cb.dur! <= it.ts + it.dur! + EPS)).toBe(true);
+    expect(of(trace, 'X', 'hello')).toHaveLength(1);
+    expect(of(trace, 'X', /^Task-\d+ main\(\)$/).length).toBeGreaterThanOrEqual(2); // its first step, and its resumption
+    expect(of(trace, 'X', 'the worker worker()').length).toBeGreaterThanOrEqual(2);
+    // two sleeps: two timer flows, each ending in the callback its timer fired as
+    expect(of(trace, 's')).toHaveLength(2);
+    expect(of(trace, 'f')).toHaveLength(2);
+    // the tasks: one span each, from creation to done, in loop time
+    expect(of(trace, 'b').map((e) => e.name)).toEqual([task.getName(), 'the worker']);
+    const [mb, me] = [of(trace, 'b', task.getName())[0]!, of(trace, 'e', task.getName())[0]!];
+    expect(mb.ts).toBe(0);
+    expect(me.ts).toBeGreaterThanOrEqual(2e6);
+    expect(of(trace, 'e', 'the worker')[0]!.ts).toBeGreaterThanOrEqual(3e6);
+    const counters = of(trace, 'C', 'loop');
+    expect(counters.length).toBeGreaterThan(0);
+    expect(counters.some((c) => c.args!.timers === 1)).toBe(true);
+    // the iteration where sleep(2)'s timer fired says so, and how late it was
+    const at2 = iterations.find((it) => it.ts === 2e6)!;
+    expect(at2.args).toMatchObject({ timersFired: 1, lateBy: 0 });
+    pending.cancel();
+    loop.close();
+  });
+
+  it('on the virtual clock ts is loop time: an 8-second trampoline spans 8 s', async () => {
+    const loop = vloop(core);
+    loop.startTrace();
+    trampoline(loop, 9);
+    await loop.runForever();
+    const trace = loop.stopTrace();
+    validate(trace);
+    const starts = of(trace, 'X', 'iteration').map((e) => e.ts);
+    expect(starts).toEqual([0, 1e6, 2e6, 3e6, 4e6, 5e6, 6e6, 7e6, 8e6]);
+    expect(of(trace, 'X', 'tick')).toHaveLength(9);
+    expect(of(trace, 'f')).toHaveLength(8);
+    loop.close();
+  });
+
+  it("the seed's three named trampolines (what npm start writes to traces/seed.json): 8 s of iterations, every timer a flow", async () => {
+    const loops: EventLoop[] = [];
+    const tracing = {
+      ...wl,
+      newEventLoop(opts: wl.LoopOptions) {
+        const loop = wl.newEventLoop(opts);
+        loop.startTrace();
+        loops.push(loop);
+        return loop;
+      },
+    };
+    await namedTrampolines(tracing, { core, clock: 'virtual' });
+    const trace = loops[0]!.stopTrace();
+    validate(trace);
+    const starts = of(trace, 'X', 'iteration').map((e) => e.ts);
+    expect(starts).toEqual(Array.from({ length: 17 }, (_, k) => k * 0.5e6));
+    expect(of(trace, 'X', 'trampoline')).toHaveLength(51);
+    expect(of(trace, 's')).toHaveLength(48); // the trampolines' timers that fired by 8 s
+  });
+
+  it('a timer fired late says by how much (loop time)', async () => {
+    const loop = vloop(core);
+    loop.startTrace();
+    loop.callLater(1, function late() {
+      loop.stop();
+    });
+    loop.callSoon(() => loop.advance(3));
+    await loop.runForever();
+    const trace = loop.stopTrace();
+    validate(trace);
+    const it = of(trace, 'X', 'iteration').find((e) => e.args!.timersFired === 1)!;
+    expect(it.args!.lateBy).toBe(2);
+    expect(it.ts).toBe(3e6);
+    loop.close();
+  });
+
+  it('iterations at one loop time are laid end to end, in order', async () => {
+    const loop = vloop(core);
+    loop.startTrace();
+    let left = 50;
+    loop.callSoon(function hop() {
+      if (--left > 0) loop.callSoon(hop);
+      else loop.stop();
+    });
+    await loop.runForever();
+    const trace = loop.stopTrace();
+    validate(trace);
+    const its = of(trace, 'X', 'iteration');
+    expect(its).toHaveLength(50);
+    for (let i = 1; i < its.length; i++) expect(its[i]!.ts).toBeGreaterThanOrEqual(its[i - 1]!.ts + its[i - 1]!.dur! - EPS);
+    loop.close();
+  });
+
+  it('a full ring keeps the newest events and counts the dropped ones; the trace stays valid', async () => {
+    const loop = vloop(core);
+    loop.startTrace({ capacity: 40 });
+    trampoline(loop, 100);
+    await loop.runForever();
+    const trace = loop.stopTrace();
+    validate(trace);
+    const recorded = trace.traceEvents.filter((e) => e.ph !== 'M' && e.ph !== 'f').length; // an f is written from its callback's event
+    // each iteration recorded X iteration, X tick, and a flow start (the last tick scheduled none); the counter once
+    expect(trace.otherData.dropped + 40).toBe(100 * 3 - 1 + 1);
+    expect(recorded).toBeLessThanOrEqual(40);
+    const its = of(trace, 'X', 'iteration');
+    expect(its[its.length - 1]!.ts).toBe(99e6); // the newest survive
+    expect(its[0]!.ts).toBeGreaterThan(80e6);
+    loop.close();
+  });
+
+  it('tasks alive when the trace starts begin with it; tasks not done when it stops end with it, marked unfinished', async () => {
+    const loop = vloop(core);
+    const early = loop.createTask(async function early() {
+      await sleep(1);
+    });
+    loop.startTrace();
+    const late = loop.createTask(async function late() {
+      await sleep(10);
+    });
+    loop.callLater(2, () => loop.stop());
+    await loop.runForever();
+    const trace = loop.stopTrace();
+    validate(trace);
+    expect(of(trace, 'b').map((e) => e.name)).toEqual([early.getName(), late.getName()]);
+    expect(of(trace, 'e', early.getName())[0]!.args).toBeUndefined();
+    expect(of(trace, 'e', late.getName())[0]!.args).toEqual({ unfinished: true });
+    expect(of(trace, 'X', `${early.getName()} early()`).length).toBeGreaterThan(0);
+    late.cancel();
+    await loop.runUntilComplete(late).catch(() => {});
+    loop.close();
+  });
+
+  it('stopTrace ends the recording: a new trace holds only what came after', async () => {
+    const loop = vloop(core);
+    loop.startTrace();
+    loop.callSoon(function before() {
+      loop.stop();
+    });
+    await loop.runForever();
+    loop.stopTrace();
+    loop.callSoon(function untraced() {
+      loop.stop();
+    });
+    await loop.runForever();
+    loop.startTrace();
+    loop.callSoon(function after() {
+      loop.stop();
+    });
+    await loop.runForever();
+    const trace = loop.stopTrace();
+    validate(trace);
+    expect(of(trace, 'X', /^(before|untraced|after)$/).map((e) => e.name)).toEqual(['after']);
+    loop.close();
+  });
+
+  it('on the monotonic clock ts is the host clock in µs', async () => {
+    const loop = newEventLoop({ core });
+    const t0 = performance.now() * 1000;
+    loop.startTrace();
+    loop.callLater(0.002, () => loop.stop()); // scheduled outside any callback: no flow
+    loop.callSoon(function first() {
+      loop.callLater(0.001, function second() {});
+    });
+    await loop.runForever();
+    const trace = loop.stopTrace();
+    const t1 = performance.now() * 1000;
+    validate(trace);
+    expect(trace.otherData.clock).toBe('monotonic');
+    for (const e of trace.traceEvents.filter((x) => x.ph !== 'M')) {
+      expect(e.ts).toBeGreaterThanOrEqual(t0);
+      expect(e.ts).toBeLessThanOrEqual(t1);
+    }
+    expect(of(trace, 'f')).toHaveLength(1);
+    loop.close();
+  });
+
+  it('errors: stop without start, start twice, a bad capacity, a closed loop', () => {
+    const loop = vloop(core);
+    expect(() => loop.stopTrace()).toThrow(RuntimeError);
+    expect(() => loop.startTrace({ capacity: 0 })).toThrow(RangeError);
+    expect(() => loop.startTrace({ capacity: 1.5 })).toThrow(RangeError);
+    expect(() => loop.startTrace(null as never)).toThrow(TypeError);
+    loop.startTrace();
+    expect(() => loop.startTrace()).toThrow(RuntimeError);
+    loop.stopTrace();
+    loop.close();
+    expect(() => loop.startTrace()).toThrow(RuntimeError);
+  });
+});
+
+describe('the trace validator', () => {
+  it('rejects what Perfetto would misread: overlapping slices, unmatched flows and spans, missing fields', () => {
+    const base = (events: unknown[]): Trace =>
+      ({
+        traceEvents: [{ name: 'thread_name', ph: 'M', ts: 0, pid: 1, tid: 1, args: { name: 't' } }, ...(events as TraceEvent[])],
+        displayTimeUnit: 'ms',
+        otherData: { dropped: 0, clock: 'virtual', core: 'js', capacity: 1, producer: 'test' },
+      }) as Trace;
+    const x = (ts: number, dur: number) => ({ name: 'x', ph: 'X', ts, dur, pid: 1, tid: 1 });
+    expect(() => validate(base([x(0, 10), x(2, 3)]))).not.toThrow();
+    expect(() => validate(base([x(0, 10), x(5, 10)]))).toThrow(/overlaps/);
+    expect(() => validate(base([x(0, 10), { name: 't', cat: 't', ph: 'f', id: 1, ts: 1, pid: 1, tid: 1 }]))).toThrow(/f without its s/);
+    expect(() => validate(base([{ name: 'a', cat: 'task', ph: 'b', id: 1, ts: 1, pid: 1, tid: 1 }]))).toThrow(/never ends/);
+    expect(() => validate(base([{ name: 'x', ph: 'X', ts: 0, pid: 1, tid: 1 }]))).toThrow(/duration/);
+    expect(() => validate(base([{ ...x(0, 1), tid: 2 }]))).toThrow(/thread_name/);
+  });
+});
