@@ -17,6 +17,7 @@
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
+import { ARGS_ARRAY, ARGS_ONE } from './handles.js';
 import { host } from './hosts/index.js';
 import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, type Runner } from './running.js';
 
@@ -27,6 +28,8 @@ export interface FutureLoop {
   getDebug(): boolean;
   /** @internal a promise reaction is about to run for a loop awaitable (the virtual clock waits for it) */
   _notePromiseActivity(): void;
+  /** @internal callSoon that never refuses for core memory (loop.ts): how done callbacks are scheduled */
+  _soonAlways(cb: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): unknown;
 }
 
 export const enum FutureState {
@@ -283,14 +286,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return exc;
   }
 
-  /** @internal */ _scheduleCallbacks(): void {
+  /**
+   * @internal Schedules the done callbacks, each a loop callback as asyncio's. They are never lost
+   * to a full core: the future is done by now, and a callback the core refuses a slot waits in the
+   * loop until a tick frees one (loop.ts `_soonAlways`), so completing a future never fails for
+   * memory, and nobody awaiting it is left behind.
+   */
+  _scheduleCallbacks(): void {
     const cbs = this._callbacks;
     if (!cbs) return;
     this._callbacks = null;
     const loop = this._loop;
     for (const e of cbs) {
-      if (e instanceof Awaiter) loop.callSoon(deliver, this, e);
-      else loop.callSoon(e[0], this, e[1]);
+      if (e instanceof Awaiter) loop._soonAlways(deliver, [this, e], ARGS_ARRAY, null);
+      else loop._soonAlways(e[0], this, ARGS_ONE, e[1]);
     }
   }
 

@@ -20,6 +20,7 @@
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
 import { Future, FutureState } from './futures.js';
+import { ARGS_NONE, ARGS_ONE } from './handles.js';
 import type { EventLoop } from './loop.js';
 import { _setTaskHooks } from './loop.js';
 import { running, swapRunning, type Marks, type Runner } from './running.js';
@@ -336,11 +337,11 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     const loop = this._loop as EventLoop;
     if (yielded instanceof Future) {
       if (yielded.getLoop() !== loop) {
-        loop.callSoon(this._stepFn, new RuntimeError(`Task ${this} got Future ${yielded} attached to a different loop`), this._context);
+        this._stepSoon(new RuntimeError(`Task ${this} got Future ${yielded} attached to a different loop`));
       } else if (!yielded._asyncioFutureBlocking) {
-        loop.callSoon(this._stepFn, new RuntimeError(`yield was used instead of yield* in task ${this} with ${yielded}`), this._context);
+        this._stepSoon(new RuntimeError(`yield was used instead of yield* in task ${this} with ${yielded}`));
       } else if (yielded === (this as unknown)) {
-        loop.callSoon(this._stepFn, new RuntimeError(`Task cannot await on itself: ${this}`), this._context);
+        this._stepSoon(new RuntimeError(`Task cannot await on itself: ${this}`));
       } else {
         yielded._asyncioFutureBlocking = false;
         yielded.addDoneCallback(this._wakeupFn, this._context);
@@ -351,11 +352,11 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     }
     if (yielded === undefined || yielded === null) {
       // a bare `yield`: give other callbacks one iteration (asyncio's sleep(0))
-      loop.callSoon(this._stepFn, this._context);
+      this._stepSoon(undefined);
       return;
     }
     if (isGenerator(yielded)) {
-      loop.callSoon(this._stepFn, new RuntimeError(`yield was used instead of yield* for generator in task ${this} with ${describe(yielded)}`), this._context);
+      this._stepSoon(new RuntimeError(`yield was used instead of yield* for generator in task ${this} with ${describe(yielded)}`));
       return;
     }
     if (isThenable(yielded)) {
@@ -366,7 +367,15 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       this._suspendOn(fut);
       return;
     }
-    loop.callSoon(this._stepFn, new RuntimeError(`Task got bad yield: ${describe(yielded)}`), this._context);
+    this._stepSoon(new RuntimeError(`Task got bad yield: ${describe(yielded)}`));
+  }
+
+  /**
+   * The next step, scheduled from a step: it never fails for core memory (a generator that yielded
+   * must be resumed; nobody could be told), it waits for a slot instead (loop.ts `_soonAlways`).
+   */
+  private _stepSoon(exc: unknown): void {
+    (this._loop as EventLoop)._soonAlways(this._stepFn, exc, exc === undefined ? ARGS_NONE : ARGS_ONE, this._context);
   }
 
   private _finishWithResult(v: T): void {

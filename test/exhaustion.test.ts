@@ -1,0 +1,88 @@
+/**
+ * A core with no slot to spare (maxEntries reached, or failAfter's injected refusal): nothing is
+ * left half-done (issue #14, defects 4-6). test/fault-injection.test.ts sweeps whole programs.
+ */
+import { describe, expect, it } from 'vitest';
+import { sleep, type EventLoop } from '../bindings/index.js';
+import { coroutine } from '../bindings/coro.js';
+import { CORES, vloop } from './helpers.js';
+
+/** Fills a virtual loop's core (maxEntries 4) with timers at 1..4 s that note their time in `seen`. */
+function full(core: (typeof CORES)[number]): { loop: EventLoop; seen: string[] } {
+  const loop = vloop(core, { maxEntries: 4 });
+  const seen: string[] = [];
+  for (let k = 1; k <= 4; k++)
+    loop.callLater(k, () => {
+      seen.push(`t${k}`);
+      if (k === 4) loop.stop();
+    });
+  expect(() => loop.callSoon(() => undefined)).toThrow(RangeError);
+  return { loop, seen };
+}
+
+describe.each(CORES)('core memory exhausted (%s core)', (core) => {
+  it.each([
+    ['setResult', (f: ReturnType<EventLoop['createFuture']>) => f.setResult(1), 'result 1'],
+    ['setException', (f: ReturnType<EventLoop['createFuture']>) => f.setException(new TypeError('boom')), 'error boom'],
+    ['cancel', (f: ReturnType<EventLoop['createFuture']>) => f.cancel('why'), 'cancelled why'],
+  ] as const)('%s on a full core: the future is done and every done callback still runs, once a slot is free (defect 4)', async (_name, finish, outcome) => {
+    const { loop, seen } = full(core);
+    const f = loop.createFuture<number>();
+    const describeF = (x: typeof f) => (x.cancelled() ? `cancelled ${(() => { try { x.result(); } catch (e) { return (e as Error).message; } })()}` : x.exception() ? `error ${(x.exception() as Error).message}` : `result ${x.result()}`);
+    f.addDoneCallback((x) => seen.push(`a: ${describeF(x)}`));
+    f.addDoneCallback((x) => seen.push(`b: ${describeF(x)}`));
+    const awaited = f.then(
+      (v) => `await: result ${v}`,
+      (e: Error) => `await: ${e.name} ${e.message}`,
+    );
+    finish(f); // no slot: nothing thrown, nothing lost
+    expect(f.done()).toBe(true);
+    await loop.runForever();
+    // the callbacks ran as soon as the first timer's slot was free, in the order they were added
+    expect(seen).toEqual(['t1', `a: ${outcome}`, `b: ${outcome}`, 't2', 't3', 't4']);
+    expect(await awaited).toBe(outcome === 'result 1' ? 'await: result 1' : outcome === 'error boom' ? 'await: TypeError boom' : 'await: CancelledError why');
+    loop.close();
+  });
+
+  it('a done callback refused a slot (failAfter) waits for one and runs after those that got theirs', async () => {
+    const loop = vloop(core);
+    const f = loop.createFuture<number>();
+    const seen: number[] = [];
+    f.addDoneCallback(() => seen.push(1));
+    f.addDoneCallback(() => seen.push(2));
+    loop._core.failAfter(2); // the second callback's slot is refused
+    f.setResult(0);
+    expect(loop._core.readyCount()).toBe(1);
+    await loop.runUntilComplete(loop.createTask(() => sleep(0.1)));
+    expect(seen).toEqual([1, 2]);
+    loop.close();
+  });
+
+  it('a generator task whose next step is refused (a bare yield) is resumed once a slot is free (defect 6)', async () => {
+    const loop = vloop(core);
+    const steps: number[] = [];
+    const t = loop.createTask(function* () {
+      steps.push(1);
+      loop._core.failAfter(1);
+      yield; // its next step needs a slot: refused
+      steps.push(2);
+      return 'resumed';
+    });
+    loop.callLater(1e5, () => loop.stop());
+    expect(await loop.runUntilComplete(t)).toBe('resumed');
+    expect(steps).toEqual([1, 2]);
+    loop.close();
+  });
+
+  it('an async task awaiting a toolkit coroutine whose next step is refused is resumed (defect 6)', async () => {
+    const loop = vloop(core);
+    const inner = coroutine(function* () {
+      loop._core.failAfter(1);
+      yield* sleep(0); // the coroutine's next step needs a slot: refused
+      return 'resumed';
+    });
+    loop.callLater(1e5, () => loop.stop());
+    expect(await loop.runUntilComplete(loop.createTask(async () => await inner()))).toBe('resumed');
+    loop.close();
+  });
+});
