@@ -14,7 +14,7 @@
  *   awaitable awaited on its behalf (`_asyncWaiter`). README, "Generator tasks and async-function
  *   tasks", says precisely what differs.
  *
- * Invariants: a task is in its loop's task set from creation until done; at most one step is
+ * Invariants: a task is in its loop's task set from its first step's scheduling until done; at most one step is
  * scheduled at a time; `_futWaiter` is the Future a suspended generator task waits on, else null.
  */
 import { Context, copyContext } from './context.js';
@@ -117,9 +117,22 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     const eager = opts.eagerStart === true && loop.isRunning();
     if (eager && this._context._entered) throw new RuntimeError(`cannot enter context: ${this._context} is already entered`);
     this._pending = loopTasks(loop).pending;
+    if (eager) {
+      this._pending.add(this as Task<unknown>);
+      this._context.run(this._stepFn);
+      return;
+    }
+    // registered only once its first step is scheduled (asyncio's test_error_in_call_soon): a
+    // core with no slot to spare refuses the task whole, and no task that never runs is left in
+    // allTasks() for run() to wait on; its generator is closed, as asyncio closes the coroutine
+    // of a task it could not make (test_create_task_error_closes_coro)
+    try {
+      loop.callSoon(this._stepFn, this._context);
+    } catch (e) {
+      this._coro?.return(undefined as T);
+      throw e;
+    }
     this._pending.add(this as Task<unknown>);
-    if (eager) this._context.run(this._stepFn);
-    else loop.callSoon(this._stepFn, this._context);
   }
 
   getName(): string {

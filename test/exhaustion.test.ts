@@ -3,9 +3,10 @@
  * left half-done (issue #14, defects 4-6). test/fault-injection.test.ts sweeps whole programs.
  */
 import { describe, expect, it } from 'vitest';
-import { sleep, type EventLoop } from '../bindings/index.js';
+import { allTasks, getRunningLoop, run, sleep, type EventLoop } from '../bindings/index.js';
+import { MEMORY_EXHAUSTED } from '../bindings/core/types.js';
 import { coroutine } from '../bindings/coro.js';
-import { CORES, vloop } from './helpers.js';
+import { CORES, captureConsole, vloop } from './helpers.js';
 
 /** Fills a virtual loop's core (maxEntries 4) with timers at 1..4 s that note their time in `seen`. */
 function full(core: (typeof CORES)[number]): { loop: EventLoop; seen: string[] } {
@@ -56,6 +57,47 @@ describe.each(CORES)('core memory exhausted (%s core)', (core) => {
     await loop.runUntilComplete(loop.createTask(() => sleep(0.1)));
     expect(seen).toEqual([1, 2]);
     loop.close();
+  });
+
+  it('createTask refused by the core throws, leaves no task in allTasks() and closes the generator (test_tasks.test_error_in_call_soon, test_base_events.test_create_task_error_closes_coro; defect 5)', () => {
+    const loop = vloop(core, { maxEntries: 1 });
+    loop.callLater(1, () => undefined); // the only slot
+    let started = false;
+    const gen = (function* () {
+      started = true;
+      yield* sleep(1);
+    })();
+    expect(() => loop.createTask(gen)).toThrow(new RangeError(`${MEMORY_EXHAUSTED}: 1 callbacks and timers are pending, as many as maxEntries allows`));
+    expect(allTasks(loop).size).toBe(0);
+    expect(gen.next()).toEqual({ value: undefined, done: true }); // closed, never run
+    expect(started).toBe(false);
+    expect(() => loop.createTask(async () => 1)).toThrow(RangeError);
+    expect(allTasks(loop).size).toBe(0);
+    loop.close();
+  });
+
+  it('run() returns when a createTask inside it was refused (defect 5)', async () => {
+    const child = function* () {
+      yield* sleep(1);
+    };
+    const { result, errors } = await captureConsole(() =>
+      run(
+        async () => {
+          const loop = getRunningLoop();
+          loop.callLater(1e5, () => loop.stop()); // a hang guard: without it a ghost task would keep run() waiting for ever
+          loop._core.failAfter(1);
+          try {
+            loop.createTask(child());
+          } catch (e) {
+            return (e as Error).message.startsWith(MEMORY_EXHAUSTED) ? 'refused' : String(e);
+          }
+          return 'not refused';
+        },
+        { core, clock: 'virtual' },
+      ),
+    );
+    expect(result).toBe('refused');
+    expect(errors).toEqual([]);
   });
 
   it('a generator task whose next step is refused (a bare yield) is resumed once a slot is free (defect 6)', async () => {
