@@ -920,12 +920,13 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   /**
-   * Whether the next iteration has work without waiting: the ready ring, with what waited in
-   * `_overflow` moved in if the core has room now.
+   * Whether the next iteration has work without waiting: the ready ring (with what waited in
+   * `_overflow` moved in, if the core has room now), or submissions from other threads (also
+   * from this one, through a RemoteLoop), which a virtual clock must not jump past.
    */
   private _hasReady(): boolean {
     if (this._overflow.length !== 0) this._drainOverflow();
-    return this._core.readyCount() > 0;
+    return this._core.readyCount() > 0 || (this._threads !== null && this._threads.pending());
   }
 
   private _notifyBlocked(): void {
