@@ -205,7 +205,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (typeof fn !== 'function') throw new TypeError(`a callable object was expected by addDoneCallback(), got ${describe(fn)}`);
     if (context !== undefined && !(context instanceof Context)) throw new TypeError(`context must be a Context, got ${describe(context)}`);
     const ctx = context ?? copyContext();
-    if (this._state !== FutureState.PENDING) this._loop.callSoon(fn, this, ctx);
+    if (this._state !== FutureState.PENDING) this._loop._soonAlways(fn, this, ARGS_ONE, ctx);
     else (this._callbacks ??= []).push([fn, ctx]);
   }
 
@@ -263,7 +263,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   _addAwaiter(aw: Awaiter): void {
     if (this._state === FutureState.PENDING) (this._callbacks ??= []).push(aw);
-    else if (this._yieldsOnce) this._loop.callSoon(deliver, this, aw);
+    else if (this._yieldsOnce) this._loop._soonAlways(deliver, [this, aw], ARGS_ARRAY, null);
     else deliver(this, aw);
   }
 

@@ -3,7 +3,7 @@
  * left half-done (issue #14, defects 4-6). test/fault-injection.test.ts sweeps whole programs.
  */
 import { describe, expect, it } from 'vitest';
-import { allTasks, getRunningLoop, run, sleep, type EventLoop } from '../bindings/index.js';
+import { allTasks, asCompleted, getRunningLoop, run, sleep, timeout, type EventLoop } from '../bindings/index.js';
 import { MEMORY_EXHAUSTED } from '../bindings/core/types.js';
 import { coroutine } from '../bindings/coro.js';
 import { CORES, captureConsole, vloop } from './helpers.js';
@@ -125,6 +125,81 @@ describe.each(CORES)('core memory exhausted (%s core)', (core) => {
     });
     loop.callLater(1e5, () => loop.stop());
     expect(await loop.runUntilComplete(loop.createTask(async () => await inner()))).toBe('resumed');
+    loop.close();
+  });
+
+  it('addDoneCallback on a done future when the core is full: the callback still runs, once a slot is free (defect 6)', async () => {
+    const { loop, seen } = full(core);
+    const f = loop.createFuture<number>();
+    loop._core.failAfter(0);
+    f.setResult(5); // no callbacks yet: nothing to schedule
+    f.addDoneCallback((x) => seen.push(`late ${x.result()}`));
+    await loop.runForever();
+    expect(seen).toEqual(['t1', 'late 5', 't2', 't3', 't4']);
+    loop.close();
+  });
+
+  it('Timeout.reschedule refused by the core keeps the deadline it had (defect 6)', async () => {
+    const loop = vloop(core);
+    const out = await loop.runUntilComplete(
+      loop.createTask(async () => {
+        try {
+          await timeout(10).run(async (cm) => {
+            loop._core.failAfter(1);
+            expect(() => cm.reschedule(1)).toThrow(RangeError);
+            expect(cm.when()).toBe(10);
+            await sleep(20);
+          });
+          return 'no timeout';
+        } catch (e) {
+          return `${(e as Error).name} at ${loop.time()}`;
+        }
+      }),
+    );
+    expect(out).toBe('TimeoutError at 10');
+    loop.close();
+  });
+
+  it('a Timeout whose deadline the core refused on entering is not entered, and can be entered again (defect 6)', async () => {
+    const loop = vloop(core);
+    const out = await loop.runUntilComplete(
+      loop.createTask(async () => {
+        const cm = timeout(5);
+        loop._core.failAfter(1);
+        let first = 'entered';
+        try {
+          await cm.enter();
+        } catch (e) {
+          first = (e as Error).name;
+        }
+        await cm.enter();
+        try {
+          await sleep(10);
+        } catch (e) {
+          try {
+            await cm.exit(e);
+          } catch {
+            // the TimeoutError the exit turns the cancellation into
+          }
+          return [first, `expired at ${loop.time()}`];
+        }
+        return [first, 'not expired'];
+      }),
+    );
+    expect(out).toEqual(['RangeError', 'expired at 5']);
+    loop.close();
+  });
+
+  it('asCompleted with a timeout the core refused leaves no callback on the awaitables (defect 6)', async () => {
+    const loop = vloop(core);
+    const f = loop.createFuture<number>();
+    await loop.runUntilComplete(
+      loop.createTask(async () => {
+        loop._core.failAfter(1);
+        expect(() => asCompleted([f], { timeout: 1 })).toThrow(RangeError);
+      }),
+    );
+    expect(f._callbacks ?? []).toEqual([]);
     loop.close();
   });
 });
