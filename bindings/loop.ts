@@ -347,9 +347,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
    * @internal `callSoon` for work with no caller to refuse: it never fails for core memory. When
    * the core refuses a slot (or others already wait), the handle waits in `_overflow` and enters
    * the core as soon as a tick frees room; it can be cancelled meanwhile. `arg` is held as `kind`
-   * says (handles.ts ARGS_*), in `ctx` or a copy of the current context.
+   * says (handles.ts ARGS_*), in `ctx` or a copy of the current context. Used for done callbacks,
+   * steps scheduled from a step, and what host events (I/O, signals, exits) hand to the loop.
    */
-  _soonAlways(callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): Handle {
+  _soonAlways(callback: (...args: any[]) => unknown, arg?: unknown, kind: number = ARGS_NONE, ctx: Context | null = null): Handle {
     this._checkClosed();
     if (this._overflow.length === 0) {
       try {
