@@ -13,6 +13,8 @@ export interface SweepOptions {
   clock?: 'virtual' | 'monotonic';
   /** Seconds of loop time after which a run counts as hung (default 1e6 on the virtual clock). */
   hang?: number;
+  /** 'async' (default: runUntilComplete) or 'sync' (runUntilCompleteSync, for generator programs). */
+  runner?: 'async' | 'sync';
 }
 
 export const INJECTED = `${MEMORY_EXHAUSTED}: refused by failAfter() (fault injection)`;
@@ -41,6 +43,7 @@ export interface Outcome {
 async function runOnce(core: CoreName, program: Program, expected: unknown, k: number, opts: SweepOptions): Promise<{ outcome: Outcome; allocations: number }> {
   const loop = newEventLoop({ core, clock: opts.clock ?? 'virtual' });
   const hang = opts.hang ?? 1e6;
+  const runUntil = <T>(f: Future<T>): Promise<T> => (opts.runner === 'sync' ? Promise.resolve().then(() => loop.runUntilCompleteSync(f)) : loop.runUntilComplete(f));
   const tasks: Task<unknown>[] = [];
   loop.setTaskFactory((l, coro, opts) => {
     const t = new Task(coro, { ...opts, loop: l as EventLoop });
@@ -68,7 +71,7 @@ async function runOnce(core: CoreName, program: Program, expected: unknown, k: n
   }
   if (main !== null) {
     try {
-      const v = await loop.runUntilComplete(main);
+      const v = await runUntil(main);
       expect(v).toEqual(expected);
       how = 'ok';
     } catch (e) {
@@ -82,7 +85,7 @@ async function runOnce(core: CoreName, program: Program, expected: unknown, k: n
     const all = loop.createFuture<void>();
     let n = left.length;
     for (const t of left) t.addDoneCallback(() => void (--n === 0 && all.setResult()));
-    await loop.runUntilComplete(all).catch((e: unknown) => void (how = `shutdown failed: ${String(e)}`));
+    await runUntil(all).catch((e: unknown) => void (how = `shutdown failed: ${String(e)}`));
   }
   const remaining = k === 0 ? COUNT - loop._core.failAfter(0) : loop._core.failAfter(0);
   const where = `k=${k} (${how})`;
@@ -97,7 +100,7 @@ async function runOnce(core: CoreName, program: Program, expected: unknown, k: n
   for (const r of reports) expect(carriesRefusal(r) || String(r).includes('Cancelled'), `${where}: reported ${String(r)}`).toBe(true);
   // still usable
   if (k !== 0) expect(remaining, `${where}: the k-th allocation never happened`).toBe(0);
-  expect(await loop.runUntilComplete(loop.createTask(() => sleep(0.001, 'usable')))).toBe('usable');
+  expect(await runUntil(loop.createTask(() => sleep(0.001, 'usable')))).toBe('usable');
   loop.close();
   return { outcome: { k, how: how }, allocations: remaining };
 }
