@@ -7,7 +7,7 @@
  * @needs shared
  */
 import { describe, expect, it } from 'vitest';
-import { Condition, Event, Lock, Queue, TaskGroup, TimeoutError, connect, gather, sleep, timeout, wait, waitFor } from '../bindings/index.js';
+import { Barrier, Condition, Event, Lock, Queue, Semaphore, TaskGroup, TimeoutError, asCompleted, connect, eagerTaskFactory, gather, shield, sleep, timeout, wait, waitFor } from '../bindings/index.js';
 import { CORES, vloop } from './helpers.js';
 import { INJECTED, type Program, sweep } from './fault-helpers.js';
 
@@ -163,6 +163,40 @@ const PROGRAMS: Record<string, [Program, unknown]> = {
       return [a, ...b];
     },
     [42, 'x', 'y'],
+  ],
+  'shield, Semaphore, Barrier and asCompleted': [
+    async (loop) => {
+      const sem = new Semaphore(1);
+      const barrier = new Barrier(2);
+      const out: unknown[] = [];
+      const party = async (name: string) => {
+        await sem.acquire();
+        try {
+          await sleep(0.01);
+          out.push(name);
+        } finally {
+          sem.release();
+        }
+        return barrier.wait();
+      };
+      const arrivals = await gather(shield(loop.createTask(() => party('a'))), party('b'));
+      out.push(arrivals.sort().join(','));
+      for (const f of asCompleted([sleep(0.02, 'slow'), sleep(0.01, 'fast')])) out.push(await f);
+      return out;
+    },
+    ['b', 'a', '0,1', 'fast', 'slow'],
+  ],
+  'eager tasks': [
+    async (loop) => {
+      loop.setTaskFactory(eagerTaskFactory);
+      const child = async (i: number) => {
+        if (i > 1) await sleep(0.01 * i);
+        return i;
+      };
+      const ts = [1, 2, 3].map((i) => loop.createTask(() => child(i)));
+      return gather(...ts);
+    },
+    [1, 2, 3],
   ],
   'cross-thread submissions': [
     async (loop, made) => {
