@@ -2,8 +2,9 @@
  * Future — asyncio.Future: a result that arrives later, bound to one loop.
  *
  * States: PENDING → FINISHED (result or exception) | CANCELLED, once. Done callbacks are never
- * called inline: on completion each is scheduled with `loop.callSoon(cb, fut, context)` in the
- * context it was added with, in the order they were added.
+ * called inline: on completion each is scheduled as a loop callback `cb(fut)` in the context it was
+ * added with, in the order they were added — through `loop._soonAlways`, so completing a future
+ * never fails for core memory: a callback refused a slot waits for one (loop.ts `_overflow`).
  *
  * Awaiting: a Future is iterable (`const v = yield* fut` in a generator task: the task suspends on
  * it, as asyncio's `await fut`), and a thenable. `await fut` registers the engine's resolving

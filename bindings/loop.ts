@@ -3,6 +3,9 @@
  *
  * Data: the core (timer heap, ready ring, batch; see core/types.ts) holds slots; `_table[slot]`
  * holds the Handle. A handle is in the table from scheduling until it runs or is cancelled.
+ * `_overflow` holds, in order, handles of work no caller could be told was refused (done
+ * callbacks, steps scheduled from a step, host events) that the core had no slot for; they enter
+ * the ready ring right after a tick frees room (`_soonAlways`, `_drainOverflow`).
  *
  * One iteration (`_runOnce`) = one `core.tick` (a single call into the WASM core) that yields the
  * batch of slots, then the batch's callbacks, one at a time, in order. Between iterations the
