@@ -99,7 +99,12 @@ async function runOnce(core: CoreName, program: Program, expected: unknown, k: n
   expect((loop as unknown as { _overflow: unknown[] })._overflow.length, `${where}: work still waits for a slot`).toBe(0);
   for (const r of reports) expect(carriesRefusal(r) || String(r).includes('Cancelled'), `${where}: reported ${String(r)}`).toBe(true);
   // still usable
-  if (k !== 0) expect(remaining, `${where}: the k-th allocation never happened`).toBe(0);
+  if (k !== 0) {
+    // on the monotonic clock the host batches its events as it likes, so a run may allocate fewer
+    // times than the counting run: then it was refused nothing, and must simply succeed
+    if (opts.clock === 'monotonic' && remaining !== 0) expect(how, `${where}: not refused, yet`).toBe('ok');
+    else expect(remaining, `${where}: the k-th allocation never happened`).toBe(0);
+  }
   expect(await runUntil(loop.createTask(() => sleep(0.001, 'usable')))).toBe('usable');
   loop.close();
   return { outcome: { k, how: how }, allocations: remaining };

@@ -1,12 +1,12 @@
 /**
  * Fault injection over host I/O (test/fault-helpers.ts's sweep): a TCP echo over loopback with
- * streams, and a signal handler, with the core's k-th allocation refused, on both cores. What the
+ * streams, a subprocess through pipes, and a signal handler, with the core's k-th allocation refused, on both cores. What the
  * host hands to the loop (socket events, a connection made, a signal) must never be lost to a full
  * core: a refusal there has nobody to be told, so it waits for a slot.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import process from 'node:process';
-import { openConnection, startServer } from '../bindings/node.js';
+import { PIPE, createSubprocessExec, openConnection, startServer } from '../bindings/node.js';
 import { CORES } from './helpers.js';
 import { sweep } from './fault-helpers.js';
 import { dec, enc, trackUnhandled } from './io-helpers.js';
@@ -42,6 +42,20 @@ describe.each(CORES)('fault injection over host I/O (%s core)', (core) => {
     );
     for (const o of outcomes) expect(['ok', 'refused', 'create refused'], `k=${o.k}`).toContain(o.how);
   }, 30_000);
+
+  it('a subprocess through pipes: for every k the state stays consistent and the loop usable', async () => {
+    const outcomes = await sweep(
+      core,
+      async () => {
+        const proc = await createSubprocessExec('sh', '-c', 'cat; echo err >&2; exit 3', { stdin: PIPE, stdout: PIPE, stderr: PIPE });
+        const [out, err] = await proc.communicate(enc('hi'));
+        return [dec(out!), dec(err!), proc.returncode];
+      },
+      ['hi', 'err\n', 3],
+      { clock: 'monotonic', hang: 10 },
+    );
+    for (const o of outcomes) expect(['ok', 'refused', 'create refused'], `k=${o.k}`).toContain(o.how);
+  }, 60_000);
 
   it('a signal handler: for every k the state stays consistent and the loop usable', async () => {
     const outcomes = await sweep(
