@@ -17,6 +17,7 @@
 import { copyContext, type Context } from './context.js';
 import { CancelledError, RuntimeError, describe } from './errors.js';
 import { Future, isPendingAwaitable } from './futures.js';
+import { ARGS_NONE } from './handles.js';
 import { getRunningLoop } from './events.js';
 import type { EventLoop } from './loop.js';
 import { _enterContext, _exitContext } from './context.js';
@@ -155,12 +156,13 @@ class Driver {
       return;
     }
     const loop = (this.task?._loop as EventLoop | undefined) ?? getRunningLoop();
-    if (y === undefined || y === null) loop.callSoon(this.wakeup, this.ctx);
+    // from inside a step: nobody could be told of a refusal, so these wait for a slot instead (loop.ts _soonAlways)
+    if (y === undefined || y === null) loop._soonAlways(this.wakeup, undefined, ARGS_NONE, this.ctx);
     else this.later(loop, new RuntimeError(`coroutine got bad yield: ${describe(y)}`));
   }
 
   private later(loop: EventLoop, exc: unknown): void {
-    loop.callSoon(() => this.step(exc), this.ctx);
+    loop._soonAlways(() => this.step(exc), undefined, ARGS_NONE, this.ctx);
   }
 
   private finish(ok: boolean, value: unknown): void {

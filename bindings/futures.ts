@@ -2,8 +2,9 @@
  * Future — asyncio.Future: a result that arrives later, bound to one loop.
  *
  * States: PENDING → FINISHED (result or exception) | CANCELLED, once. Done callbacks are never
- * called inline: on completion each is scheduled with `loop.callSoon(cb, fut, context)` in the
- * context it was added with, in the order they were added.
+ * called inline: on completion each is scheduled as a loop callback `cb(fut)` in the context it was
+ * added with, in the order they were added — through `loop._soonAlways`, so completing a future
+ * never fails for core memory: a callback refused a slot waits for one (loop.ts `_overflow`).
  *
  * Awaiting: a Future is iterable (`const v = yield* fut` in a generator task: the task suspends on
  * it, as asyncio's `await fut`), and a thenable. `await fut` registers the engine's resolving
@@ -17,6 +18,7 @@
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
+import { ARGS_ARRAY, ARGS_ONE } from './handles.js';
 import { host } from './hosts/index.js';
 import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, type Runner } from './running.js';
 
@@ -27,6 +29,8 @@ export interface FutureLoop {
   getDebug(): boolean;
   /** @internal a promise reaction is about to run for a loop awaitable (the virtual clock waits for it) */
   _notePromiseActivity(): void;
+  /** @internal callSoon that never refuses for core memory (loop.ts): how done callbacks are scheduled */
+  _soonAlways(cb: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): unknown;
 }
 
 export const enum FutureState {
@@ -204,7 +208,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (typeof fn !== 'function') throw new TypeError(`a callable object was expected by addDoneCallback(), got ${describe(fn)}`);
     if (context !== undefined && !(context instanceof Context)) throw new TypeError(`context must be a Context, got ${describe(context)}`);
     const ctx = context ?? copyContext();
-    if (this._state !== FutureState.PENDING) this._loop.callSoon(fn, this, ctx);
+    if (this._state !== FutureState.PENDING) this._loop._soonAlways(fn, this, ARGS_ONE, ctx);
     else (this._callbacks ??= []).push([fn, ctx]);
   }
 
@@ -262,7 +266,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   _addAwaiter(aw: Awaiter): void {
     if (this._state === FutureState.PENDING) (this._callbacks ??= []).push(aw);
-    else if (this._yieldsOnce) this._loop.callSoon(deliver, this, aw);
+    else if (this._yieldsOnce) this._loop._soonAlways(deliver, [this, aw], ARGS_ARRAY, null);
     else deliver(this, aw);
   }
 
@@ -285,14 +289,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return exc;
   }
 
-  /** @internal */ _scheduleCallbacks(): void {
+  /**
+   * @internal Schedules the done callbacks, each a loop callback as asyncio's. They are never lost
+   * to a full core: the future is done by now, and a callback the core refuses a slot waits in the
+   * loop until a tick frees one (loop.ts `_soonAlways`), so completing a future never fails for
+   * memory, and nobody awaiting it is left behind.
+   */
+  _scheduleCallbacks(): void {
     const cbs = this._callbacks;
     if (!cbs) return;
     this._callbacks = null;
     const loop = this._loop;
     for (const e of cbs) {
-      if (e instanceof Awaiter) loop.callSoon(deliver, this, e);
-      else loop.callSoon(e[0], this, e[1]);
+      if (e instanceof Awaiter) loop._soonAlways(deliver, [this, e], ARGS_ARRAY, null);
+      else loop._soonAlways(e[0], this, ARGS_ONE, e[1]);
     }
   }
 

@@ -3,6 +3,9 @@
  *
  * Data: the core (timer heap, ready ring, batch; see core/types.ts) holds slots; `_table[slot]`
  * holds the Handle. A handle is in the table from scheduling until it runs or is cancelled.
+ * `_overflow` holds, in order, handles of work no caller could be told was refused (done
+ * callbacks, steps scheduled from a step, host events) that the core had no slot for; they enter
+ * the ready ring right after a tick frees room (`_soonAlways`, `_drainOverflow`).
  *
  * One iteration (`_runOnce`) = one `core.tick` (a single call into the WASM core) that yields the
  * batch of slots, then the batch's callbacks, one at a time, in order. Between iterations the
@@ -11,7 +14,7 @@
  * wake-up (scheduling onto a sleeping loop wakes it). The blocking runner sleeps in Atomics.wait.
  */
 import { Context, currentContext, enterCallbacks, leaveCallbacks } from './context.js';
-import type { Core, CoreKind, WakeCell } from './core/types.js';
+import { type Core, type CoreKind, type WakeCell, isMemoryExhausted } from './core/types.js';
 import { createJsCore } from './core/js.js';
 import { createWasmCore } from './core/wasm.js';
 import { inboxWords } from './core/inbox.js';
@@ -217,6 +220,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
   readonly _stats = new StatsRecorder(() => host.now());
   /** @internal the trace being recorded (trace.ts), else null */
   _tracer: Tracer | null = null;
+  /**
+   * Work that must not be lost when the core refuses a slot (`_soonAlways`: a done future's
+   * callbacks, a task's next step, host I/O events): handles with no slot yet, in order. After each
+   * tick (which frees the last batch's slots) as many as the core takes enter its ready ring.
+   */
+  private _overflow: Handle[] = [];
 
   constructor(opts: LoopOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describe(opts)}`);
@@ -346,6 +355,50 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return h;
   }
 
+  /**
+   * @internal `callSoon` for work with no caller to refuse: it never fails for core memory. When
+   * the core refuses a slot (or others already wait), the handle waits in `_overflow` and enters
+   * the core as soon as a tick frees room; it can be cancelled meanwhile. `arg` is held as `kind`
+   * says (handles.ts ARGS_*), in `ctx` or a copy of the current context. Used for done callbacks,
+   * steps scheduled from a step, and what host events (I/O, signals, exits) hand to the loop.
+   */
+  _soonAlways(callback: (...args: any[]) => unknown, arg?: unknown, kind: number = ARGS_NONE, ctx: Context | null = null): Handle {
+    this._checkClosed();
+    if (this._overflow.length === 0) {
+      try {
+        return this._soon(callback, arg, kind, ctx);
+      } catch (e) {
+        if (!isMemoryExhausted(e)) throw e;
+      }
+    }
+    const h = new Handle(callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, -1, 0);
+    if (this._debug) h._sourceTraceback = new Error().stack ?? null;
+    this._overflow.push(h);
+    if (this._sleepResolve !== null) this._wake();
+    return h;
+  }
+
+  /** Moves waiting `_overflow` handles into the core's ready ring, in order, while it has room. */
+  private _drainOverflow(): void {
+    const q = this._overflow;
+    const core = this._core;
+    let i = 0;
+    try {
+      for (; i < q.length; i++) {
+        const h = q[i]!;
+        if (h.cancelled()) continue;
+        const slot = core.alloc();
+        h._slot = slot;
+        h._gen = core.gen(slot);
+        this._table[slot] = h;
+        core.pushReady(slot);
+      }
+    } catch (e) {
+      if (!isMemoryExhausted(e)) throw e;
+    }
+    q.splice(0, i);
+  }
+
   /** `_soon` for an argument list (a trailing Context is the context). */
   private _soonArgs(callback: (...args: any[]) => unknown, args: unknown[]): Handle {
     const ctx = args.length > 0 && args[args.length - 1] instanceof Context ? (args.pop() as Context) : null;
@@ -468,6 +521,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._plainFn = UNCHECKED;
     for (const h of this._table) if (h !== undefined) h._slot = -1;
     this._table = [];
+    this._overflow = [];
     this._core.close();
   }
 
@@ -788,6 +842,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     stats.dispatched += n;
     if (timers > 0 && timers > core.timerCount()) stats.timersFired(this._table, core.mem32, core.batchBase, n, timers - core.timerCount(), now);
     if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
+    if (this._overflow.length !== 0) this._drainOverflow(); // so did it for work refused a slot
     return n;
   }
 
@@ -870,7 +925,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
         for (let hops = 0; takeAsyncWork() && hops < MAX_ASYNC_HOPS; hops++) await RESOLVED;
       }
       if (budget <= 0) budget = TURN_CHECK;
-      if (core.readyCount() > 0 || this._stopping || (n > 0 && this._stalled())) continue;
+      if (this._hasReady() || this._stopping || this._stalled(n)) continue;
       // nothing is ready
       if (this._virtual) {
         if (this._promiseActivity || this._promiseBridges > 0) {
@@ -878,7 +933,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
           this._promiseActivity = false;
           await host.yieldToHost();
           turnStart = host.now();
-          if (core.readyCount() > 0 || this._stopping) continue;
+          if (this._hasReady() || this._stopping) continue;
         }
         const next = core.nextDeadline();
         if (next !== Infinity) {
@@ -929,9 +984,19 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._core.wakeCell();
   }
 
-  /** Submissions wait for core memory: a batch just ran, so one more tick (which frees its slots) lets them in. */
-  private _stalled(): boolean {
-    return this._threads !== null && this._threads.stalled;
+  /** Work waits for core memory (other threads' submissions, `_overflow`), and a batch of `n` just ran: the next tick frees its slots. */
+  private _stalled(n: number): boolean {
+    return n > 0 && (this._overflow.length !== 0 || (this._threads !== null && this._threads.stalled));
+  }
+
+  /**
+   * Whether the next iteration has work without waiting: the ready ring (with what waited in
+   * `_overflow` moved in, if the core has room now), or submissions from other threads (also
+   * from this one, through a RemoteLoop), which a virtual clock must not jump past.
+   */
+  private _hasReady(): boolean {
+    if (this._overflow.length !== 0) this._drainOverflow();
+    return this._core.readyCount() > 0 || (this._threads !== null && this._threads.pending());
   }
 
   private _notifyBlocked(): void {
@@ -959,7 +1024,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
       for (;;) {
         const n = this._iterate();
         if (this._stopping) return;
-        if (core.readyCount() > 0 || (n > 0 && this._stalled())) continue;
+        if (this._hasReady() || this._stalled(n)) continue;
         const next = core.nextDeadline();
         let ms: number | undefined;
         if (this._virtual) {

@@ -14,13 +14,13 @@
  *   awaitable awaited on its behalf (`_asyncWaiter`). README, "Generator tasks and async-function
  *   tasks", says precisely what differs.
  *
- * Invariants: a task is in its loop's task set from creation until done; at most one step is
+ * Invariants: a task is in its loop's task set from its first step's scheduling until done; at most one step is
  * scheduled at a time; `_futWaiter` is the Future a suspended generator task waits on, else null.
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
 import { Future, FutureState } from './futures.js';
-import { TASK_OF } from './handles.js';
+import { ARGS_NONE, ARGS_ONE, TASK_OF } from './handles.js';
 import type { EventLoop } from './loop.js';
 import { _setTaskHooks } from './loop.js';
 import { running, swapRunning, type Marks, type Runner } from './running.js';
@@ -121,10 +121,24 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     const eager = opts.eagerStart === true && loop.isRunning();
     if (eager && this._context._entered) throw new RuntimeError(`cannot enter context: ${this._context} is already entered`);
     this._pending = loopTasks(loop).pending;
+    if (eager) {
+      this._pending.add(this as Task<unknown>);
+      if (loop._tracer !== null) loop._tracer.taskBegin(this, taskStep, taskWakeup);
+      this._context.run(this._stepFn);
+      return;
+    }
+    // registered only once its first step is scheduled (asyncio's test_error_in_call_soon): a
+    // core with no slot to spare refuses the task whole, and no task that never runs is left in
+    // allTasks() for run() to wait on; its generator is closed, as asyncio closes the coroutine
+    // of a task it could not make (test_create_task_error_closes_coro)
+    try {
+      loop.callSoon(this._stepFn, this._context);
+    } catch (e) {
+      this._coro?.return(undefined as T);
+      throw e;
+    }
     this._pending.add(this as Task<unknown>);
     if (loop._tracer !== null) loop._tracer.taskBegin(this, taskStep, taskWakeup);
-    if (eager) this._context.run(this._stepFn);
-    else loop.callSoon(this._stepFn, this._context);
   }
 
   getName(): string {
@@ -342,11 +356,11 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     const loop = this._loop as EventLoop;
     if (yielded instanceof Future) {
       if (yielded.getLoop() !== loop) {
-        loop.callSoon(this._stepFn, new RuntimeError(`Task ${this} got Future ${yielded} attached to a different loop`), this._context);
+        this._stepSoon(new RuntimeError(`Task ${this} got Future ${yielded} attached to a different loop`));
       } else if (!yielded._asyncioFutureBlocking) {
-        loop.callSoon(this._stepFn, new RuntimeError(`yield was used instead of yield* in task ${this} with ${yielded}`), this._context);
+        this._stepSoon(new RuntimeError(`yield was used instead of yield* in task ${this} with ${yielded}`));
       } else if (yielded === (this as unknown)) {
-        loop.callSoon(this._stepFn, new RuntimeError(`Task cannot await on itself: ${this}`), this._context);
+        this._stepSoon(new RuntimeError(`Task cannot await on itself: ${this}`));
       } else {
         yielded._asyncioFutureBlocking = false;
         yielded.addDoneCallback(this._wakeupFn, this._context);
@@ -357,11 +371,11 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     }
     if (yielded === undefined || yielded === null) {
       // a bare `yield`: give other callbacks one iteration (asyncio's sleep(0))
-      loop.callSoon(this._stepFn, this._context);
+      this._stepSoon(undefined);
       return;
     }
     if (isGenerator(yielded)) {
-      loop.callSoon(this._stepFn, new RuntimeError(`yield was used instead of yield* for generator in task ${this} with ${describe(yielded)}`), this._context);
+      this._stepSoon(new RuntimeError(`yield was used instead of yield* for generator in task ${this} with ${describe(yielded)}`));
       return;
     }
     if (isThenable(yielded)) {
@@ -372,7 +386,15 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       this._suspendOn(fut);
       return;
     }
-    loop.callSoon(this._stepFn, new RuntimeError(`Task got bad yield: ${describe(yielded)}`), this._context);
+    this._stepSoon(new RuntimeError(`Task got bad yield: ${describe(yielded)}`));
+  }
+
+  /**
+   * The next step, scheduled from a step: it never fails for core memory (a generator that yielded
+   * must be resumed; nobody could be told), it waits for a slot instead (loop.ts `_soonAlways`).
+   */
+  private _stepSoon(exc: unknown): void {
+    (this._loop as EventLoop)._soonAlways(this._stepFn, exc, exc === undefined ? ARGS_NONE : ARGS_ONE, this._context);
   }
 
   private _finishWithResult(v: T): void {

@@ -61,7 +61,7 @@ export class WebSocketTransport extends BaseTransport implements Transport {
     ws.addEventListener('message', this._onMessage);
     ws.addEventListener('close', this._onClose);
     ws.addEventListener('error', noop);
-    if (typeof protocol.connectionMade === 'function') loop.callSoon(() => this._connLost || protocol.connectionMade!(this));
+    if (typeof protocol.connectionMade === 'function') loop._soonAlways(() => this._connLost || protocol.connectionMade!(this));
   }
 
   /** Sends one message: bytes as a binary message, a string as a text message. */
@@ -103,7 +103,7 @@ export class WebSocketTransport extends BaseTransport implements Transport {
       this._ws.close();
     }
     this._inbox = [];
-    this._loop.callSoon(() => this._lose(null));
+    this._loop._soonAlways(() => this._lose(null));
   }
 
   isClosing(): boolean {
@@ -162,7 +162,7 @@ export class WebSocketTransport extends BaseTransport implements Transport {
       return;
     }
     this._drainScheduled = true;
-    this._loop.callSoon(this._drain);
+    this._loop._soonAlways(this._drain);
   }
 
   private readonly _drain = (): void => {
@@ -254,7 +254,7 @@ export function createWebSocketConnection<P extends ProtocolLike>(protocolFactor
       return;
     }
     const t = new WebSocketTransport(loop, ws, protocol);
-    loop.callSoon(() => {
+    loop._soonAlways(() => {
       if (fut.done()) t.close();
       else fut.setResult([t, protocol]);
     });

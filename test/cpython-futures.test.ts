@@ -343,14 +343,17 @@ describe.each(CORES)('test_futures done callbacks (%s core)', (core) => {
     const int = () => {};
     const str = () => {};
     let fut!: Future<string>;
+    // a future schedules its done-callbacks through _soonAlways (never refused), so that is the evil call
+    const evilSoon = (cb: unknown) => {
+      scheduled.push(cb);
+      if (calledOnFutCallback0) {
+        fut.removeDoneCallback(int);
+        fut.removeDoneCallback(pad);
+      } else calledOnFutCallback0 = true;
+    };
     const evilLoop: FutureLoop = {
-      callSoon(cb) {
-        scheduled.push(cb);
-        if (calledOnFutCallback0) {
-          fut.removeDoneCallback(int);
-          fut.removeDoneCallback(pad);
-        } else calledOnFutCallback0 = true;
-      },
+      callSoon: evilSoon,
+      _soonAlways: evilSoon,
       callExceptionHandler() {},
       getDebug: () => false,
       _notePromiseActivity() {},

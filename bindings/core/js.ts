@@ -23,7 +23,7 @@
  *     free the slots of a compaction in the same order and hand out the same slots after it;
  *   - cancelled = number of CANCELLED_TIMER slots, all of them in the heap.
  */
-import { Core, CoreInbox, type CoreLimits, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES, WakeCell, checkLimits, memoryExhausted, tooManyEntries } from './types.js';
+import { Core, CoreInbox, type CoreLimits, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES, WakeCell, checkFailAfter, checkLimits, injectedRefusal, memoryExhausted, tooManyEntries } from './types.js';
 import { C_WAKE, ConsumerInbox, closeInbox, drainInto, initInbox, noSharedMemory, standaloneCell } from './inbox.js';
 import { host } from '../hosts/index.js';
 
@@ -71,6 +71,8 @@ export class JsCore implements Core {
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private closed = false;
+  /** failAfter's countdown: allocations until the refused one, 0 when unarmed */
+  private failIn = 0;
   // the cross-thread inbox: its control block (with the wake word) and, once opened, its ring
   private ictrl: Int32Array | null = null;
   private inbox: ConsumerInbox | null = null;
@@ -84,9 +86,16 @@ export class JsCore implements Core {
 
   alloc(): number {
     if (this.closed) throw new Error('wasmloop: the core is closed');
+    if (this.failIn !== 0 && --this.failIn === 0) throw injectedRefusal();
     if (this.freeTop === 0) this.growSlots();
     const slot = this.freeStack[--this.freeTop]!;
     return slot;
+  }
+
+  failAfter(k: number): number {
+    const left = this.failIn;
+    this.failIn = checkFailAfter(k);
+    return left;
   }
 
   gen(slot: number): number {

@@ -69,6 +69,14 @@ export interface Core {
   /** Drops everything and releases the core's memory. The core is unusable afterwards. */
   close(): void;
   /**
+   * @internal Fault injection, for tests only (test/fault-injection.test.ts): the `k`-th `alloc`
+   * from now (k >= 1) throws the memory-exhausted RangeError (`injectedRefusal()`) once, as a full
+   * core would, with nothing changed; `0` disarms. Returns how many allocations the previous
+   * countdown had left (0 when none was armed), so that `failAfter(2 ** 30)` … `2 ** 30 -
+   * failAfter(0)` counts a program's allocations. Unarmed, it costs `alloc` one predictable branch.
+   */
+  failAfter(k: number): number;
+  /**
    * The owner's wake word (the inbox's C_WAKE, see core/inbox.ts): a shared i32 where the host has
    * SharedArrayBuffer. A blocked or sleeping runner waits on it; other threads notify it.
    */
@@ -148,6 +156,21 @@ function checkInteger(v: unknown, name: string, min: number, max: number, dflt: 
 /** The error of a core that cannot grow, `why` saying which limit it reached. */
 export function memoryExhausted(why: string): RangeError {
   return new RangeError(`${MEMORY_EXHAUSTED}: ${why}`);
+}
+
+/** Whether `e` is a core's refusal for memory (`memoryExhausted`). */
+export function isMemoryExhausted(e: unknown): boolean {
+  return e instanceof RangeError && e.message.startsWith(MEMORY_EXHAUSTED);
+}
+
+/** The refusal `failAfter` injects: the memory-exhausted error a full core throws. */
+export function injectedRefusal(): RangeError {
+  return memoryExhausted('refused by failAfter() (fault injection)');
+}
+
+/** `failAfter`'s argument, checked: an integer from 0 to 2^31. */
+export function checkFailAfter(k: unknown): number {
+  return checkInteger(k, 'failAfter', 0, 2 ** 31, 0);
 }
 
 /** The error of a core that holds `maxEntries` pending callbacks and timers. */

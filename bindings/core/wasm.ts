@@ -12,7 +12,7 @@
  * Memory: shared where the host allows SharedArrayBuffer (room for a cross-thread inbox, see
  * H_INBOX), ordinary otherwise; each variant's Module is compiled once, an Instance made per core.
  */
-import { Core, CoreInbox, type CoreLimits, WakeCell, checkLimits, memoryExhausted, tooManyEntries } from './types.js';
+import { Core, CoreInbox, type CoreLimits, WakeCell, checkFailAfter, checkLimits, injectedRefusal, memoryExhausted, tooManyEntries } from './types.js';
 import { RuntimeError } from '../errors.js';
 import { host } from '../hosts/index.js';
 import { C_DRAIN, C_WAKE, ConsumerInbox, noSharedMemory, standaloneCell } from './inbox.js';
@@ -139,6 +139,8 @@ export class WasmCore implements Core {
   private stageCap = 0;
   private cell: Int32Array | null = null;
   private inbox: ConsumerInbox | null = null;
+  /** failAfter's countdown: allocations until the refused one, 0 when unarmed */
+  private failIn = 0;
 
   constructor(opts: WasmCoreOptions = {}) {
     // shared memory needs SharedArrayBuffer and, in a browser, a crossOriginIsolated page
@@ -155,14 +157,22 @@ export class WasmCore implements Core {
   }
 
   alloc(): number {
-    const m = this.mem32;
-    const top = m[this.h + H.FREE_TOP]!;
+    if (this.failIn !== 0 && --this.failIn === 0) throw injectedRefusal();
+    let m = this.mem32;
+    let top = m[this.h + H.FREE_TOP]!;
     if (top === 0) {
       this.grown(this.ex.growSlots());
-      return this.alloc();
+      m = this.mem32;
+      top = m[this.h + H.FREE_TOP]!;
     }
     m[this.h + H.FREE_TOP] = top - 1;
     return m[this.free + top - 1]!;
+  }
+
+  failAfter(k: number): number {
+    const left = this.failIn;
+    this.failIn = checkFailAfter(k);
+    return left;
   }
 
   gen(slot: number): number {

@@ -126,7 +126,7 @@ export abstract class BaseTransport {
   _maybeResumeProtocol(): void {
     if (!this._protocolPaused || this._resumeCheckPending || this.getWriteBufferSize() > this._low || this._loop.isClosed()) return;
     this._resumeCheckPending = true;
-    this._loop.callSoon(this._resumeCheck);
+    this._loop._soonAlways(this._resumeCheck);
   }
 
   /** @internal a protocol callback that failed: report it as asyncio's _fatal_error does */

@@ -298,7 +298,7 @@ export function asCompleted<T>(fs: Iterable<Future<T> | Generator<unknown, T, an
     if (todo.size === 0) timeoutHandle?.cancel();
   };
   const total = todo.size;
-  for (const f of todo) f.addDoneCallback(onCompletion);
+  // the timer first: a core that refuses it leaves no callback behind
   if (total > 0 && timeout !== null)
     timeoutHandle = loop.callLater(timeout, () => {
       for (const f of todo) {
@@ -307,6 +307,7 @@ export function asCompleted<T>(fs: Iterable<Future<T> | Generator<unknown, T, an
       }
       todo.clear();
     });
+  for (const f of todo) f.addDoneCallback(onCompletion);
   let handedOut = 0;
   return {
     *[Symbol.iterator]() {

@@ -25,6 +25,9 @@ class Unbound implements FutureLoop {
   callSoon(cb: (...args: any[]) => unknown, ...args: any[]): unknown {
     return this.fut._bind(callerLoop('sleep')).callSoon(cb, ...args);
   }
+  _soonAlways(cb: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): unknown {
+    return this.fut._bind(callerLoop('sleep'))._soonAlways(cb, arg, kind, ctx);
+  }
   callExceptionHandler(ctx: Record<string, unknown>): void {
     this.fut._bind(callerLoop('sleep')).callExceptionHandler(ctx);
   }

@@ -57,13 +57,15 @@ export class Timeout implements AsyncContextManager<Timeout> {
       if (this._state === State.CREATED) throw new RuntimeError('Timeout has not been entered');
       throw new RuntimeError(`Cannot change state of ${STATE_NAMES[this._state]} Timeout`);
     }
+    // the new deadline is scheduled before anything changes: a core that refuses it leaves the old one
+    let handle: Handle | null = null;
+    if (when !== null) {
+      const loop = this._task!._loop as EventLoop;
+      handle = when <= loop.time() ? loop.callSoon(this._onTimeout) : loop.callAt(when, this._onTimeout);
+    }
     this._when = when;
     this._handle?.cancel();
-    if (when === null) this._handle = null;
-    else {
-      const loop = this._task!._loop as EventLoop;
-      this._handle = when <= loop.time() ? loop.callSoon(this._onTimeout) : loop.callAt(when, this._onTimeout);
-    }
+    this._handle = handle;
   }
 
   /** Whether the deadline passed (the task was cancelled by this timeout). */
@@ -104,7 +106,14 @@ const timeoutEnter = coroutine(function* (tm: Timeout): Generator<unknown, Timeo
   tm._state = State.ENTERED;
   tm._task = task;
   tm._cancelling = task.cancelling();
-  tm.reschedule(tm._when);
+  try {
+    tm.reschedule(tm._when);
+  } catch (e) {
+    // the core refused the deadline: not entered (it may be entered again)
+    tm._state = State.CREATED;
+    tm._task = null;
+    throw e;
+  }
   return tm;
 });
 

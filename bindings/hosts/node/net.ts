@@ -50,7 +50,7 @@ function tcpExtra(sock: net.Socket): Record<string, unknown> {
 
 /** Resolves with `value` one iteration after a Future completes the host part, as asyncio's waiters do. */
 function settleSoon<T>(loop: EventLoop, fut: Future<T>, value: T, undo: () => void): void {
-  loop.callSoon(() => {
+  loop._soonAlways(() => {
     if (fut.done()) undo();
     else fut.setResult(value);
   });

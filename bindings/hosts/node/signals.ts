@@ -11,6 +11,7 @@ import { isMainThread } from 'node:worker_threads';
 import { RuntimeError, describe } from '../../errors.js';
 import { copyContext } from '../../context.js';
 import type { EventLoop } from '../../loop.js';
+import { ARGS_ARRAY } from '../../handles.js';
 
 type Listener = () => void;
 const byLoop = new WeakMap<EventLoop, Map<string, Listener>>();
@@ -56,7 +57,7 @@ export function addSignalHandler(loop: EventLoop, sig: string | number, callback
   if (old) process.removeListener(name, old);
   const ctx = copyContext();
   const listener: Listener = () => {
-    if (!loop.isClosed()) loop.callSoon(callback, ...args, ctx);
+    if (!loop.isClosed()) loop._soonAlways(callback, args, ARGS_ARRAY, ctx);
   };
   map.set(name, listener);
   process.on(name as NodeJS.Signals, listener);

@@ -86,9 +86,9 @@ export class NodeSubprocessTransport implements SubprocessTransport {
     }
     proc.on('exit', (code, signal) => {
       const rc = code ?? (signal ? -(signals[signal] ?? 0) : 0);
-      if (!loop.isClosed()) loop.callSoon(() => this._processExited(rc));
+      if (!loop.isClosed()) loop._soonAlways(() => this._processExited(rc));
     });
-    if (typeof protocol.connectionMade === 'function') loop.callSoon(() => protocol.connectionMade!(this));
+    if (typeof protocol.connectionMade === 'function') loop._soonAlways(() => protocol.connectionMade!(this));
   }
 
   getPid(): number {
@@ -161,7 +161,7 @@ export class NodeSubprocessTransport implements SubprocessTransport {
   /** @internal calls the protocol's method as a loop callback (asyncio's _call) */
   _call(method: 'pipeDataReceived' | 'pipeConnectionLost' | 'processExited', ...args: unknown[]): void {
     const fn = this._protocol[method] as ((...a: unknown[]) => unknown) | undefined;
-    if (typeof fn === 'function') this._loop.callSoon((...a: unknown[]) => fn.apply(this._protocol, a), ...args);
+    if (typeof fn === 'function') this._loop._soonAlways(() => fn.apply(this._protocol, args));
   }
 
   /** @internal */ _pipeLost(fd: number, exc: unknown): void {
@@ -185,7 +185,7 @@ export class NodeSubprocessTransport implements SubprocessTransport {
     if (this._returncode === null || this._finished) return;
     for (const fd of this._pipes.keys()) if (!this._lost.has(fd)) return;
     this._finished = true;
-    this._loop.callSoon(() => {
+    this._loop._soonAlways(() => {
       try {
         this._protocol.connectionLost?.(null);
       } finally {
@@ -237,7 +237,7 @@ function start<P extends SubprocessProtocolLike>(loop: EventLoop, protocolFactor
       return;
     }
     const t = new NodeSubprocessTransport(loop, proc, protocol);
-    loop.callSoon(() => {
+    loop._soonAlways(() => {
       if (fut.done()) t.close();
       else fut.setResult([t, protocol]);
     });

@@ -71,7 +71,7 @@ class IoBatch {
   /** The host's check phase: every socket event of this I/O turn is in; wake the loop once. */
   private readonly _arm = (): void => {
     this._armed = false;
-    if (!this._loop.isClosed()) this._loop.callSoon(this._run);
+    if (!this._loop.isClosed()) this._loop._soonAlways(this._run);
     else for (const t of this._pending.splice(0)) t._sock.destroy();
   };
 
@@ -126,7 +126,7 @@ export class StreamTransport extends BaseTransport implements Transport {
     this._batch = b;
     b.live++;
     this._owner?._attach(this);
-    if (typeof protocol.connectionMade === 'function') loop.callSoon(this._connectionMade);
+    if (typeof protocol.connectionMade === 'function') loop._soonAlways(this._connectionMade);
   }
 
   // ---- asyncio.Transport --------------------------------------------------------------------
@@ -280,7 +280,7 @@ export class StreamTransport extends BaseTransport implements Transport {
     this._drainScheduled = true;
     const loop = this._loop;
     if (this._batch.live > 1 && !loop.getDebug()) this._batch.add(this);
-    else loop.callSoon(this._drain);
+    else loop._soonAlways(this._drain);
   }
 
   /** @internal Delivers what the host reported, in order (a loop callback, or part of the I/O batch's). */
