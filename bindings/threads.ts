@@ -21,7 +21,7 @@ import { Context } from './context.js';
 import { CancelledError, NotImplementedError, QueueFull, RuntimeError, TimeoutError, describe, errorClasses } from './errors.js';
 import { Future } from './futures.js';
 import { host } from './hosts/index.js';
-import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
+import { CLOSED, COMMIT_LOST, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
 import { EventLoop, _ext, type InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
@@ -102,6 +102,8 @@ class LoopThreads implements InboxOwner {
   private readonly owed = new Map<Future<unknown>, { channel: string; id: number }>();
   private sleepGen = 0;
   private keepAlive: unknown = null;
+  /** A timer that ends the sleep when a record stuck at the inbox's head is due to be given up. */
+  private dueTimer: unknown = null;
   private wakeChannel: BroadcastChannel | null = null;
   private wakeName: string | null = null;
 
@@ -162,17 +164,24 @@ class LoopThreads implements InboxOwner {
     this.stalled = false;
   }
 
+  /** Milliseconds the loop may sleep before it must look at its inbox's head again (a record stuck there; core/inbox.ts). */
+  due(): number {
+    return this.inbox === null || this.drained !== 0 ? Infinity : this.inbox.check();
+  }
+
   arm(): void {
     const inbox = this.inbox;
     if (inbox === null) return;
     const { i32, index } = this.loop._cell();
     Atomics.store(i32, index, 1);
-    if (this.pending()) {
+    const due = this.pending() ? 0 : this.due();
+    if (due === 0) {
       Atomics.store(i32, index, 0);
       this.loop._wake();
       return;
     }
     const gen = ++this.sleepGen;
+    if (due !== Infinity) this.dueTimer = host.setTimer(() => gen === this.sleepGen && this.loop._wake(), Math.ceil(due));
     // another thread may wake us at any time, so the host must not end this thread meanwhile
     // (Node ends a thread with nothing but a pending waitAsync or an unref'd channel)
     this.keepAlive ??= host.setTimer(noop, 0x7fffffff);
@@ -186,6 +195,10 @@ class LoopThreads implements InboxOwner {
   disarm(): void {
     if (this.inbox === null) return;
     this.sleepGen++;
+    if (this.dueTimer !== null) {
+      host.clearTimer(this.dueTimer);
+      this.dueTimer = null;
+    }
     if (this.keepAlive !== null) {
       host.clearTimer(this.keepAlive);
       this.keepAlive = null;
@@ -290,7 +303,6 @@ class LoopThreads implements InboxOwner {
   close(): void {
     const inbox = this.inbox;
     if (inbox !== null) {
-      const tail = inbox.close();
       const closedMsg = new RuntimeError('Event loop is closed');
       const refuse = (kind: number, r: Reader): void => {
         if (kind !== KIND_RUN) return;
@@ -301,12 +313,9 @@ class LoopThreads implements InboxOwner {
       if (this.drained !== 0) this.forEachRecord(this.drained, refuse);
       this.drained = 0;
       this.stalled = false;
-      const giveUp = host.now() + 1000; // a producer killed between reserving and committing
-      while (inbox.head() !== tail && host.now() < giveUp) {
-        const n = inbox.drain();
-        if (n === 0) continue; // a producer is copying its record: it commits in microseconds
-        this.forEachRecord(n, refuse);
-      }
+      // the rest, without waiting: a record not committed yet is given up (its producer, alive or
+      // killed mid-submission, is refused as the loop is closed)
+      inbox.closeAndDrain((n) => this.forEachRecord(n, refuse));
     }
     for (const [, { channel, id }] of this.owed) this.reply(channel, id, false, new RuntimeError('Event loop is closed before the call completed'));
     this.owed.clear();
@@ -495,23 +504,31 @@ export class RemoteLoop {
   /** One attempt: true when committed, false when full; throws when the loop is closed. */
   private tryCommit(bytes: Uint8Array, len: number): boolean {
     const n = recordWords(len);
-    const pos = tryReserve(this.v, n, this.seen);
-    if (pos === RESERVE_FULL) return false;
-    if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
-    this.publish(pos, n, bytes, len);
-    return true;
+    for (;;) {
+      const pos = tryReserve(this.v, n, this.seen);
+      if (pos === RESERVE_FULL) return false;
+      if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
+      if (this.publish(pos, n, bytes, len)) return true;
+    }
   }
 
   private waitAndCommit(bytes: Uint8Array, len: number): void {
     const n = recordWords(len);
-    const pos = reserveWaiting(this.v, n, this.seen, host.now() + this.timeoutMs, () => host.now());
-    if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
-    if (pos === RESERVE_FULL) throw this.timedOut();
-    this.publish(pos, n, bytes, len);
+    const deadline = host.now() + this.timeoutMs;
+    for (;;) {
+      const pos = reserveWaiting(this.v, n, this.seen, deadline, () => host.now());
+      if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
+      if (pos === RESERVE_FULL) throw this.timedOut();
+      if (this.publish(pos, n, bytes, len)) return;
+    }
   }
 
-  private publish(pos: number, n: number, bytes: Uint8Array, len: number): void {
-    if (commit(this.v, pos, n, bytes, len) && this.port.wake !== null) this.wakeByMessage();
+  /** Copies and commits a claimed record; false when the owner gave it up first (this thread stalled past its bound): the caller submits it again. */
+  private publish(pos: number, n: number, bytes: Uint8Array, len: number): boolean {
+    const r = commit(this.v, pos, n, bytes, len);
+    if (r === COMMIT_LOST) return false;
+    if (r === 1 && this.port.wake !== null) this.wakeByMessage();
+    return true;
   }
 
   /**
