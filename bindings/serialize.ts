@@ -13,6 +13,10 @@
  * the call site, what cannot be copied into bytes: functions, symbols, SharedArrayBuffer (identity
  * cannot travel as bytes: send it once with postMessage), and host objects (MessagePort, Blob, …).
  *
+ * A Map or Set is encoded as its entries were when the writer met it (snapshotted first, as the
+ * HTML structured-serialize steps do): a getter met while encoding them that adds or deletes
+ * entries changes neither the count written nor what follows.
+ *
  * Format: one tag byte per value, then its fields; u32/f64 little-endian; strings as a u32 count
  * of UTF-16 code units, then the units; every object gets the next reference index when first
  * met (the reader numbers them in the same order), and a repeat is written as REF + index.
@@ -94,6 +98,9 @@ export function unpackError(p: PackedError): unknown {
 
 const toTag = Object.prototype.toString;
 const fromCharCode = String.fromCharCode as (...codes: ArrayLike<number> & number[]) => string;
+
+const mapForEach = Map.prototype.forEach;
+const setForEach = Set.prototype.forEach;
 
 /** Encodes values into a growable byte buffer, reused from one submission to the next. */
 export class Writer {
@@ -233,19 +240,23 @@ export class Writer {
         this.u8(T.REGEXP);
         this.str((v as RegExp).source);
         return this.str((v as RegExp).flags);
-      case '[object Map]':
+      case '[object Map]': {
+        // entries first (the intrinsic forEach runs no user code), then their encoding, which may
+        const entries: unknown[] = [];
+        mapForEach.call(v as Map<unknown, unknown>, (x, k) => void entries.push(k, x));
         this.u8(T.MAP);
-        this.u32((v as Map<unknown, unknown>).size);
-        for (const [k, x] of v as Map<unknown, unknown>) {
-          this.value(k);
-          this.value(x);
-        }
+        this.u32(entries.length >>> 1);
+        for (let i = 0; i < entries.length; i++) this.value(entries[i]);
         return;
-      case '[object Set]':
+      }
+      case '[object Set]': {
+        const items: unknown[] = [];
+        setForEach.call(v as Set<unknown>, (x) => void items.push(x));
         this.u8(T.SET);
-        this.u32((v as Set<unknown>).size);
-        for (const x of v as Set<unknown>) this.value(x);
+        this.u32(items.length);
+        for (let i = 0; i < items.length; i++) this.value(items[i]);
         return;
+      }
       case '[object ArrayBuffer]': {
         const buf = v as ArrayBuffer & { resizable?: boolean; maxByteLength?: number };
         if (buf.resizable === true) {

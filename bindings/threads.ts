@@ -367,6 +367,8 @@ interface Waiting {
 export class RemoteLoop {
   private readonly v: InboxViews;
   private readonly w = new Writer();
+  /** Whether an encoding is under way (a getter of an argument may submit through this handle: refused). */
+  private encoding = false;
   private readonly seen = { head: 0 };
   private readonly timeoutMs: number;
   private readonly mayBlock: boolean;
@@ -454,6 +456,7 @@ export class RemoteLoop {
 
   /** Stops the owner's loop (its `stop()`, run in its thread); wakes it wherever it sleeps. */
   stop(): void {
+    if (this.encoding) throw reentered();
     const w = this.w;
     w.reset();
     w.u8(KIND_STOP);
@@ -471,17 +474,27 @@ export class RemoteLoop {
 
   // ---- internals -----------------------------------------------------------------------------
 
+  /**
+   * Encodes a submission into the reused buffer. Arguments' getters run here (user code): one
+   * that submits through this handle is refused (it would overwrite the buffer being written).
+   */
   private encode(kind: number, name: string, args: unknown[], id: number): Writer {
+    if (this.encoding) throw reentered();
     const w = this.w;
     w.reset();
-    w.u8(kind);
-    if (kind === KIND_RUN) {
-      w.u32(id);
-      w.str(this.replyName);
+    this.encoding = true;
+    try {
+      w.u8(kind);
+      if (kind === KIND_RUN) {
+        w.u32(id);
+        w.str(this.replyName);
+      }
+      w.str(name);
+      w.u32(args.length);
+      for (let i = 0; i < args.length; i++) w.value(args[i]);
+    } finally {
+      this.encoding = false;
     }
-    w.str(name);
-    w.u32(args.length);
-    for (let i = 0; i < args.length; i++) w.value(args[i]);
     const words = recordWords(w.pos);
     if (words > this.v.mask + 1)
       throw new RangeError(`a submission of ${w.pos} bytes does not fit the loop's inbox of ${(this.v.mask + 1) * 4 - 8} bytes (newEventLoop({ inboxBytes }) makes it larger)`);
@@ -612,6 +625,10 @@ export class RemoteLoop {
     if (m.ok) call.resolve(m.value);
     else call.reject(unpackError(m.error!));
   }
+}
+
+function reentered(): RuntimeError {
+  return new RuntimeError('a submission through this RemoteLoop was made while it was encoding the arguments of another (from a getter or a toString of an argument): refused, nothing submitted');
 }
 
 /** A RemoteLoop for a port that `loop.port()` made in any thread (this one included). */
