@@ -366,7 +366,7 @@ interface Waiting {
  */
 export class RemoteLoop {
   private readonly v: InboxViews;
-  private readonly w = new Writer();
+  private readonly w: Writer;
   /** Whether an encoding is under way (a getter of an argument may submit through this handle: refused). */
   private encoding = false;
   private readonly seen = { head: 0 };
@@ -390,6 +390,9 @@ export class RemoteLoop {
     if (typeof timeout !== 'number' || timeout !== timeout || timeout < 0) throw new TypeError(`connect() timeout must be a non-negative number of seconds, got ${describe(timeout)}`);
     this.port = port;
     this.v = inboxViews(port.ctrlBuffer, port.ctrl, port.ringBuffer);
+    // a submission may take the ring's size less its header and length words; the encoding stops past it
+    const max = (this.v.mask + 1) * 4 - 8;
+    this.w = new Writer(max, () => new RangeError(`a submission of more than ${max} bytes does not fit the loop's inbox of ${max} bytes (newEventLoop({ inboxBytes }) makes it larger)`));
     this.timeoutMs = timeout * 1000;
     this.mayBlock = port.owner !== threadToken && host.canBlock();
     this.replyName = channelName('reply');
@@ -476,7 +479,8 @@ export class RemoteLoop {
 
   /**
    * Encodes a submission into the reused buffer. Arguments' getters run here (user code): one
-   * that submits through this handle is refused (it would overwrite the buffer being written).
+   * that submits through this handle is refused (it would overwrite the buffer being written),
+   * and a failed encoding gives back the buffer it grew.
    */
   private encode(kind: number, name: string, args: unknown[], id: number): Writer {
     if (this.encoding) throw reentered();
@@ -492,12 +496,12 @@ export class RemoteLoop {
       w.str(name);
       w.u32(args.length);
       for (let i = 0; i < args.length; i++) w.value(args[i]);
+    } catch (e) {
+      w.shrink();
+      throw e;
     } finally {
       this.encoding = false;
     }
-    const words = recordWords(w.pos);
-    if (words > this.v.mask + 1)
-      throw new RangeError(`a submission of ${w.pos} bytes does not fit the loop's inbox of ${(this.v.mask + 1) * 4 - 8} bytes (newEventLoop({ inboxBytes }) makes it larger)`);
     return w;
   }
 

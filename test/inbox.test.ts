@@ -392,6 +392,32 @@ describe.each(CORES)('arguments whose encoding runs user code (%s core)', (core)
     expect(got).toEqual([['ok', 'after']]);
     loop.close();
   });
+
+  it('a submission larger than the inbox is refused as soon as its encoding passes the inbox size, and the handle keeps no buffer of its size (issue #14, defect 9)', async () => {
+    const { loop, got, r } = recorder();
+    const buffer = () => (r as unknown as { w: { bytes: Uint8Array } }).w.bytes.length;
+    // 64 MiB of UTF-16 for a 1 MiB inbox
+    expect(() => r.callSoonThreadsafe('f', 'x'.repeat(32 << 20))).toThrow(/does not fit the loop's inbox of 1048568 bytes/);
+    expect(buffer()).toBeLessThanOrEqual(1 << 16);
+    // many small values: the encoding stops at the limit, long before the last is read
+    let read = 0;
+    const many = Array.from({ length: 100_000 }, () => ({
+      get v() {
+        read++;
+        return 'y'.repeat(100);
+      },
+    }));
+    await expect(r.runThreadsafe('f', many)).rejects.toThrow(RangeError);
+    expect(read).toBeLessThan(10_000);
+    expect(buffer()).toBeLessThanOrEqual(1 << 16);
+    // a refused argument (not cloneable) after a large one gives the buffer back too
+    expect(() => r.callSoonThreadsafe('f', 'z'.repeat(200_000), () => 1)).toThrow(/could not be cloned/);
+    expect(buffer()).toBeLessThanOrEqual(1 << 16);
+    r.callSoonThreadsafe('f', 'ok');
+    await runUntilIdle(loop);
+    expect(got).toEqual([['ok']]);
+    loop.close();
+  });
 });
 
 describe.each(CORES)('submissions while the core is out of memory (%s core)', (core) => {
