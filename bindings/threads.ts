@@ -533,7 +533,7 @@ export class RemoteLoop {
     const n = recordWords(len);
     const deadline = host.now() + this.timeoutMs;
     for (;;) {
-      const pos = reserveWaiting(this.v, n, this.seen, deadline, () => host.now());
+      const pos = reserveWaiting(this.v, n, this.seen, deadline, () => host.now(), this.wokeOwner);
       if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
       if (pos === RESERVE_FULL) throw this.timedOut();
       if (this.publish(pos, n, bytes, len)) return;
@@ -544,9 +544,14 @@ export class RemoteLoop {
   private publish(pos: number, n: number, bytes: Uint8Array, len: number): boolean {
     const r = commit(this.v, pos, n, bytes, len);
     if (r === COMMIT_LOST) return false;
-    if (r === 1 && this.port.wake !== null) this.wakeByMessage();
+    if (r === 1) this.wokeOwner();
     return true;
   }
+
+  /** This thread cleared the owner's wake word: where the owner sleeps on a message, send it. */
+  private readonly wokeOwner = (): void => {
+    if (this.port.wake !== null) this.wakeByMessage();
+  };
 
   /**
    * Moves backlogged runThreadsafe calls into the inbox as room appears (never blocking): on

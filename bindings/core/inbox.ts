@@ -156,9 +156,10 @@ export function tryReserve(v: InboxViews, n: number, seen: { head: number }): nu
  * C_WAITERS while it waits, so the consumer knows to notify C_HEAD when it frees room: the
  * count is raised before the head is read (by tryReserve), and the consumer publishes the head
  * before it reads the count, so either the consumer sees the waiter and notifies, or the waiter
- * sees the new head (and Atomics.wait returns at once on a changed value).
+ * sees the new head (and Atomics.wait returns at once on a changed value). Before each wait it
+ * wakes a sleeping owner (then calls `woke`, which must wake it too where it sleeps on a message).
  */
-export function reserveWaiting(v: InboxViews, n: number, seen: { head: number }, deadline: number, now: () => number): number {
+export function reserveWaiting(v: InboxViews, n: number, seen: { head: number }, deadline: number, now: () => number, woke?: () => void): number {
   const { c, ctrl } = v;
   Atomics.add(c, ctrl + C_WAITERS, 1);
   try {
@@ -167,7 +168,9 @@ export function reserveWaiting(v: InboxViews, n: number, seen: { head: number },
       if (pos !== RESERVE_FULL) return pos;
       const left = deadline - now();
       if (left <= 0) return RESERVE_FULL;
-      wakeOwner(c, ctrl); // a sleeping owner wakes to look at its head: a dead producer's record may be what holds the room
+      // a sleeping owner wakes to look at its head (a dead producer's record may be what holds the
+      // room); `woke` wakes it where the owner sleeps on a message rather than on the wake word
+      if (wakeOwner(c, ctrl)) woke?.();
       Atomics.wait(c, ctrl + C_HEAD, seen.head, left === Infinity ? undefined : left);
     }
   } finally {
