@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, newEventLoop, type LoopPort } from '../bindings/index.js';
-import { COMMIT_LOST, C_HEAD, C_TAIL, POS_MASK, commit, inboxTuning, inboxViews, recordWords, tryReserve, type InboxViews } from '../bindings/core/inbox.js';
+import { COMMIT_LOST, C_HEAD, C_TAIL, POS_MASK, claimOf, commit, inboxTuning, inboxViews, recordWords, tryReserve, type InboxViews } from '../bindings/core/inbox.js';
 import { CORES } from './helpers.js';
 
 const ROLE = new URL('./workers/killed-producer.mjs', import.meta.url);
@@ -221,9 +221,40 @@ describe.each(CORES)('a record stuck at the inbox head (%s core)', (core) => {
     const slow = tryReserve(v, n, { head: 0 });
     loop.callLater((3 * ABANDON_MS) / 1000, () => loop.stop());
     await loop.runForever();
-    expect(Atomics.load(v.r, v.data + (slow & v.mask))).toBe(-n); // still its producer's
+    expect(Atomics.load(v.r, v.data + (slow & v.mask))).toBe(claimOf(v, slow, n)); // still its producer's
     loop.close();
     expect(commit(v, slow, n, new Uint8Array(40), 40)).toBe(COMMIT_LOST);
+    expect(quiescent(port)).toEqual({ emptied: true, zeroed: true });
+  });
+
+  it('a slow producer whose record was given up cannot commit into the same ring word claimed again, a lap later, by another producer with a record of the same length', async () => {
+    const loop = newEventLoop({ core, inboxBytes: 4096 });
+    const got: unknown[] = [];
+    loop.expose('rec', (x: unknown) => {
+      got.push(x);
+      loop.stop();
+    });
+    const port = loop.port();
+    const v = inboxViews(port.ctrlBuffer, port.ctrl, port.ringBuffer);
+    const n = recordWords(40);
+    const slow = tryReserve(v, n, { head: 0 });
+    connect(port).callSoonThreadsafe('rec', 'behind');
+    loop.callLater(5, () => loop.stop());
+    await loop.runForever();
+    expect(got).toEqual(['behind']); // the slow record was given up
+    // one lap later (the ring is empty: head and tail move together), another producer claims the same word
+    const cap = v.mask + 1;
+    Atomics.store(v.c, v.ctrl + C_HEAD, (slow + cap) & POS_MASK);
+    Atomics.store(v.c, v.ctrl + C_TAIL, ((slow + cap) & POS_MASK) << 1);
+    const other = tryReserve(v, n, { head: 0 });
+    expect(other & v.mask).toBe(slow & v.mask);
+    const otherClaim = Atomics.load(v.r, v.data + (other & v.mask));
+    // the slow producer wakes up: it writes nothing and commits nothing
+    const payload = new Uint8Array(40).fill(0xee);
+    expect(commit(v, slow, n, payload, 40)).toBe(COMMIT_LOST);
+    expect(Atomics.load(v.r, v.data + (other & v.mask))).toBe(otherClaim);
+    for (let i = 1; i < n; i++) expect(Atomics.load(v.r, v.data + ((other + i) & v.mask))).toBe(0);
+    loop.close();
     expect(quiescent(port)).toEqual({ emptied: true, zeroed: true });
   });
 });

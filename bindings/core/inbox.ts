@@ -18,8 +18,12 @@
  * ring[p+1] the payload byte length, then the payload bytes, padded to a word. The header says
  * the record's state (n <= cap <= 2^26, so every state fits an i32 and they never collide):
  *   0              not reserved, or reserved by a producer that has not claimed it yet;
- *   -n (RESERVED)  claimed: its producer is writing it (claimed with a CAS 0 → -n at once after
- *                  the reservation, before any other word of the record is written);
+ *   -(n | lap<<27) claimed (written -n below): its producer is writing it (claimed with a CAS
+ *                  0 → -n at once after the reservation, before any other word of the record is
+ *                  written). `lap` is the record's position divided by cap, modulo 16: the same
+ *                  ring word claimed again on a later lap, for a record of the same length, holds
+ *                  another value, so a late producer's look and commit CAS cannot mistake another
+ *                  producer's claim for its own (the epoch that arbitrates, see below);
  *   n              committed (CAS -n → n: the producer's last step);
  *   n | ABANDONED  given up by the consumer: skipped (zeroed, never delivered);
  *   TOMB (-1)      a word of a record that never got its header, taken by the consumer (CAS 0 → TOMB)
@@ -43,11 +47,13 @@
  * producer is refused from then on anyway). A producer that is merely slow keeps its submission:
  * it looks at its header right before copying (after its last allocation, so a GC pause cannot
  * fall between the look and the copy) and again with its commit CAS, and submits again when the
- * record was given up. What the design assumes: no producer stalls for abandonMs inside the copy
- * itself (a native memcpy of at most the ring's size, after the look) or between its reserving
- * CAS and its claim CAS (two consecutive statements; a host delivers termination at function
- * entries and loop back-edges, never between them): such a producer would write into words the
- * ring has handed on.
+ * record was given up; the lap in its claim keeps both from matching another producer's claim of
+ * the same word on a later lap (up to 15 laps later). What the design assumes, as no shared-memory
+ * queue can tell a dead thread from a stalled one: no live producer stalls for abandonMs (while
+ * something waits behind it) inside its copy (the copy of at most 64 bytes, or a native memcpy,
+ * after the look) or between its reserving CAS and its claim CAS (consecutive statements). Such a
+ * producer would write into ring words handed on to another record (its own record is still
+ * never delivered, nor committed over another's header).
  */
 import { host } from '../hosts/index.js';
 
@@ -65,6 +71,8 @@ export const CLOSED = 1;
 export const POS_MASK = 0x7fffffff;
 /** A header's abandoned flag (over the record's length): the consumer skips the record. */
 export const ABANDONED = 0x40000000;
+/** The length bits of a claimed header's magnitude (above them: its lap, see the header). */
+export const LEN_MASK = (1 << 27) - 1;
 /** A word of an unclaimed record, taken by the consumer (see the header). */
 export const TOMB = -1;
 /** How long a record may stay uncommitted at the head, while something waits behind it, before the consumer gives it up. */
@@ -98,13 +106,21 @@ export interface InboxViews {
   r8: Uint8Array;
   data: number;
   mask: number;
+  /** log2(cap): a position's lap is (pos >>> lapShift) & 15. */
+  lapShift: number;
 }
 
 /** Views over a control block (and the ring it names, in `ringBuffer`). */
 export function inboxViews(ctrlBuffer: ArrayBufferLike, ctrl: number, ringBuffer: ArrayBufferLike): InboxViews {
   const c = new Int32Array(ctrlBuffer);
   if (Atomics.load(c, ctrl + C_MAGIC) !== MAGIC) throw new TypeError('not a wasmloop inbox (the port is stale or malformed)');
-  return { c, ctrl, r: new Int32Array(ringBuffer), r8: new Uint8Array(ringBuffer), data: Atomics.load(c, ctrl + C_DATA), mask: Atomics.load(c, ctrl + C_MASK) };
+  const mask = Atomics.load(c, ctrl + C_MASK);
+  return { c, ctrl, r: new Int32Array(ringBuffer), r8: new Uint8Array(ringBuffer), data: Atomics.load(c, ctrl + C_DATA), mask, lapShift: 31 - Math.clz32(mask + 1) };
+}
+
+/** The header value of a record of `n` words claimed at position `pos`: -(n | lap << 27). */
+export function claimOf(v: InboxViews, pos: number, n: number): number {
+  return -(n | (((pos >>> v.lapShift) & 15) << 27));
 }
 
 /** Sets up a control block for a ring of `words` words at word `data` (all zero beforehand). */
@@ -145,7 +161,7 @@ export function tryReserve(v: InboxViews, n: number, seen: { head: number }): nu
     if (Atomics.compareExchange(c, tailAt, t, (((pos + n) & POS_MASK) << 1) | 0) !== t) continue;
     // claimed at once (nothing in between: see the header); fails only when the consumer gave the
     // reservation up (TOMB): its words are skipped, reserve again
-    if (Atomics.compareExchange(v.r, v.data + (pos & v.mask), 0, -n) === 0) return pos;
+    if (Atomics.compareExchange(v.r, v.data + (pos & v.mask), 0, claimOf(v, pos, n)) === 0) return pos;
   }
 }
 
@@ -190,24 +206,25 @@ export const COMMIT_LOST = -1;
 export function commit(v: InboxViews, pos: number, n: number, bytes: Uint8Array, len: number): number {
   const { r, r8, data, mask } = v;
   const hdr = data + (pos & mask);
+  const claim = claimOf(v, pos, n);
   const w = (pos + 2) & mask;
   const room = (mask + 1 - w) * 4; // bytes before the ring's end
   const at = (data + w) * 4;
   if (len <= 64 && len <= room) {
     // no view for small records
-    if (Atomics.load(r, hdr) !== -n) return COMMIT_LOST;
+    if (Atomics.load(r, hdr) !== claim) return COMMIT_LOST;
     r[data + ((pos + 1) & mask)] = len;
     for (let i = 0; i < len; i++) r8[at + i] = bytes[i]!;
   } else {
     // every view is made before the look at the header: no allocation (no GC pause) between the look and the copy
     const a = len <= room ? (len === bytes.length ? bytes : bytes.subarray(0, len)) : bytes.subarray(0, room);
     const b = len <= room ? null : bytes.subarray(room, len);
-    if (Atomics.load(r, hdr) !== -n) return COMMIT_LOST;
+    if (Atomics.load(r, hdr) !== claim) return COMMIT_LOST;
     r[data + ((pos + 1) & mask)] = len;
     r8.set(a, at);
     if (b !== null) r8.set(b, data * 4);
   }
-  if (Atomics.compareExchange(r, hdr, -n, n) !== -n) return COMMIT_LOST;
+  if (Atomics.compareExchange(r, hdr, claim, n) !== claim) return COMMIT_LOST;
   return wakeOwner(v.c, v.ctrl) ? 1 : 0;
 }
 
@@ -248,7 +265,7 @@ export function abandonHead(v: InboxViews, head: number, tail: number, count?: {
     const h = Atomics.load(r, hdr);
     if (h > 0) return true;
     if (h < 0 && h !== TOMB) {
-      if (Atomics.compareExchange(r, hdr, h, -h | ABANDONED) === h) {
+      if (Atomics.compareExchange(r, hdr, h, (-h & LEN_MASK) | ABANDONED) === h) {
         if (count) count.abandoned++;
         return true;
       }
@@ -373,7 +390,7 @@ export class ConsumerInbox {
     if (h > 0) return 0;
     const tail = (Atomics.load(v.c, v.ctrl + C_TAIL) >>> 1) & POS_MASK;
     // a claimed record with nothing behind it holds nobody up: it may take its time
-    if (head === tail || (h < 0 && tail === ((head - h) & POS_MASK) && Atomics.load(v.c, v.ctrl + C_WAITERS) === 0)) {
+    if (head === tail || (h < 0 && tail === ((head + (-h & LEN_MASK)) & POS_MASK) && Atomics.load(v.c, v.ctrl + C_WAITERS) === 0)) {
       if (head === tail) this.stuckAt = -1;
       return Infinity;
     }
