@@ -8,9 +8,13 @@
  * copies committed records into, so the loop front reads them with plain loads after one call.
  * Producers (other threads) write with JS Atomics on the same memory: the same sequentially
  * consistent operations as wasm's, so the two interoperate.
- * Invariants (inbox.ts): ring words in [tail, head + cap) are 0; a record's header is stored last
- * with an atomic store and is read with an atomic load; the head is published (atomic store)
- * only after the consumed words are zeroed; the drain area holds at most cap words.
+ * Invariants (inbox.ts): ring words in [tail, head + cap) are 0; a record's header is its state
+ * (0 unclaimed, -n claimed, n committed, n | ABANDONED given up: the values of inbox.ts), read
+ * with an atomic load; the drain stops at the first header that is not positive, delivers a
+ * committed record and skips (zeroes, never delivers) an abandoned one; the head is published
+ * (atomic store) only after the consumed words are zeroed; the drain area holds at most cap words.
+ * Giving a record up (a CAS on its header) is done by the JS side of the consumer (inbox.ts
+ * abandonHead), on the same memory.
  * In the plain (unshared) build no other thread can see the memory, so plain loads and stores
  * stand in for the atomics (ASC_FEATURE_THREADS is a compile-time constant).
  */
@@ -26,6 +30,7 @@ const C_MAGIC: usize = 7 << 2;
 const MAGIC: i32 = 0x776c6962; // 'wlib', as inbox.ts
 const CLOSED: i32 = 1;
 const POS_MASK: u32 = 0x7fffffff;
+const ABANDONED: i32 = 0x40000000; // as inbox.ts
 
 @inline function ctrl(): usize {
   return header() + <usize>H_INBOX;
@@ -61,8 +66,9 @@ export function inboxInit(words: u32): u32 {
 }
 
 /**
- * Moves every committed record, in order, to the drain area, zeroes their ring words, publishes
- * the new head and wakes producers waiting for room. Returns the number of words moved.
+ * Moves every committed record, in order, to the drain area, skips abandoned ones, zeroes their
+ * ring words, publishes the new head and wakes producers waiting for room. Returns the number of
+ * words moved.
  */
 export function inboxDrain(): u32 {
   const c = ctrl();
@@ -71,14 +77,25 @@ export function inboxDrain(): u32 {
   const cap = mask + 1;
   const ring = <usize>load<u32>(c + C_DATA) << 2;
   const out = <usize>load<u32>(c + C_DRAIN) << 2;
-  let head = <u32>aload(c + C_HEAD);
+  const start = <u32>aload(c + C_HEAD);
+  let head = start;
   let moved: u32 = 0;
   while (true) {
     const w = head & mask;
-    const n = <u32>aload(ring + (<usize>w << 2));
-    if (n == 0 || moved + n > cap) break; // uncommitted (or nothing) at the head
-    const first = min(n, cap - w);
+    const h = aload(ring + (<usize>w << 2));
+    if (h <= 0) break; // not committed (or nothing) at the head
     const src = ring + (<usize>w << 2);
+    if (h & ABANDONED) {
+      const n = <u32>(h & ~ABANDONED);
+      const first = min(n, cap - w);
+      memory.fill(src, 0, <usize>first << 2);
+      if (first < n) memory.fill(ring, 0, <usize>(n - first) << 2);
+      head = (head + n) & POS_MASK;
+      continue;
+    }
+    const n = <u32>h;
+    if (moved + n > cap) break;
+    const first = min(n, cap - w);
     memory.copy(out + (<usize>moved << 2), src, <usize>first << 2);
     memory.fill(src, 0, <usize>first << 2);
     if (first < n) {
@@ -88,7 +105,7 @@ export function inboxDrain(): u32 {
     moved += n;
     head = (head + n) & POS_MASK;
   }
-  if (moved == 0) return 0;
+  if (head == start) return 0;
   astore(c + C_HEAD, <i32>head);
   if (aload(c + C_WAITERS) > 0) anotify(c + C_HEAD);
   return moved;

@@ -155,6 +155,8 @@ export interface InboxOwner {
   readonly stalled: boolean;
   /** Schedules everything that arrived (one crossing into the core, one callback), or retries a stalled batch. */
   drain(): void;
+  /** Milliseconds the loop may sleep before it looks at its inbox again (a record stuck at its head; Infinity: no bound). */
+  due(): number;
   /** The loop goes to sleep in the host: arm a wake-up for submissions from other threads. */
   arm(): void;
   /** The loop woke up for another reason: release what arm() set. */
@@ -1043,6 +1045,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
         this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
         Atomics.store(i32, index, 1);
         const threads = this._threads;
+        const due = threads === null ? Infinity : threads.due(); // a record stuck at the inbox's head is looked at again
+        if (due < (ms ?? Infinity)) ms = due;
         if (!this._stopping && core.readyCount() === 0 && (threads === null || !threads.pending())) {
           const t0 = host.now();
           Atomics.wait(i32, index, 1, ms);

@@ -13,6 +13,12 @@
  * the call site, what cannot be copied into bytes: functions, symbols, SharedArrayBuffer (identity
  * cannot travel as bytes: send it once with postMessage), and host objects (MessagePort, Blob, …).
  *
+ * A Map or Set is encoded as its entries were when the writer met it (snapshotted first, as the
+ * HTML structured-serialize steps do): a getter met while encoding them that adds or deletes
+ * entries changes neither the count written nor what follows. A Writer stops, with the error its
+ * owner chose, as soon as its output would pass `limit` bytes: a refused value never costs a
+ * buffer of its own size.
+ *
  * Format: one tag byte per value, then its fields; u32/f64 little-endian; strings as a u32 count
  * of UTF-16 code units, then the units; every object gets the next reference index when first
  * met (the reader numbers them in the same order), and a repeat is written as REF + index.
@@ -95,6 +101,11 @@ export function unpackError(p: PackedError): unknown {
 const toTag = Object.prototype.toString;
 const fromCharCode = String.fromCharCode as (...codes: ArrayLike<number> & number[]) => string;
 
+const mapForEach = Map.prototype.forEach;
+const setForEach = Set.prototype.forEach;
+/** Buffers larger than this are given back after an encoding that failed (see Writer.shrink). */
+const KEEP_BYTES = 1 << 16;
+
 /** Encodes values into a growable byte buffer, reused from one submission to the next. */
 export class Writer {
   bytes = new Uint8Array(256);
@@ -102,6 +113,23 @@ export class Writer {
   pos = 0;
   private refs: Map<object, number> | null = null;
   private nrefs = 0;
+
+  /**
+   * `limit`: the most bytes an encoding may take; past it, `tooBig()` is thrown (at once: the
+   * buffer never grows beyond `limit`).
+   */
+  constructor(
+    private readonly limit = Infinity,
+    private readonly tooBig: () => Error = () => new RangeError(`an encoding passed ${limit} bytes`),
+  ) {}
+
+  /** Gives back a buffer grown large (after an encoding that failed: it would otherwise be kept until the next submission). */
+  shrink(): void {
+    this.reset();
+    if (this.bytes.length <= KEEP_BYTES) return;
+    this.bytes = new Uint8Array(256);
+    this.dv = new DataView(this.bytes.buffer);
+  }
 
   reset(): void {
     this.pos = 0;
@@ -113,8 +141,10 @@ export class Writer {
 
   private room(n: number): void {
     if (this.pos + n <= this.bytes.length) return;
+    if (this.pos + n > this.limit) throw this.tooBig();
     let size = this.bytes.length * 2;
     while (size < this.pos + n) size *= 2;
+    if (size > this.limit) size = this.limit;
     const next = new Uint8Array(size);
     next.set(this.bytes.subarray(0, this.pos));
     this.bytes = next;
@@ -233,19 +263,23 @@ export class Writer {
         this.u8(T.REGEXP);
         this.str((v as RegExp).source);
         return this.str((v as RegExp).flags);
-      case '[object Map]':
+      case '[object Map]': {
+        // entries first (the intrinsic forEach runs no user code), then their encoding, which may
+        const entries: unknown[] = [];
+        mapForEach.call(v as Map<unknown, unknown>, (x, k) => void entries.push(k, x));
         this.u8(T.MAP);
-        this.u32((v as Map<unknown, unknown>).size);
-        for (const [k, x] of v as Map<unknown, unknown>) {
-          this.value(k);
-          this.value(x);
-        }
+        this.u32(entries.length >>> 1);
+        for (let i = 0; i < entries.length; i++) this.value(entries[i]);
         return;
-      case '[object Set]':
+      }
+      case '[object Set]': {
+        const items: unknown[] = [];
+        setForEach.call(v as Set<unknown>, (x) => void items.push(x));
         this.u8(T.SET);
-        this.u32((v as Set<unknown>).size);
-        for (const x of v as Set<unknown>) this.value(x);
+        this.u32(items.length);
+        for (let i = 0; i < items.length; i++) this.value(items[i]);
         return;
+      }
       case '[object ArrayBuffer]': {
         const buf = v as ArrayBuffer & { resizable?: boolean; maxByteLength?: number };
         if (buf.resizable === true) {

@@ -21,7 +21,7 @@ import { Context } from './context.js';
 import { CancelledError, NotImplementedError, QueueFull, RuntimeError, TimeoutError, describe, errorClasses } from './errors.js';
 import { Future } from './futures.js';
 import { host } from './hosts/index.js';
-import { CLOSED, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
+import { CLOSED, COMMIT_LOST, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
 import { EventLoop, _ext, type InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
@@ -104,6 +104,8 @@ class LoopThreads implements InboxOwner {
   private readonly owed = new Map<Future<unknown>, { channel: string; id: number }>();
   private sleepGen = 0;
   private keepAlive: unknown = null;
+  /** A timer that ends the sleep when a record stuck at the inbox's head is due to be given up. */
+  private dueTimer: unknown = null;
   private wakeChannel: BroadcastChannel | null = null;
   private wakeName: string | null = null;
 
@@ -164,17 +166,24 @@ class LoopThreads implements InboxOwner {
     this.stalled = false;
   }
 
+  /** Milliseconds the loop may sleep before it must look at its inbox's head again (a record stuck there; core/inbox.ts). */
+  due(): number {
+    return this.inbox === null || this.drained !== 0 ? Infinity : this.inbox.check();
+  }
+
   arm(): void {
     const inbox = this.inbox;
     if (inbox === null) return;
     const { i32, index } = this.loop._cell();
     Atomics.store(i32, index, 1);
-    if (this.pending()) {
+    const due = this.pending() ? 0 : this.due();
+    if (due === 0) {
       Atomics.store(i32, index, 0);
       this.loop._wake();
       return;
     }
     const gen = ++this.sleepGen;
+    if (due !== Infinity) this.dueTimer = host.setTimer(() => gen === this.sleepGen && this.loop._wake(), Math.ceil(due));
     // another thread may wake us at any time, so the host must not end this thread meanwhile
     // (Node ends a thread with nothing but a pending waitAsync or an unref'd channel)
     this.keepAlive ??= host.setTimer(noop, 0x7fffffff);
@@ -188,6 +197,10 @@ class LoopThreads implements InboxOwner {
   disarm(): void {
     if (this.inbox === null) return;
     this.sleepGen++;
+    if (this.dueTimer !== null) {
+      host.clearTimer(this.dueTimer);
+      this.dueTimer = null;
+    }
     if (this.keepAlive !== null) {
       host.clearTimer(this.keepAlive);
       this.keepAlive = null;
@@ -292,7 +305,6 @@ class LoopThreads implements InboxOwner {
   close(): void {
     const inbox = this.inbox;
     if (inbox !== null) {
-      const tail = inbox.close();
       const closedMsg = new RuntimeError('Event loop is closed');
       const refuse = (kind: number, r: Reader): void => {
         if (kind !== KIND_RUN) return;
@@ -303,12 +315,9 @@ class LoopThreads implements InboxOwner {
       if (this.drained !== 0) this.forEachRecord(this.drained, refuse);
       this.drained = 0;
       this.stalled = false;
-      const giveUp = host.now() + 1000; // a producer killed between reserving and committing
-      while (inbox.head() !== tail && host.now() < giveUp) {
-        const n = inbox.drain();
-        if (n === 0) continue; // a producer is copying its record: it commits in microseconds
-        this.forEachRecord(n, refuse);
-      }
+      // the rest, without waiting: a record not committed yet is given up (its producer, alive or
+      // killed mid-submission, is refused as the loop is closed)
+      inbox.closeAndDrain((n) => this.forEachRecord(n, refuse));
     }
     for (const [, { channel, id }] of this.owed) this.reply(channel, id, false, new RuntimeError('Event loop is closed before the call completed'));
     this.owed.clear();
@@ -359,7 +368,9 @@ interface Waiting {
  */
 export class RemoteLoop {
   private readonly v: InboxViews;
-  private readonly w = new Writer();
+  private readonly w: Writer;
+  /** Whether an encoding is under way (a getter of an argument may submit through this handle: refused). */
+  private encoding = false;
   private readonly seen = { head: 0 };
   private readonly timeoutMs: number;
   private readonly mayBlock: boolean;
@@ -381,6 +392,9 @@ export class RemoteLoop {
     if (typeof timeout !== 'number' || timeout !== timeout || timeout < 0) throw new TypeError(`connect() timeout must be a non-negative number of seconds, got ${describe(timeout)}`);
     this.port = port;
     this.v = inboxViews(port.ctrlBuffer, port.ctrl, port.ringBuffer);
+    // a submission may take the ring's size less its header and length words; the encoding stops past it
+    const max = (this.v.mask + 1) * 4 - 8;
+    this.w = new Writer(max, () => new RangeError(`a submission of more than ${max} bytes does not fit the loop's inbox of ${max} bytes (newEventLoop({ inboxBytes }) makes it larger)`));
     this.timeoutMs = timeout * 1000;
     this.mayBlock = port.owner !== threadToken && host.canBlock();
     this.replyName = channelName('reply');
@@ -461,6 +475,7 @@ export class RemoteLoop {
 
   /** Stops the owner's loop (its `stop()`, run in its thread); wakes it wherever it sleeps. */
   stop(): void {
+    if (this.encoding) throw reentered();
     const w = this.w;
     w.reset();
     w.u8(KIND_STOP);
@@ -478,20 +493,31 @@ export class RemoteLoop {
 
   // ---- internals -----------------------------------------------------------------------------
 
+  /**
+   * Encodes a submission into the reused buffer. Arguments' getters run here (user code): one
+   * that submits through this handle is refused (it would overwrite the buffer being written),
+   * and a failed encoding gives back the buffer it grew.
+   */
   private encode(kind: number, name: string, args: unknown[], id: number): Writer {
+    if (this.encoding) throw reentered();
     const w = this.w;
     w.reset();
-    w.u8(kind);
-    if (kind === KIND_RUN) {
-      w.u32(id);
-      w.str(this.replyName);
+    this.encoding = true;
+    try {
+      w.u8(kind);
+      if (kind === KIND_RUN) {
+        w.u32(id);
+        w.str(this.replyName);
+      }
+      w.str(name);
+      w.u32(args.length);
+      for (let i = 0; i < args.length; i++) w.value(args[i]);
+    } catch (e) {
+      w.shrink();
+      throw e;
+    } finally {
+      this.encoding = false;
     }
-    w.str(name);
-    w.u32(args.length);
-    for (let i = 0; i < args.length; i++) w.value(args[i]);
-    const words = recordWords(w.pos);
-    if (words > this.v.mask + 1)
-      throw new RangeError(`a submission of ${w.pos} bytes does not fit the loop's inbox of ${(this.v.mask + 1) * 4 - 8} bytes (newEventLoop({ inboxBytes }) makes it larger)`);
     return w;
   }
 
@@ -511,24 +537,37 @@ export class RemoteLoop {
   /** One attempt: true when committed, false when full; throws when the loop is closed. */
   private tryCommit(bytes: Uint8Array, len: number): boolean {
     const n = recordWords(len);
-    const pos = tryReserve(this.v, n, this.seen);
-    if (pos === RESERVE_FULL) return false;
-    if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
-    this.publish(pos, n, bytes, len);
-    return true;
+    for (;;) {
+      const pos = tryReserve(this.v, n, this.seen);
+      if (pos === RESERVE_FULL) return false;
+      if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
+      if (this.publish(pos, n, bytes, len)) return true;
+    }
   }
 
   private waitAndCommit(bytes: Uint8Array, len: number): void {
     const n = recordWords(len);
-    const pos = reserveWaiting(this.v, n, this.seen, host.now() + this.timeoutMs, () => host.now());
-    if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
-    if (pos === RESERVE_FULL) throw this.timedOut();
-    this.publish(pos, n, bytes, len);
+    const deadline = host.now() + this.timeoutMs;
+    for (;;) {
+      const pos = reserveWaiting(this.v, n, this.seen, deadline, () => host.now(), this.wokeOwner);
+      if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
+      if (pos === RESERVE_FULL) throw this.timedOut();
+      if (this.publish(pos, n, bytes, len)) return;
+    }
   }
 
-  private publish(pos: number, n: number, bytes: Uint8Array, len: number): void {
-    if (commit(this.v, pos, n, bytes, len) && this.port.wake !== null) this.wakeByMessage();
+  /** Copies and commits a claimed record; false when the owner gave it up first (this thread stalled past its bound): the caller submits it again. */
+  private publish(pos: number, n: number, bytes: Uint8Array, len: number): boolean {
+    const r = commit(this.v, pos, n, bytes, len);
+    if (r === COMMIT_LOST) return false;
+    if (r === 1) this.wokeOwner();
+    return true;
   }
+
+  /** This thread cleared the owner's wake word: where the owner sleeps on a message, send it. */
+  private readonly wokeOwner = (): void => {
+    if (this.port.wake !== null) this.wakeByMessage();
+  };
 
   /**
    * Moves backlogged runThreadsafe calls into the inbox as room appears (never blocking): on
@@ -611,6 +650,10 @@ export class RemoteLoop {
     if (m.ok) call.resolve(m.value);
     else call.reject(unpackError(m.error!));
   }
+}
+
+function reentered(): RuntimeError {
+  return new RuntimeError('a submission through this RemoteLoop was made while it was encoding the arguments of another (from a getter or a toString of an argument): refused, nothing submitted');
 }
 
 /** A RemoteLoop for a port that `loop.port()` made in any thread (this one included). */

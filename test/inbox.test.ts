@@ -337,6 +337,89 @@ describe.each(CORES)('ports on the owner thread (%s core)', (core) => {
   });
 });
 
+describe.each(CORES)('arguments whose encoding runs user code (%s core)', (core) => {
+  /** A loop recording every call of `f`, its handle, and a way to run it until idle. */
+  function recorder() {
+    const loop = vloop(core);
+    const got: unknown[][] = [];
+    loop.expose('f', (...args: unknown[]) => got.push(args));
+    return { loop, got, r: connect(loop.port()) };
+  }
+
+  it('a getter that adds to (or deletes from) the Map or Set being encoded shifts no argument: each is sent as it was when met (issue #14, defect 8)', async () => {
+    const { loop, got, r } = recorder();
+    const m = new Map<string, unknown>();
+    let k = 0;
+    m.set('a', {
+      get g() {
+        m.set(`added${k++}`, 'x');
+        m.delete('b');
+        return 1;
+      },
+    });
+    m.set('b', 2);
+    const s = new Set<unknown>();
+    s.add({
+      get g() {
+        s.add('added');
+        return 2;
+      },
+    });
+    r.callSoonThreadsafe('f', m, 'second', s, 'fourth');
+    await runUntilIdle(loop);
+    expect(got).toHaveLength(1);
+    const [m2, second, s2, fourth] = got[0]!;
+    expect([second, fourth]).toEqual(['second', 'fourth']);
+    expect([...(m2 as Map<string, unknown>)]).toEqual([
+      ['a', { g: 1 }],
+      ['b', 2],
+    ]);
+    expect([...(s2 as Set<unknown>)]).toEqual([{ g: 2 }]);
+    loop.close();
+  });
+
+  it('a getter that submits through the same handle while it encodes is refused with a RuntimeError; the handle then works', async () => {
+    const { loop, got, r } = recorder();
+    const arg = {
+      get g() {
+        r.callSoonThreadsafe('f', 'inner');
+        return 1;
+      },
+    };
+    expect(() => r.callSoonThreadsafe('f', arg, 'after')).toThrow(/while it was encoding the arguments of another/);
+    r.callSoonThreadsafe('f', 'ok', 'after');
+    await runUntilIdle(loop);
+    expect(got).toEqual([['ok', 'after']]);
+    loop.close();
+  });
+
+  it('a submission larger than the inbox is refused as soon as its encoding passes the inbox size, and the handle keeps no buffer of its size (issue #14, defect 9)', async () => {
+    const { loop, got, r } = recorder();
+    const buffer = () => (r as unknown as { w: { bytes: Uint8Array } }).w.bytes.length;
+    // 64 MiB of UTF-16 for a 1 MiB inbox
+    expect(() => r.callSoonThreadsafe('f', 'x'.repeat(32 << 20))).toThrow(/does not fit the loop's inbox of 1048568 bytes/);
+    expect(buffer()).toBeLessThanOrEqual(1 << 16);
+    // many small values: the encoding stops at the limit, long before the last is read
+    let read = 0;
+    const many = Array.from({ length: 100_000 }, () => ({
+      get v() {
+        read++;
+        return 'y'.repeat(100);
+      },
+    }));
+    await expect(r.runThreadsafe('f', many)).rejects.toThrow(RangeError);
+    expect(read).toBeLessThan(10_000);
+    expect(buffer()).toBeLessThanOrEqual(1 << 16);
+    // a refused argument (not cloneable) after a large one gives the buffer back too
+    expect(() => r.callSoonThreadsafe('f', 'z'.repeat(200_000), () => 1)).toThrow(/could not be cloned/);
+    expect(buffer()).toBeLessThanOrEqual(1 << 16);
+    r.callSoonThreadsafe('f', 'ok');
+    await runUntilIdle(loop);
+    expect(got).toEqual([['ok']]);
+    loop.close();
+  });
+});
+
 describe.each(CORES)('submissions while the core is out of memory (%s core)', (core) => {
   it('wait in the inbox, said once, and run as soon as a fired timer frees a slot; nothing is lost and the loop goes on', async () => {
     const { loop, seen, reports, r } = fullCoreLoop(core);

@@ -14,17 +14,46 @@
  *   C_WAITERS  producers waiting for room
  *   C_DRAIN    word index of the drain area (WASM core: the consumer copies records there)
  *   C_MAGIC    MAGIC once the ring exists
- * A record is `n` consecutive words from position p (wrapping at cap): ring[p] = n (its header,
- * written last with an atomic store: non-zero means committed), ring[p+1] = payload byte length,
- * then the payload bytes, padded to a word.
+ * A record is `n` consecutive words from position p (wrapping at cap): ring[p] is its header,
+ * ring[p+1] the payload byte length, then the payload bytes, padded to a word. The header says
+ * the record's state (n <= cap <= 2^26, so every state fits an i32 and they never collide):
+ *   0              not reserved, or reserved by a producer that has not claimed it yet;
+ *   -(n | lap<<27) claimed (written -n below): its producer is writing it (claimed with a CAS
+ *                  0 → -n at once after the reservation, before any other word of the record is
+ *                  written). `lap` is the record's position divided by cap, modulo 16: the same
+ *                  ring word claimed again on a later lap, for a record of the same length, holds
+ *                  another value, so a late producer's look and commit CAS cannot mistake another
+ *                  producer's claim for its own (the epoch that arbitrates, see below);
+ *   n              committed (CAS -n → n: the producer's last step);
+ *   n | ABANDONED  given up by the consumer: skipped (zeroed, never delivered);
+ *   TOMB (-1)      a word of a record that never got its header, taken by the consumer (CAS 0 → TOMB)
+ *                  so that a late claim fails; it only lives inside an abandoned record.
  * Invariants:
  *   - head <= tail and tail - head <= cap (modulo 2^31): producers reserve with a CAS on C_TAIL
  *     only when the record fits, so a reservation never overwrites an unconsumed word;
- *   - every ring word in [tail, head + cap) is 0: the consumer zeroes what it consumed before it
- *     publishes the new head, so an uncommitted header reads 0 and the consumer stops there;
- *   - records are consumed in reservation order, which is each producer's submission order;
- *   - once CLOSED is set no reservation succeeds; close() then waits for every earlier
- *     reservation to be committed and consumes it, so nothing reserved is left unseen.
+ *   - every ring word in [tail, head + cap) is 0: the consumer zeroes what it consumed (delivered
+ *     or skipped) before it publishes the new head, so an unclaimed header reads 0;
+ *   - the consumer delivers records in reservation order, which is each producer's submission
+ *     order, and stops at the first record not committed; it never delivers a record twice;
+ *   - a record's fate is decided once, by a CAS on its header: the producer's commit (-n → n) or
+ *     the consumer's abandonment (-n → n | ABANDONED, or 0 → TOMB for an unclaimed one). A producer
+ *     whose claim or commit CAS fails knows its record was given up, delivered nothing, and submits
+ *     it again (or learns the loop is closed): nothing committed is lost, nothing is delivered
+ *     twice, and a producer's own submissions keep their order (it retries before the next one).
+ * Abandonment (a producer killed, e.g. by worker.terminate(), between reserving and committing:
+ * nothing else would ever move the head past its record). The consumer gives a record up when it
+ * has stayed uncommitted at the head for abandonMs (default 1 s) while something waits behind it
+ * (a later reservation, or a producer waiting for room) or, at once, when the loop closes (every
+ * producer is refused from then on anyway). A producer that is merely slow keeps its submission:
+ * it looks at its header right before copying (after its last allocation, so a GC pause cannot
+ * fall between the look and the copy) and again with its commit CAS, and submits again when the
+ * record was given up; the lap in its claim keeps both from matching another producer's claim of
+ * the same word on a later lap (up to 15 laps later). What the design assumes, as no shared-memory
+ * queue can tell a dead thread from a stalled one: no live producer stalls for abandonMs (while
+ * something waits behind it) inside its copy (the copy of at most 64 bytes, or a native memcpy,
+ * after the look) or between its reserving CAS and its claim CAS (consecutive statements). Such a
+ * producer would write into ring words handed on to another record (its own record is still
+ * never delivered, nor committed over another's header).
  */
 import { host } from '../hosts/index.js';
 
@@ -40,6 +69,14 @@ export const C_MAGIC = 7;
 export const MAGIC = 0x776c6962; // 'wlib'
 export const CLOSED = 1;
 export const POS_MASK = 0x7fffffff;
+/** A header's abandoned flag (over the record's length): the consumer skips the record. */
+export const ABANDONED = 0x40000000;
+/** The length bits of a claimed header's magnitude (above them: its lap, see the header). */
+export const LEN_MASK = (1 << 27) - 1;
+/** A word of an unclaimed record, taken by the consumer (see the header). */
+export const TOMB = -1;
+/** How long a record may stay uncommitted at the head, while something waits behind it, before the consumer gives it up. */
+export const inboxTuning = { abandonMs: 1000 };
 /** Default ring size: 1 MiB. */
 export const DEFAULT_INBOX_BYTES = 1 << 20;
 export const MIN_INBOX_BYTES = 1 << 12;
@@ -69,13 +106,21 @@ export interface InboxViews {
   r8: Uint8Array;
   data: number;
   mask: number;
+  /** log2(cap): a position's lap is (pos >>> lapShift) & 15. */
+  lapShift: number;
 }
 
 /** Views over a control block (and the ring it names, in `ringBuffer`). */
 export function inboxViews(ctrlBuffer: ArrayBufferLike, ctrl: number, ringBuffer: ArrayBufferLike): InboxViews {
   const c = new Int32Array(ctrlBuffer);
   if (Atomics.load(c, ctrl + C_MAGIC) !== MAGIC) throw new TypeError('not a wasmloop inbox (the port is stale or malformed)');
-  return { c, ctrl, r: new Int32Array(ringBuffer), r8: new Uint8Array(ringBuffer), data: Atomics.load(c, ctrl + C_DATA), mask: Atomics.load(c, ctrl + C_MASK) };
+  const mask = Atomics.load(c, ctrl + C_MASK);
+  return { c, ctrl, r: new Int32Array(ringBuffer), r8: new Uint8Array(ringBuffer), data: Atomics.load(c, ctrl + C_DATA), mask, lapShift: 31 - Math.clz32(mask + 1) };
+}
+
+/** The header value of a record of `n` words claimed at position `pos`: -(n | lap << 27). */
+export function claimOf(v: InboxViews, pos: number, n: number): number {
+  return -(n | (((pos >>> v.lapShift) & 15) << 27));
 }
 
 /** Sets up a control block for a ring of `words` words at word `data` (all zero beforehand). */
@@ -113,7 +158,10 @@ export function tryReserve(v: InboxViews, n: number, seen: { head: number }): nu
       seen.head = head;
       return RESERVE_FULL;
     }
-    if (Atomics.compareExchange(c, tailAt, t, (((pos + n) & POS_MASK) << 1) | 0) === t) return pos;
+    if (Atomics.compareExchange(c, tailAt, t, (((pos + n) & POS_MASK) << 1) | 0) !== t) continue;
+    // claimed at once (nothing in between: see the header); fails only when the consumer gave the
+    // reservation up (TOMB): its words are skipped, reserve again
+    if (Atomics.compareExchange(v.r, v.data + (pos & v.mask), 0, claimOf(v, pos, n)) === 0) return pos;
   }
 }
 
@@ -124,9 +172,10 @@ export function tryReserve(v: InboxViews, n: number, seen: { head: number }): nu
  * C_WAITERS while it waits, so the consumer knows to notify C_HEAD when it frees room: the
  * count is raised before the head is read (by tryReserve), and the consumer publishes the head
  * before it reads the count, so either the consumer sees the waiter and notifies, or the waiter
- * sees the new head (and Atomics.wait returns at once on a changed value).
+ * sees the new head (and Atomics.wait returns at once on a changed value). Before each wait it
+ * wakes a sleeping owner (then calls `woke`, which must wake it too where it sleeps on a message).
  */
-export function reserveWaiting(v: InboxViews, n: number, seen: { head: number }, deadline: number, now: () => number): number {
+export function reserveWaiting(v: InboxViews, n: number, seen: { head: number }, deadline: number, now: () => number, woke?: () => void): number {
   const { c, ctrl } = v;
   Atomics.add(c, ctrl + C_WAITERS, 1);
   try {
@@ -135,6 +184,9 @@ export function reserveWaiting(v: InboxViews, n: number, seen: { head: number },
       if (pos !== RESERVE_FULL) return pos;
       const left = deadline - now();
       if (left <= 0) return RESERVE_FULL;
+      // a sleeping owner wakes to look at its head (a dead producer's record may be what holds the
+      // room); `woke` wakes it where the owner sleeps on a message rather than on the wake word
+      if (wakeOwner(c, ctrl)) woke?.();
       Atomics.wait(c, ctrl + C_HEAD, seen.head, left === Infinity ? undefined : left);
     }
   } finally {
@@ -142,21 +194,38 @@ export function reserveWaiting(v: InboxViews, n: number, seen: { head: number },
   }
 }
 
-/** Writes a reserved record's payload, then commits it (header last), then wakes a sleeping owner. Returns whether it woke it. */
-export function commit(v: InboxViews, pos: number, n: number, bytes: Uint8Array, len: number): boolean {
+/** commit() returned: the record was given up as abandoned before it could commit (submit it again). */
+export const COMMIT_LOST = -1;
+
+/**
+ * Writes a claimed record's payload, then commits it (CAS of its header, last), then wakes a
+ * sleeping owner. Returns 1 when it woke it, 0 when committed without waking, COMMIT_LOST when the
+ * consumer gave the record up first (this producer stalled past abandonMs): nothing was
+ * delivered, the caller submits again.
+ */
+export function commit(v: InboxViews, pos: number, n: number, bytes: Uint8Array, len: number): number {
   const { r, r8, data, mask } = v;
-  r[data + ((pos + 1) & mask)] = len;
+  const hdr = data + (pos & mask);
+  const claim = claimOf(v, pos, n);
   const w = (pos + 2) & mask;
   const room = (mask + 1 - w) * 4; // bytes before the ring's end
   const at = (data + w) * 4;
-  if (len <= 64 && len <= room) for (let i = 0; i < len; i++) r8[at + i] = bytes[i]!; // no view for small records
-  else if (len <= room) r8.set(len === bytes.length ? bytes : bytes.subarray(0, len), at);
-  else {
-    r8.set(bytes.subarray(0, room), at);
-    r8.set(bytes.subarray(room, len), data * 4);
+  if (len <= 64 && len <= room) {
+    // no view for small records
+    if (Atomics.load(r, hdr) !== claim) return COMMIT_LOST;
+    r[data + ((pos + 1) & mask)] = len;
+    for (let i = 0; i < len; i++) r8[at + i] = bytes[i]!;
+  } else {
+    // every view is made before the look at the header: no allocation (no GC pause) between the look and the copy
+    const a = len <= room ? (len === bytes.length ? bytes : bytes.subarray(0, len)) : bytes.subarray(0, room);
+    const b = len <= room ? null : bytes.subarray(room, len);
+    if (Atomics.load(r, hdr) !== claim) return COMMIT_LOST;
+    r[data + ((pos + 1) & mask)] = len;
+    r8.set(a, at);
+    if (b !== null) r8.set(b, data * 4);
   }
-  Atomics.store(r, data + (pos & mask), n);
-  return wakeOwner(v.c, v.ctrl);
+  if (Atomics.compareExchange(r, hdr, claim, n) !== claim) return COMMIT_LOST;
+  return wakeOwner(v.c, v.ctrl) ? 1 : 0;
 }
 
 /** Clears the owner's sleeping flag and notifies it: the one step every producer of work takes. */
@@ -167,10 +236,55 @@ export function wakeOwner(c: Int32Array, ctrl: number): boolean {
   return true;
 }
 
-/** Whether a committed record waits at the head (the consumer's cheap per-iteration check). */
+/** Whether a committed (or abandoned) record waits at the head: the consumer's cheap per-iteration check. */
 export function hasRecord(v: InboxViews): boolean {
   const head = Atomics.load(v.c, v.ctrl + C_HEAD);
-  return Atomics.load(v.r, v.data + (head & v.mask)) !== 0;
+  return Atomics.load(v.r, v.data + (head & v.mask)) > 0;
+}
+
+/** Zeroes the ring words of positions [pos, pos + n). */
+function zeroRecord(v: InboxViews, pos: number, n: number): void {
+  const { r, data, mask } = v;
+  const w = pos & mask;
+  const first = Math.min(n, mask + 1 - w);
+  r.fill(0, data + w, data + w + first);
+  if (first < n) r.fill(0, data, data + n - first);
+}
+
+/**
+ * Gives up the uncommitted record at the head (`head`, with `tail` the reserved position read
+ * after it): a claimed one by a CAS of its header (-n → n | ABANDONED); an unclaimed one by taking
+ * each of its words with a CAS 0 → TOMB up to the next claimed header (or the tail), so that its
+ * producer's late claim fails, then heading them as one abandoned record. Returns whether the head
+ * now holds a record the drain takes (committed in the meantime, or abandoned).
+ */
+export function abandonHead(v: InboxViews, head: number, tail: number, count?: { abandoned: number }): boolean {
+  const { r, data, mask } = v;
+  const hdr = data + (head & mask);
+  for (;;) {
+    const h = Atomics.load(r, hdr);
+    if (h > 0) return true;
+    if (h < 0 && h !== TOMB) {
+      if (Atomics.compareExchange(r, hdr, h, (-h & LEN_MASK) | ABANDONED) === h) {
+        if (count) count.abandoned++;
+        return true;
+      }
+      continue; // committed meanwhile
+    }
+    if (head === tail) return false;
+    // unclaimed (0), or taken by an earlier call (TOMB): take words up to the first claimed header
+    let p = head;
+    while (p !== tail) {
+      const x = Atomics.compareExchange(r, data + (p & mask), 0, TOMB);
+      if (x !== 0 && x !== TOMB) break;
+      p = (p + 1) & POS_MASK;
+    }
+    const len = (p - head) & POS_MASK;
+    if (len === 0) continue; // claimed meanwhile
+    Atomics.store(r, hdr, len | ABANDONED);
+    if (count) count.abandoned++;
+    return true;
+  }
 }
 
 /**
@@ -185,8 +299,16 @@ export function drainInto(v: InboxViews, out: Int32Array): number {
   let head = start;
   let moved = 0;
   for (;;) {
-    const n = Atomics.load(r, data + (head & mask));
-    if (n === 0 || moved + n > cap) break;
+    const h = Atomics.load(r, data + (head & mask));
+    if (h <= 0) break; // not committed (or nothing) at the head
+    if (h & ABANDONED) {
+      const n = h & ~ABANDONED;
+      zeroRecord(v, head, n);
+      head = (head + n) & POS_MASK;
+      continue;
+    }
+    const n = h;
+    if (moved + n > cap) break;
     const w = head & mask;
     const first = Math.min(n, cap - w);
     out.set(r.subarray(data + w, data + w + first), moved);
@@ -198,7 +320,7 @@ export function drainInto(v: InboxViews, out: Int32Array): number {
     moved += n;
     head = (head + n) & POS_MASK;
   }
-  if (moved === 0) return 0;
+  if (head === start) return 0;
   Atomics.store(c, ctrl + C_HEAD, head);
   if (Atomics.load(c, ctrl + C_WAITERS) > 0) Atomics.notify(c, ctrl + C_HEAD);
   return moved;
@@ -206,7 +328,7 @@ export function drainInto(v: InboxViews, out: Int32Array): number {
 
 /**
  * Closes the inbox: no reservation succeeds from now on. Returns the tail position at closing;
- * every record before it is reserved and will be committed (its producer is copying it).
+ * every record before it is committed, or will be, or is given up (abandonHead).
  */
 export function closeInbox(c: Int32Array, ctrl: number): number {
   const t = Atomics.or(c, ctrl + C_TAIL, CLOSED);
@@ -222,10 +344,20 @@ export function headOf(c: Int32Array, ctrl: number): number {
 /**
  * The consumer's side over an initialised control block: `drainStep` moves records to `out`
  * (the JS core drains here with drainInto; the WASM core calls inboxDrain, one crossing),
- * `closeStep` sets CLOSED.
+ * `closeStep` sets CLOSED. It also watches the head for a record that stays uncommitted
+ * (see "Abandonment" in the header): `pending()` looks now and then, `check()` before the loop
+ * sleeps, and either gives the record up once abandonMs have passed.
  */
 export class ConsumerInbox {
   readonly views: InboxViews;
+  /** The head position seen holding an uncommitted record (-1: none), and since when (host.now()). */
+  private stuckAt = -1;
+  private stuckSince = 0;
+  /** pending() calls left before it looks for an unclaimed record at the head (that look reads the tail). */
+  private countdown = LOOK_EVERY;
+  /** Records given up so far (killed producers, for diagnosis). */
+  abandoned = 0;
+
   constructor(
     readonly region: { ctrlBuffer: SharedArrayBuffer; ctrl: number; ringBuffer: SharedArrayBuffer },
     readonly out: Int32Array,
@@ -236,22 +368,72 @@ export class ConsumerInbox {
     this.views = inboxViews(region.ctrlBuffer, region.ctrl, region.ringBuffer);
   }
 
+  /** Whether a record waits to be drained (committed or given up). One atomic load or two. */
   pending(): boolean {
-    return hasRecord(this.views);
+    const v = this.views;
+    const h = Atomics.load(v.r, v.data + (Atomics.load(v.c, v.ctrl + C_HEAD) & v.mask));
+    if (h > 0) return true;
+    if (h === 0 && --this.countdown > 0) return false;
+    return this.check() === 0;
+  }
+
+  /**
+   * Looks at the head: 0 when a record waits to be drained (a stuck one just given up
+   * included), else the milliseconds after which a record stuck at the head is due to be given
+   * up (Infinity when none is): the loop sleeps no longer than that.
+   */
+  check(): number {
+    this.countdown = LOOK_EVERY;
+    const v = this.views;
+    const head = Atomics.load(v.c, v.ctrl + C_HEAD);
+    const h = Atomics.load(v.r, v.data + (head & v.mask));
+    if (h > 0) return 0;
+    const tail = (Atomics.load(v.c, v.ctrl + C_TAIL) >>> 1) & POS_MASK;
+    // a claimed record with nothing behind it holds nobody up: it may take its time
+    if (head === tail || (h < 0 && tail === ((head + (-h & LEN_MASK)) & POS_MASK) && Atomics.load(v.c, v.ctrl + C_WAITERS) === 0)) {
+      if (head === tail) this.stuckAt = -1;
+      return Infinity;
+    }
+    const now = host.now();
+    if (this.stuckAt !== head) {
+      this.stuckAt = head;
+      this.stuckSince = now;
+    }
+    const left = this.stuckSince + inboxTuning.abandonMs - now;
+    if (left > 0) return left;
+    this.stuckAt = -1;
+    if (!abandonHead(v, head, tail, this)) return Infinity;
+    return 0;
   }
 
   drain(): number {
     return this.drainStep();
   }
 
-  close(): number {
-    return this.closeStep();
+  /**
+   * Closes the inbox and hands `each` the words of every record accepted before (drained into
+   * `out`, a batch at a time), giving up at once those not committed: their producers, alive or
+   * not, are refused from now on anyway. Never waits.
+   */
+  closeAndDrain(each: (words: number) => void): void {
+    const tail = this.closeStep();
+    const v = this.views;
+    for (;;) {
+      const head = Atomics.load(v.c, v.ctrl + C_HEAD);
+      if (head === tail) return;
+      const n = this.drainStep();
+      if (n > 0) each(n);
+      else if (Atomics.load(v.c, v.ctrl + C_HEAD) === head && !abandonHead(v, head, tail, this)) return;
+    }
   }
 
   head(): number {
     return headOf(this.views.c, this.views.ctrl);
   }
 }
+
+/** pending() calls between two looks for an unclaimed record stuck at the head. */
+const LOOK_EVERY = 64;
 
 /** A shared wake word standing alone (a core without shared memory of its own). */
 export function standaloneCell(): Int32Array {

@@ -101,14 +101,16 @@ export interface InboxRegion {
 /** The consumer's side of an open inbox (core/inbox.ts). */
 export interface CoreInbox {
   readonly region: InboxRegion;
-  /** Whether a committed record waits (one atomic load or two). */
+  /** Whether a record waits to be drained (one atomic load or two; now and then it looks for a record stuck at the head). */
   pending(): boolean;
-  /** Moves every committed record to the drain area (`out` from word `outBase`); returns the words moved. */
+  /** Looks for a record stuck at the head: 0 when one waits to be drained, else ms until a stuck one is due to be given up (Infinity: none). */
+  check(): number;
+  /** Moves every committed record to the drain area (`out` from word `outBase`), skipping given-up ones; returns the words moved. */
   drain(): number;
   readonly out: Int32Array;
   readonly outBase: number;
-  /** Refuses new reservations; returns the tail position at closing. */
-  close(): number;
+  /** Refuses new reservations, then drains what was accepted before (`each(words)` per batch), giving up what was not committed. */
+  closeAndDrain(each: (words: number) => void): void;
   /** The consumed position. */
   head(): number;
 }
