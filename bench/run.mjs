@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: every workload of bench/workloads/ (W1–W8 of BENCH.md) on the WASM core, the JS
+// `npm run bench`: every workload of bench/workloads/ (W1–W8 of bench/README.md) on the WASM core, the JS
 // core, the host's own primitives and, where /usr/bin/python3 has them, asyncio and uvloop —
 // interleaved in one run. Prints the tables (markdown) and writes bench/results/latest.json and
 // latest.svg. Options:

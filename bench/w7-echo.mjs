@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// W7 (../shared/BENCH.md): TCP echo on 127.0.0.1, 1 KiB request/response, 1 and 10 connections.
+// W7 (bench/README.md): TCP echo on 127.0.0.1, 1 KiB request/response, 1 and 10 connections.
 // One client (below, plain node:net, in this process) drives every server; each server is its own
 // process (bench/servers/), so its CPU time is read from /proc/<pid>/stat around each measured
 // slice. Slices are interleaved across servers (A B C … A B C …): `runs` slices of `slice` seconds

@@ -1,4 +1,4 @@
-// W8 (BENCH.md): 4 worker threads x 250,000 cross-thread submissions to one loop.
+// W8 (bench/README.md): 4 worker threads x 250,000 cross-thread submissions to one loop.
 // Rows: wasmloop's callSoonThreadsafe through a port on each core (the inbox in shared memory,
 // drained once per loop iteration), and plain postMessage to the main thread as the host's own
 // primitive. Each run starts its producers, waits until all are ready, releases them at once

@@ -1,5 +1,5 @@
 // The workloads shared by `npm run bench` (Node) and the playground (a browser): portable code,
-// given the wasmloop module, returning nanoseconds per callback. See ../shared/BENCH.md.
+// given the wasmloop module, returning nanoseconds per callback. See bench/README.md (workload definitions).
 
 /** W1 — trampoline: one callback reschedules itself with callSoon n times, under runForever. */
 export async function w1(wl, core, n) {

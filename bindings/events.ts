@@ -5,7 +5,7 @@
  */
 import { CancelledError, RuntimeError, describe } from './errors.js';
 import { Future, _setLoopResolver } from './futures.js';
-import { EventLoop, _ext, _setDefaultCore, checkCoreKind, type LoopOptions } from './loop.js';
+import { EventLoop, _setDefaultCore, checkCoreKind, type LoopOptions } from './loop.js';
 import { host } from './hosts/index.js';
 import { Task, allTasksOf, createTaskOn, currentTaskOf, ensureFutureOn, isGenerator, type CoroutineLike, type TaskOptions } from './tasks.js';
 import { getCurrent, getRunning, setCurrent } from './thread.js';
@@ -115,7 +115,7 @@ export async function run<T>(main: CoroutineLike<T>, opts?: RunOptions): Promise
       await cancelAllTasks(loop);
       // as asyncio.run's shutdown_default_executor(): calls still running in the default
       // executor finish before the loop closes (close() alone would end them)
-      await _ext.shutdownDefaultExecutor?.(loop, true);
+      await loop.shutdownDefaultExecutor();
     } finally {
       loop.close();
       setCurrent(previous === loop ? null : previous);

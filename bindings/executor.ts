@@ -22,7 +22,7 @@ import { CancelledError, RuntimeError, describe } from './errors.js';
 import type { Future } from './futures.js';
 import { host } from './hosts/index.js';
 import type { HostWorker } from './hosts/types.js';
-import { EventLoop, _ext } from './loop.js';
+import type { EventLoop } from './loop.js';
 import { unpackError, type PackedError } from './serialize.js';
 import { wrapThenable } from './tasks.js';
 
@@ -285,7 +285,8 @@ function defaultExecutor(loop: EventLoop): Executor {
   return ex;
 }
 
-_ext.runInExecutor = (loop, executor, fn, args): Future<unknown> => {
+/** @internal loop.runInExecutor() */
+export function runInExecutorOn(loop: EventLoop, executor: Executor | null | undefined, fn: unknown, args: unknown[]): Future<unknown> {
   checkShippable(fn);
   if (executor !== null && executor !== undefined) checkExecutor(executor);
   const ex = executor ?? defaultExecutor(loop);
@@ -297,17 +298,19 @@ _ext.runInExecutor = (loop, executor, fn, args): Future<unknown> => {
       if (f.cancelled()) p.cancel!();
     });
   return fut;
-};
+}
 
-_ext.setDefaultExecutor = (loop, executor) => {
+/** @internal loop.setDefaultExecutor() */
+export function setDefaultExecutorOn(loop: EventLoop, executor: Executor): void {
   checkExecutor(executor);
   loop._extra[DEFAULT] = executor;
-};
+}
 
-_ext.shutdownDefaultExecutor = async (loop, wait) => {
+/** @internal loop.shutdownDefaultExecutor() */
+export async function shutdownDefaultExecutorOn(loop: EventLoop, wait: boolean): Promise<void> {
   loop._extra[SHUT_DOWN] = true;
   const ex = loop._extra[DEFAULT] as Executor | undefined;
   if (ex === undefined) return;
   loop._extra[DEFAULT] = undefined;
   await ex.shutdown?.(wait);
-};
+}

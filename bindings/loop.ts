@@ -24,10 +24,13 @@ import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, Handle, TimerHandle, firstUserFrame, f
 import { host } from './hosts/index.js';
 import { takeAsyncWork } from './running.js';
 import { enterRunning, leaveRunning } from './thread.js';
-import type { LoopPort } from './threads.js';
+// what port(), expose() and the executor methods call: imported, not registered at load time, so
+// a bundle that keeps EventLoop keeps them (a bundler drops a module imported for its side effect)
+import { exposeOn, portOf, type LoopPort } from './threads.js';
+import { createTaskOn, ensureFutureOn, type CoroutineLike, type Task } from './tasks.js';
+import { runInExecutorOn, setDefaultExecutorOn, shutdownDefaultExecutorOn, type Executor } from './executor.js';
 import { StatsRecorder, type LoopStats } from './stats.js';
 import { Tracer, type Trace, type TraceOptions } from './trace.js';
-import type { Executor } from './executor.js';
 import { hostIO, reactorOnly } from './io/host.js';
 import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOptions, SubprocessOptions, SubprocessTransport, Transport, UnixServerOptions } from './io/host.js';
 import type { ProtocolLike, SubprocessProtocolLike } from './io/protocols.js';
@@ -136,12 +139,6 @@ export function checkCoreKind(core: unknown): CoreKind {
   return core;
 }
 
-/** Hooks set by tasks.ts: how runUntilComplete wraps an awaitable, and how run() finds leftover tasks. */
-export interface TaskHooks {
-  ensureFuture(aw: unknown, loop: EventLoop): Future<unknown>;
-  createTask(loop: EventLoop, coro: unknown, opts: { name?: string; context?: Context }): Future<unknown>;
-}
-let taskHooks: TaskHooks | null = null;
 
 /** @internal The owner's side of the cross-thread inbox (threads.ts), once port() or expose() opened it. */
 export interface InboxOwner {
@@ -164,18 +161,6 @@ export interface InboxOwner {
   close(): void;
 }
 
-/** @internal Set by threads.ts and executor.ts, which this file cannot import without a cycle. */
-export const _ext: {
-  port?: (loop: EventLoop) => LoopPort;
-  expose?: (loop: EventLoop, name: string, fn: ((...args: any[]) => unknown) | null) => void;
-  runInExecutor?: (loop: EventLoop, executor: Executor | null | undefined, fn: unknown, args: unknown[]) => Future<unknown>;
-  setDefaultExecutor?: (loop: EventLoop, executor: Executor) => void;
-  shutdownDefaultExecutor?: (loop: EventLoop, wait: boolean) => Promise<void>;
-} = {};
-/** @internal */
-export function _setTaskHooks(h: TaskHooks): void {
-  taskHooks = h;
-}
 
 export class EventLoop implements HandleOwner, FutureLoop {
   /** Which core this loop drives. */
@@ -516,7 +501,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (this._running) throw new RuntimeError('Cannot close a running event loop');
     if (this._closed) return;
     this._threads?.close(); // other threads' submissions are refused from now on
-    _ext.shutdownDefaultExecutor?.(this, false).catch((e) => console.error('wasmloop: shutting the default executor down failed', e));
+    shutdownDefaultExecutorOn(this, false).catch((e) => console.error('wasmloop: shutting the default executor down failed', e));
     this._closed = true;
     const onClose = this._extra.onClose as Array<() => void> | undefined;
     if (onClose) for (const fn of onClose.splice(0)) fn(); // host resources tied to the loop (signal handlers)
@@ -528,10 +513,9 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   /** Schedules a coroutine (generator, generator or async function, or promise) as a Task. */
-  createTask<T>(coro: Generator<unknown, T, any> | PromiseLike<T> | (() => unknown), opts: { name?: string; context?: Context } = {}): import('./tasks.js').Task<T> {
+  createTask<T>(coro: Generator<unknown, T, any> | PromiseLike<T> | (() => unknown), opts: { name?: string; context?: Context } = {}): Task<T> {
     this._checkClosed();
-    if (taskHooks === null) throw new RuntimeError('tasks are not loaded');
-    return taskHooks.createTask(this, coro, opts) as import('./tasks.js').Task<T>;
+    return createTaskOn(this, coro as CoroutineLike<T>, opts);
   }
 
   /** Sets the factory createTask uses (null for the default Task). */
@@ -554,30 +538,30 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** A structured-cloneable descriptor of this loop's inbox: `connect(port)` in another thread submits to this loop. */
   port(): LoopPort {
     this._checkClosed();
-    return _ext.port!(this);
+    return portOf(this);
   }
 
   /** Makes `fn` callable by name from other threads (`remote.callSoonThreadsafe(name, …)`); `null` removes it. */
   expose(name: string, fn: ((...args: any[]) => unknown) | null): void {
     this._checkClosed();
-    _ext.expose!(this, name, fn);
+    exposeOn(this, name, fn);
   }
 
   /** Runs `fn(...args)` in `executor` (null: the loop's default worker pool); a Future of its result. */
   runInExecutor<T = unknown>(executor: Executor | null | undefined, fn: ((...args: any[]) => T | PromiseLike<T>) | string, ...args: unknown[]): Future<Awaited<T>> {
     this._checkClosed();
-    return _ext.runInExecutor!(this, executor, fn, args) as Future<Awaited<T>>;
+    return runInExecutorOn(this, executor, fn, args) as Future<Awaited<T>>;
   }
 
   /** Sets the executor runInExecutor(null, …) uses. */
   setDefaultExecutor(executor: Executor): void {
     this._checkClosed();
-    _ext.setDefaultExecutor!(this, executor);
+    setDefaultExecutorOn(this, executor);
   }
 
   /** Shuts the default executor down, waiting for its running calls (asyncio's shutdown_default_executor). */
   shutdownDefaultExecutor(): Promise<void> {
-    return _ext.shutdownDefaultExecutor!(this, true);
+    return shutdownDefaultExecutorOn(this, true);
   }
 
   // ---- host I/O (asyncio's loop I/O methods; a host module provides them, see io/host.ts) ----
@@ -804,8 +788,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
       if (aw.getLoop() !== this) throw new RangeError('The future belongs to a different loop than the one specified as the loop argument');
       return aw as Future<T>;
     }
-    if (taskHooks === null) throw new TypeError(`An asyncio.Future, a coroutine or an awaitable is required, got ${describe(aw)}`);
-    return taskHooks.ensureFuture(aw, this) as Future<T>;
+    return ensureFutureOn(aw, this) as Future<T>;
   }
 
   /** One iteration: the core's tick, then the batch's callbacks in order, in their contexts. Returns the batch length. */

@@ -22,7 +22,6 @@ import { CancelledError, InvalidStateError, RuntimeError, describe } from './err
 import { Future, FutureState } from './futures.js';
 import { ARGS_NONE, ARGS_ONE, TASK_OF } from './handles.js';
 import type { EventLoop } from './loop.js';
-import { _setTaskHooks } from './loop.js';
 import { running, swapRunning, type Marks, type Runner } from './running.js';
 
 export type Coroutine<T> = Generator<unknown, T, any>;
@@ -489,5 +488,3 @@ export function createEagerTaskFactory(TaskClass: TaskConstructor): TaskFactory 
 
 /** A task factory that runs each task's first step at once, inside createTask (Python 3.12's eager_task_factory). */
 export const eagerTaskFactory: TaskFactory = createEagerTaskFactory(Task as TaskConstructor);
-
-_setTaskHooks({ ensureFuture: ensureFutureOn, createTask: (loop, coro, opts) => createTaskOn(loop, coro as CoroutineLike<unknown>, opts) });

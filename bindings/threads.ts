@@ -23,7 +23,7 @@ import { Future } from './futures.js';
 import { host } from './hosts/index.js';
 import { CLOSED, COMMIT_LOST, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
-import { EventLoop, _ext, type InboxOwner } from './loop.js';
+import type { EventLoop, InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
 import { ensureFutureOn, isGenerator, isThenable } from './tasks.js';
 import { threadToken } from './thread.js';
@@ -337,8 +337,10 @@ function threadsOf(loop: EventLoop): LoopThreads {
   return t;
 }
 
-_ext.port = (loop) => threadsOf(loop).port();
-_ext.expose = (loop, name, fn) => threadsOf(loop).expose(name, fn);
+/** @internal loop.port() */
+export const portOf = (loop: EventLoop): LoopPort => threadsOf(loop).port();
+/** @internal loop.expose() */
+export const exposeOn = (loop: EventLoop, name: string, fn: ((...args: any[]) => unknown) | null): void => threadsOf(loop).expose(name, fn);
 
 // ---- the other side ------------------------------------------------------------------------------
 

@@ -5,8 +5,11 @@
 //  2. every core file begins with a comment stating its layout and invariants;
 //  3. library code does not print with console.log (reports go through the exception handler,
 //     console.error or console.warn, as asyncio's logger does);
-//  4. no test is skipped or focused (.skip / .only / .todo).
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+//  4. no test is skipped or focused (.skip / .only / .todo);
+//  5. no link leaves the repository: a Markdown link or a `../` path in a doc or a source file
+//     resolves inside it (the contract is docs/API.md, the benchmark's bench/README.md), and a
+//     Markdown link's file exists.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -66,6 +69,36 @@ for (const file of [...walk(join(root, 'assembly')), ...walk(join(root, 'binding
 for (const file of walk(join(root, 'test'))) {
   const src = readFileSync(file, 'utf8');
   if (/\b(it|describe|test)\.(skip|only|todo)\b/.test(src)) problems.push(`${rel(file)}: skipped or focused test`);
+}
+// 5: links. The files a reader of the repository or the package sees (not build output).
+const SKIP = new Set(['node_modules', 'dist', 'build', '.git', 'results']);
+function sources(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (SKIP.has(name)) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) sources(p, out);
+    else if (/\.(md|ts|mts|cts|mjs|js|json|html)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+const inside = (p) => !relative(root, p).startsWith('..');
+for (const file of sources(root)) {
+  const r = rel(file);
+  if (r.endsWith('wasm-bytes.ts') || r === 'package-lock.json') continue;
+  const src = readFileSync(file, 'utf8');
+  if (file.endsWith('.md'))
+    for (const m of src.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = m[1].split('#')[0];
+      if (target === '' || /^[a-z][a-z+.-]*:/i.test(target)) continue; // an anchor, or a URL
+      const to = resolve(dirname(file), decodeURI(target));
+      if (!inside(to)) problems.push(`${r}: the link ${m[1]} leaves the repository`);
+      else if (!existsSync(to)) problems.push(`${r}: the link ${m[1]} points at a missing file`);
+    }
+  for (const m of src.matchAll(/(?<![\w./-])((?:\.\.\/)+)([\w-]+[\w./-]*\w)/g)) {
+    const to = resolve(dirname(file), m[1] + m[2]);
+    if (!inside(to)) problems.push(`${r}: ${m[1]}${m[2]} leaves the repository (the contract is docs/API.md)`);
+    else if (to.endsWith('.md') && !existsSync(to)) problems.push(`${r}: ${m[1]}${m[2]} names a missing file`);
+  }
 }
 if (problems.length) {
   for (const p of problems) console.error(p);

@@ -18,6 +18,7 @@ export const NEED_DESCRIPTIONS: Record<string, string> = {
   node: "Node's built-in modules",
   blocking: 'a thread that may block in Atomics.wait',
   shared: 'SharedArrayBuffer (in a browser: a cross-origin-isolated page)',
+  npm: "npm and the repository's build tools (only Node's vitest run has them)",
 };
 
 export interface Counts {
