@@ -18,9 +18,9 @@
  *
  * `run_forever()`/`run_until_complete()` block the thread in the wasmloop loop's blocking runner
  * (`runForeverSync`, Atomics.wait between iterations) where the host allows it: Node, Deno, Bun,
- * a Web Worker. In a browser window they raise RuntimeError; there, `loop.run_forever_async()`
- * and `loop.run_until_complete_async(aw)` return a JavaScript Promise that `await` in JS (or a
- * Pyodide `await`) waits on, running the loop on wasmloop's promise-based runner.
+ * a Web Worker. In a browser window they raise RuntimeError; there,
+ * `loop.run_until_complete_async(aw)` runs the loop on wasmloop's promise-based runner and returns
+ * the Future at once, which JavaScript awaits: `await pyodide.runPython('loop.run_until_complete_async(main())')`.
  *
  * This module does not import Pyodide: it takes the instance that `loadPyodide()` gave.
  */
@@ -53,7 +53,8 @@ export interface PyodideBridge {
   stop(): void;
   close(): void;
   runForeverSync(): void;
-  runForever(): Promise<void>;
+  /** Runs the loop on the promise-based runner; `done(error?)` hears when it stopped. */
+  runForeverAsync(done: (error?: unknown) => void): void;
 }
 
 function makeBridge(opts: PyodideLoopOptions): PyodideBridge {
@@ -93,7 +94,13 @@ function makeBridge(opts: PyodideLoopOptions): PyodideBridge {
       drain = fire = null;
     },
     runForeverSync: () => loop.runForeverSync(),
-    runForever: () => loop.runForever(),
+    // the promise stays on this side: one returned into Python would become a Future of the loop
+    runForeverAsync(done) {
+      loop.runForever().then(
+        () => done(),
+        (e: unknown) => done(e),
+      );
+    },
   };
 }
 
@@ -136,7 +143,7 @@ import sys
 import threading
 from asyncio import base_events, events, futures, tasks
 from asyncio.log import logger
-from pyodide.ffi import JsException, create_proxy
+from pyodide.ffi import JsException, create_once_callable, create_proxy
 
 __all__ = ['Loop', 'LoopPolicy', 'new_event_loop']
 
@@ -144,8 +151,8 @@ _bridge_factory = None
 _default_debug = False
 
 _NO_BLOCK = ('{}() cannot block this thread ({}): run this Python code in a Web Worker, '
-             'or from JavaScript await loop.run_forever_async() / '
-             'loop.run_until_complete_async(aw), which run the loop without blocking')
+             'or await loop.run_until_complete_async(aw) from JavaScript, which runs the loop '
+             'without blocking')
 
 
 def _run_until_complete_cb(fut):
@@ -229,17 +236,19 @@ class Loop(base_events.BaseEventLoop):
         return timer
 
     def _timer_handle_cancelled(self, handle):
-        if handle._scheduled:
-            handle._scheduled = False
-            hid = id(handle)
-            if self._timers.pop(hid, None) is not None and not self._closed:
-                self._js.cancel(hid)
+        # the core drops the timer at once; _scheduled stays True, as in asyncio (whose heap
+        # drops cancelled timers lazily)
+        hid = id(handle)
+        if self._timers.pop(hid, None) is handle and not self._closed:
+            self._js.cancel(hid)
 
     # -- what the core calls --------------------------------------------------------------
 
     def _drain(self):
         """One core callback: every call_soon of the last iteration, in order."""
         self._batch_scheduled = False
+        if events._get_running_loop() is not self:
+            self._claim_running()
         ready = self._ready
         try:
             for _ in range(len(ready)):
@@ -257,6 +266,8 @@ class Loop(base_events.BaseEventLoop):
         handle = self._timers.pop(hid, None)
         if handle is None:
             return
+        if events._get_running_loop() is not self:
+            self._claim_running()
         handle._scheduled = False
         if handle._cancelled:
             return
@@ -264,6 +275,13 @@ class Loop(base_events.BaseEventLoop):
             self._run_handle(handle)
         except (SystemExit, KeyboardInterrupt) as exc:
             self._halt(exc)
+
+    def _claim_running(self):
+        # Pyodide's WebLoop makes itself the running loop whenever it runs a callback (it does
+        # when a JS promise settles while this loop runs without blocking); asyncio's tasks need
+        # the loop running them to be the running loop
+        if self.is_running():
+            events._set_running_loop(self)
 
     def _run_handle(self, handle):
         if not self._debug:
@@ -319,48 +337,33 @@ class Loop(base_events.BaseEventLoop):
         self._check_can_block('run_until_complete')
         return super().run_until_complete(future)
 
-    def run_forever_async(self):
-        """run_forever() on wasmloop's promise-based runner: returns a JS Promise, for hosts
-        where the thread may not block (a browser window)."""
-        self._run_forever_setup()
-        try:
-            promise = self._js.runForever()
-        except BaseException:
-            self._run_forever_cleanup()
-            raise
-
-        def cleanup():
-            self._run_forever_cleanup()
-
-        def check(*_):
-            fatal, self._fatal = self._fatal, None
-            if fatal is not None:
-                raise fatal
-
-        return promise.finally_(cleanup).then(check)
-
     def run_until_complete_async(self, future):
-        """run_until_complete() without blocking: returns a JS Promise of the result."""
+        """run_until_complete() without blocking the thread, for hosts that forbid it (a browser
+        window): runs the loop on wasmloop's promise-based runner and returns the Future (a Task
+        for a coroutine) at once; JavaScript awaits it (await pyodide.runPython(
+        'loop.run_until_complete_async(main())')), and the loop stops once it is done."""
         self._check_closed()
         self._check_running()
         new_task = not futures.isfuture(future)
         future = tasks.ensure_future(future, loop=self)
         if new_task:
             future._log_destroy_pending = False
-        future.add_done_callback(_run_until_complete_cb)
-
-        def result(*_):
-            future.remove_done_callback(_run_until_complete_cb)
-            if not future.done():
-                raise RuntimeError('Event loop stopped before Future completed.')
-            return future.result()
-
+        self._run_forever_setup()
         try:
-            promise = self.run_forever_async()
+            self._js.runForeverAsync(create_once_callable(self._run_async_done))
         except BaseException:
-            future.remove_done_callback(_run_until_complete_cb)
+            self._run_forever_cleanup()
             raise
-        return promise.then(result)
+        future.add_done_callback(_run_until_complete_cb)
+        return future
+
+    def _run_async_done(self, error=None):
+        self._run_forever_cleanup()
+        fatal, self._fatal = self._fatal, None
+        if fatal is not None:
+            raise fatal
+        if error is not None:
+            self.call_exception_handler({'message': 'the promise-based runner failed', 'exception': error})
 
     def stop(self):
         self._stopping = True

@@ -4,7 +4,8 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { host } from '../bindings/hosts/index.js';
 import { installPyodideLoop, type PyodideLike } from '../bindings/pyodide.js';
 import { CORES } from './helpers.js';
 
@@ -83,4 +84,191 @@ describe.each(CORES)('the seed in Python, on wasmloop in Pyodide (%s core)', (co
     expect(theirs.length).toBeGreaterThanOrEqual(ours.length - (name === 'print_now_twice' ? 0 : round));
     expect(ours.slice(0, theirs.length)).toEqual(theirs);
   }, 60_000);
+});
+
+/** CPython's loop-level cases (test/fixtures/asyncio_cases.py), each named after its original. */
+const CASES_PY = readFileSync(new URL('./fixtures/asyncio_cases.py', import.meta.url), 'utf8');
+const caseNames = [...CASES_PY.matchAll(/^@case\('([^']+)'\)$/gm)].map((m) => m[1]!);
+
+describe.each(CORES)("CPython's asyncio cases inside Pyodide on wasmloop (%s core)", (core) => {
+  let runCase: (name: string) => void;
+  beforeAll(() => {
+    installPyodideLoop(pyodide, { core, clock: 'virtual' });
+    const ns = pyodide.toPy({ __name__: 'asyncio_cases' });
+    pyodide.runPython(CASES_PY, { globals: ns });
+    const run = ns.get('run');
+    const loopType = pyodide.runPython('import wasmloop; wasmloop.Loop');
+    runCase = (name) => run(name, loopType);
+  });
+
+  it.each(caseNames)('%s', (name) => runCase(name));
+});
+
+describe('the same cases under CPython', () => {
+  it('pass on CPython 3.11 (/usr/bin/python3) with its own loop, one line per case', async () => {
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile('/usr/bin/python3', ['-W', 'ignore', new URL('./fixtures/asyncio_cases.py', import.meta.url).pathname], (e, so) => (e ? reject(new Error(so + String(e))) : resolve(so))),
+    );
+    expect(stdout.trimEnd().split('\n')).toEqual(caseNames.map((n) => `ok ${n}`));
+  }, 60_000);
+});
+
+/** Evaluates Python in a fresh namespace after a fresh install; returns the last expression. */
+function py(code: string, opts: Parameters<typeof installPyodideLoop>[1]): any {
+  installPyodideLoop(pyodide, opts);
+  const ns = pyodide.toPy({ __name__: '__main__' });
+  try {
+    const r = pyodide.runPython(code, { globals: ns });
+    return r && typeof r.toJs === 'function' ? r.toJs() : r;
+  } finally {
+    ns.destroy();
+  }
+}
+
+describe.each(CORES)('installPyodideLoop (%s core)', (core) => {
+  const opts = { core, clock: 'virtual' as const };
+
+  it('asyncio.new_event_loop(), get_event_loop() on the main thread, asyncio.run() and asyncio.Runner all give a wasmloop.Loop', () => {
+    expect(py(`
+import asyncio, wasmloop
+kinds = []
+g = asyncio.get_event_loop(); kinds.append(type(g).__name__)
+kinds.append(g is asyncio.get_event_loop())
+g.close()
+async def main():
+    kinds.append(type(asyncio.get_running_loop()).__name__)
+asyncio.run(main())
+with asyncio.Runner() as r:
+    r.run(main())
+n = asyncio.new_event_loop(); kinds.append(type(n).__name__); n.close()
+kinds`, opts)).toEqual(['Loop', true, 'Loop', 'Loop', 'Loop']);
+  });
+
+  it('get_event_loop() makes no loop once set_event_loop() was called (asyncio main-thread rule)', () => {
+    expect(py(`
+import asyncio
+asyncio.set_event_loop(None)
+try:
+    asyncio.get_event_loop()
+    r = 'no error'
+except RuntimeError as e:
+    r = str(e)
+r`, opts)).toBe("There is no current event loop in thread 'MainThread'.");
+  });
+
+  it('repr(loop) says what it is, as uvloop does', () => {
+    expect(py(`
+import asyncio
+loop = asyncio.new_event_loop()
+seen = []
+loop.call_soon(lambda: seen.append(repr(loop)))
+loop.call_soon(loop.stop)
+loop.run_forever()
+seen.append(repr(loop))
+loop.set_debug(True)
+loop.close()
+seen.append(repr(loop))
+seen`, opts)).toEqual([
+      '<wasmloop.Loop running=True closed=False debug=False>',
+      '<wasmloop.Loop running=False closed=False debug=False>',
+      '<wasmloop.Loop running=False closed=True debug=True>',
+    ]);
+  });
+
+  it('a batch of call_soon callbacks crosses into Python once per iteration: one core callback runs 100 Python callbacks in order', () => {
+    installPyodideLoop(pyodide, opts);
+    const ns = pyodide.toPy({});
+    try {
+      pyodide.runPython(`
+import asyncio
+loop = asyncio.new_event_loop()
+order = []
+for i in range(100):
+    loop.call_soon(order.append, i)
+loop.call_soon(loop.stop)
+`, { globals: ns });
+      const jsLoop = pyodide.runPython('loop.js_loop', { globals: ns });
+      const sizes: number[] = [];
+      let callbacks = 0;
+      jsLoop.setObserver({ iteration: (_l: unknown, _t: number, size: number) => void sizes.push(size), callback: () => void callbacks++ });
+      pyodide.runPython('loop.run_forever(); loop.close()', { globals: ns });
+      expect(sizes).toEqual([1]);
+      expect(callbacks).toBe(1);
+      expect(pyodide.runPython('order == list(range(100))', { globals: ns })).toBe(true);
+    } finally {
+      ns.destroy();
+    }
+  });
+
+  it("the virtual clock: call_later(8, loop.stop) ends at loop time 8 with no real wait, timers in a real clock's order", () => {
+    const t0 = Date.now();
+    expect(py(`
+import asyncio
+loop = asyncio.new_event_loop()
+fired = []
+for d in (3, 1, 2, 1):
+    loop.call_later(d, lambda d=d: fired.append((d, loop.time())))
+loop.call_later(8, loop.stop)
+loop.run_forever()
+fired.append(loop.time())
+loop.close()
+fired`, opts)).toEqual([[1, 1], [1, 1], [2, 2], [3, 3], 8]);
+    expect(Date.now() - t0).toBeLessThan(8000); // eight virtual seconds, not eight real ones
+  });
+
+  it('installPyodideLoop({ debug: true }) makes loops in asyncio debug mode', () => {
+    expect(py('import asyncio\nl = asyncio.new_event_loop()\nd = l.get_debug()\nl.close()\nd', { ...opts, debug: true })).toBe(true);
+  });
+
+  it('a run_until_complete whose future nothing can ever complete raises RuntimeError instead of hanging the thread', () => {
+    expect(py(`
+import asyncio
+loop = asyncio.new_event_loop()
+try:
+    loop.run_until_complete(loop.create_future())
+    r = 'returned'
+except RuntimeError as e:
+    r = str(e)
+loop.close()
+r`, opts)).toMatch(/would block this thread forever/);
+  });
+
+  it('where the thread may not block (a browser window), run_forever and run_until_complete raise RuntimeError naming the way out, and run_until_complete_async runs the loop on the promise-based runner', async () => {
+    const canBlock = vi.spyOn(host, 'canBlock').mockReturnValue(false);
+    const refusal = vi.spyOn(host, 'blockingRefusal').mockReturnValue("Atomics.wait is not allowed on a browser's main thread");
+    installPyodideLoop(pyodide, opts);
+    const ns = pyodide.toPy({});
+    try {
+      const errors = pyodide.runPython(`
+import asyncio
+loop = asyncio.new_event_loop()
+errors = []
+try:
+    loop.run_forever()
+except RuntimeError as e:
+    errors.append(str(e))
+sleeper = asyncio.sleep(1)
+try:
+    loop.run_until_complete(sleeper)
+except RuntimeError as e:
+    errors.append(str(e))
+sleeper.close()
+async def main():
+    await asyncio.sleep(2)
+    return loop.time()
+errors`, { globals: ns }).toJs();
+      expect(errors).toHaveLength(2);
+      expect(errors[0]).toBe("run_forever() cannot block this thread (Atomics.wait is not allowed on a browser's main thread): run this Python code in a Web Worker, or await loop.run_until_complete_async(aw) from JavaScript, which runs the loop without blocking");
+      expect(errors[1]).toMatch(/^run_until_complete\(\) cannot block this thread/);
+      const result = await pyodide.runPython('loop.run_until_complete_async(main())', { globals: ns });
+      expect(result).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 0)); // the runner settles after the iteration that stopped it
+      expect(pyodide.runPython('loop.is_running() or asyncio._get_running_loop() is not None', { globals: ns })).toBe(false);
+      pyodide.runPython('loop.close()', { globals: ns });
+    } finally {
+      canBlock.mockRestore();
+      refusal.mockRestore();
+      ns.destroy();
+    }
+  });
 });
