@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { host } from '../bindings/hosts/index.js';
 import { installPyodideLoop, type PyodideLike } from '../bindings/pyodide.js';
 import { CORES } from './helpers.js';
@@ -234,8 +234,10 @@ r`, opts)).toMatch(/would block this thread forever/);
   });
 
   it('where the thread may not block (a browser window), run_forever and run_until_complete raise RuntimeError naming the way out, and run_until_complete_async runs the loop on the promise-based runner', async () => {
-    const canBlock = vi.spyOn(host, 'canBlock').mockReturnValue(false);
-    const refusal = vi.spyOn(host, 'blockingRefusal').mockReturnValue("Atomics.wait is not allowed on a browser's main thread");
+    // the host as a browser window's main thread sees itself
+    const { canBlock, blockingRefusal } = host;
+    host.canBlock = () => false;
+    host.blockingRefusal = () => "Atomics.wait is not allowed on a browser's main thread";
     installPyodideLoop(pyodide, opts);
     const ns = pyodide.toPy({});
     try {
@@ -266,8 +268,8 @@ errors`, { globals: ns }).toJs();
       expect(pyodide.runPython('loop.is_running() or asyncio._get_running_loop() is not None', { globals: ns })).toBe(false);
       pyodide.runPython('loop.close()', { globals: ns });
     } finally {
-      canBlock.mockRestore();
-      refusal.mockRestore();
+      host.canBlock = canBlock;
+      host.blockingRefusal = blockingRefusal;
       ns.destroy();
     }
   });
