@@ -16,7 +16,7 @@ import { dts } from 'rollup-plugin-dts';
 // behind, and `npm pack` would ship them
 rmSync(new URL('./dist/', import.meta.url), { recursive: true, force: true });
 
-const entries = { index: 'bindings/index.ts', node: 'bindings/node.ts', web: 'bindings/web.ts' };
+const entries = { index: 'bindings/index.ts', node: 'bindings/node.ts', web: 'bindings/web.ts', pyodide: 'bindings/pyodide.ts' };
 // host modules stay imports (Node, Deno and Bun resolve node: specifiers themselves)
 const external = (id) => id.startsWith('node:');
 

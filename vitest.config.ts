@@ -5,6 +5,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^wasmloop\/node$/, replacement: new URL('./bindings/node.ts', import.meta.url).pathname },
+      { find: /^wasmloop\/pyodide$/, replacement: new URL('./bindings/pyodide.ts', import.meta.url).pathname },
       { find: /^wasmloop\/web$/, replacement: new URL('./bindings/web.ts', import.meta.url).pathname },
       { find: /^wasmloop$/, replacement: new URL('./bindings/index.ts', import.meta.url).pathname },
     ],

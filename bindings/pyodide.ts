@@ -1,0 +1,434 @@
+/**
+ * wasmloop/pyodide — wasmloop as the event loop of Python's asyncio inside Pyodide.
+ *
+ * `installPyodideLoop(pyodide, options?)` sets an asyncio event loop policy in that Pyodide
+ * instance: `asyncio.new_event_loop()`, `asyncio.get_event_loop()` (a new loop on the main thread
+ * when none was set), `asyncio.run()` and `asyncio.Runner` give a `wasmloop.Loop`, an
+ * `asyncio.AbstractEventLoop` (a subclass of asyncio's `BaseEventLoop`, so asyncio's own Future,
+ * Task, exception handler and async-generator hooks run unchanged) whose callbacks and timers
+ * live in a wasmloop loop's core. The loop is written in Python (`PY_SOURCE` below) and calls
+ * into the wasmloop loop through Pyodide's FFI with numbers only:
+ *
+ * - `call_soon` appends to the Python ready deque; the first `call_soon` of an iteration puts one
+ *   JS callback in the core's ready queue, which runs the whole batch when its turn comes (one
+ *   crossing per iteration for any number of `call_soon`s, asyncio's FIFO order kept: a callback
+ *   scheduled while the batch runs starts a new batch for the next iteration);
+ * - `call_at`/`call_later` put one core timer per Python timer (one crossing when it fires);
+ *   cancelling a `TimerHandle` cancels its core timer.
+ *
+ * `run_forever()`/`run_until_complete()` block the thread in the wasmloop loop's blocking runner
+ * (`runForeverSync`, Atomics.wait between iterations) where the host allows it: Node, Deno, Bun,
+ * a Web Worker. In a browser window they raise RuntimeError; there,
+ * `loop.run_until_complete_async(aw)` runs the loop on wasmloop's promise-based runner and returns
+ * the Future at once, which JavaScript awaits: `await pyodide.runPython('loop.run_until_complete_async(main())')`.
+ *
+ * This module does not import Pyodide: it takes the instance that `loadPyodide()` gave.
+ */
+import { newEventLoop } from './events.js';
+import type { EventLoop, LoopOptions } from './loop.js';
+import type { TimerHandle } from './handles.js';
+import { host } from './hosts/index.js';
+
+/** The parts of a Pyodide instance (`await loadPyodide()`) this module uses. */
+export interface PyodideLike {
+  runPython(code: string, options?: { globals?: unknown }): any;
+  toPy(obj: unknown): any;
+}
+
+export type PyodideLoopOptions = Pick<LoopOptions, 'core' | 'clock' | 'debug' | 'maximumMemory' | 'maxEntries'>;
+
+/** What the Python loop holds of its wasmloop loop: plain functions over numbers. */
+export interface PyodideBridge {
+  /** The wasmloop loop under the Python loop. */
+  readonly loop: EventLoop;
+  readonly clockResolution: number;
+  readonly canBlock: boolean;
+  readonly blockingRefusal: string;
+  bind(drain: () => void, fire: (hid: number) => void): void;
+  soon(): void;
+  soonThreadsafe(): void;
+  at(when: number, hid: number): void;
+  cancel(hid: number): void;
+  time(): number;
+  stop(): void;
+  close(): void;
+  runForeverSync(): void;
+  /** Runs the loop on the promise-based runner; `done(error?)` hears when it stopped. */
+  runForeverAsync(done: (error?: unknown) => void): void;
+}
+
+function makeBridge(opts: PyodideLoopOptions): PyodideBridge {
+  // debug mode is Python's (slow callbacks, source tracebacks); the core's own debug checks
+  // would time the batch, not the Python callbacks in it
+  const loop = newEventLoop({ ...opts, debug: false });
+  let drain: (() => void) | null = null;
+  let fire: ((hid: number) => void) | null = null;
+  const timers = new Map<number, TimerHandle>();
+  const runDrain = (): void => drain!();
+  const runTimer = (hid: number): void => {
+    timers.delete(hid);
+    fire!(hid);
+  };
+  return {
+    loop,
+    clockResolution: loop.clockResolution,
+    canBlock: host.canBlock(),
+    blockingRefusal: host.canBlock() ? '' : host.blockingRefusal(),
+    bind(d, f) {
+      drain = d;
+      fire = f;
+    },
+    soon: () => void loop.callSoon(runDrain),
+    soonThreadsafe: () => void loop.callSoonThreadsafe(runDrain),
+    at: (when, hid) => void timers.set(hid, loop.callAt(when, runTimer, hid)),
+    cancel(hid) {
+      timers.get(hid)?.cancel();
+      timers.delete(hid);
+    },
+    time: () => loop.time(),
+    stop: () => loop.stop(),
+    close() {
+      for (const t of timers.values()) t.cancel();
+      timers.clear();
+      loop.close();
+      drain = fire = null;
+    },
+    runForeverSync: () => loop.runForeverSync(),
+    // the promise stays on this side: one returned into Python would become a Future of the loop
+    runForeverAsync(done) {
+      loop.runForever().then(
+        () => done(),
+        (e: unknown) => done(e),
+      );
+    },
+  };
+}
+
+/**
+ * Makes wasmloop the event loop of asyncio in `pyodide` (see the module's comment). Options as
+ * `newEventLoop`'s: `core`, `clock` (`'virtual'`: a loop that jumps to its next timer whenever
+ * nothing is ready, so `call_later(8, loop.stop)` ends at once with a real clock's ordering),
+ * `debug` (asyncio's debug mode for every new loop). Importable afterwards as Python's `wasmloop`
+ * module (`wasmloop.Loop`, `wasmloop.LoopPolicy`, `wasmloop.new_event_loop()`).
+ */
+export function installPyodideLoop(pyodide: PyodideLike, options: PyodideLoopOptions = {}): void {
+  const opts: PyodideLoopOptions = { ...options };
+  const ns = pyodide.toPy({});
+  try {
+    const boot = pyodide.runPython(BOOT, { globals: ns });
+    try {
+      boot(PY_SOURCE, () => makeBridge(opts), !!opts.debug);
+    } finally {
+      boot.destroy?.();
+    }
+  } finally {
+    ns.destroy?.();
+  }
+}
+
+const BOOT = `
+def _boot(src, bridge_factory, debug):
+    import sys, types
+    m = types.ModuleType('wasmloop', 'asyncio on a wasmloop loop (installed by installPyodideLoop)')
+    sys.modules['wasmloop'] = m
+    exec(compile(src, '<wasmloop>', 'exec'), m.__dict__)
+    m._install(bridge_factory, debug)
+_boot
+`;
+
+/** The Python side: the loop class and its policy. */
+export const PY_SOURCE = `
+import asyncio
+import sys
+import threading
+from asyncio import base_events, events, futures, tasks
+from asyncio.log import logger
+from pyodide.ffi import JsException, create_once_callable, create_proxy
+
+__all__ = ['Loop', 'LoopPolicy', 'new_event_loop']
+
+_bridge_factory = None
+_default_debug = False
+
+_NO_BLOCK = ('{}() cannot block this thread ({}): run this Python code in a Web Worker, '
+             'or await loop.run_until_complete_async(aw) from JavaScript, which runs the loop '
+             'without blocking')
+
+
+def _run_until_complete_cb(fut):
+    if not fut.cancelled():
+        exc = fut.exception()
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+            return
+    fut.get_loop().stop()
+
+
+class Loop(base_events.BaseEventLoop):
+    """An asyncio event loop whose callbacks and timers run in a wasmloop loop's core."""
+
+    def __init__(self, *, debug=None):
+        js = _bridge_factory()
+        self._js = js
+        self._js_soon = js.soon
+        self._js_at = js.at
+        self._js_time = js.time
+        self._timers = {}            # id(TimerHandle) -> TimerHandle, while in the core
+        self._batch_scheduled = False
+        self._fatal = None           # a SystemExit/KeyboardInterrupt raised by a callback
+        super().__init__()
+        self._clock_resolution = js.clockResolution
+        self._proxies = (create_proxy(self._drain), create_proxy(self._fire))
+        js.bind(*self._proxies)
+        self.set_debug(_default_debug if debug is None else debug)
+
+    def __repr__(self):
+        return (f'<wasmloop.Loop running={self.is_running()} '
+                f'closed={self.is_closed()} debug={self.get_debug()}>')
+
+    @property
+    def js_loop(self):
+        """The wasmloop EventLoop (a JsProxy) under this loop."""
+        return self._js.loop
+
+    # -- time and scheduling --------------------------------------------------------------
+
+    def time(self):
+        return self._js_time()
+
+    def _call_soon(self, callback, args, context):
+        handle = events.Handle(callback, args, self, context)
+        if handle._source_traceback:
+            del handle._source_traceback[-1]
+        self._ready.append(handle)
+        if not self._batch_scheduled:
+            self._batch_scheduled = True
+            self._js_soon()
+        return handle
+
+    def call_soon_threadsafe(self, callback, *args, context=None):
+        self._check_closed()
+        if self._debug:
+            self._check_callback(callback, 'call_soon_threadsafe')
+        cls = getattr(events, '_ThreadSafeHandle', events.Handle)
+        handle = cls(callback, args, self, context)
+        if handle._source_traceback:
+            del handle._source_traceback[-1]
+        self._ready.append(handle)
+        if not self._batch_scheduled:
+            self._batch_scheduled = True
+            self._js.soonThreadsafe()
+        return handle
+
+    def call_at(self, when, callback, *args, context=None):
+        if when is None:
+            raise TypeError('when cannot be None')
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, 'call_at')
+        timer = events.TimerHandle(when, callback, args, self, context)
+        if timer._source_traceback:
+            del timer._source_traceback[-1]
+        hid = id(timer)
+        self._timers[hid] = timer
+        timer._scheduled = True
+        self._js_at(float(when), hid)
+        return timer
+
+    def _timer_handle_cancelled(self, handle):
+        # the core drops the timer at once; _scheduled stays True, as in asyncio (whose heap
+        # drops cancelled timers lazily)
+        hid = id(handle)
+        if self._timers.pop(hid, None) is handle and not self._closed:
+            self._js.cancel(hid)
+
+    # -- what the core calls --------------------------------------------------------------
+
+    def _drain(self):
+        """One core callback: every call_soon of the last iteration, in order."""
+        self._batch_scheduled = False
+        if events._get_running_loop() is not self:
+            self._claim_running()
+        ready = self._ready
+        try:
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    self._run_handle(handle)
+        except (SystemExit, KeyboardInterrupt) as exc:
+            self._halt(exc)
+        finally:
+            if ready and not self._batch_scheduled and not self._closed:
+                self._batch_scheduled = True
+                self._js_soon()
+
+    def _fire(self, hid):
+        handle = self._timers.pop(hid, None)
+        if handle is None:
+            return
+        if events._get_running_loop() is not self:
+            self._claim_running()
+        handle._scheduled = False
+        if handle._cancelled:
+            return
+        try:
+            self._run_handle(handle)
+        except (SystemExit, KeyboardInterrupt) as exc:
+            self._halt(exc)
+
+    def _claim_running(self):
+        # Pyodide's WebLoop makes itself the running loop whenever it runs a callback (it does
+        # when a JS promise settles while this loop runs without blocking); asyncio's tasks need
+        # the loop running them to be the running loop
+        if self.is_running():
+            events._set_running_loop(self)
+
+    def _run_handle(self, handle):
+        if not self._debug:
+            handle._run()
+            return
+        self._current_handle = handle
+        try:
+            t0 = self.time()
+            handle._run()
+            dt = self.time() - t0
+            if dt >= self.slow_callback_duration:
+                logger.warning('Executing %s took %.3f seconds',
+                               base_events._format_handle(handle), dt)
+        finally:
+            self._current_handle = None
+
+    def _halt(self, exc):
+        # asyncio lets these out of run_forever(); the core must not see them as a callback's error
+        if self._fatal is None:
+            self._fatal = exc
+        self._js.stop()
+
+    # -- running --------------------------------------------------------------------------
+
+    def _check_running(self):
+        # Pyodide marks its WebLoop as the running loop for good (and again whenever it runs a
+        # callback); it is not running anything here, so it gives way to this loop
+        if _is_webloop(events._get_running_loop()):
+            events._set_running_loop(None)
+        super()._check_running()
+
+    def _check_can_block(self, method):
+        if not self._js.canBlock:
+            raise RuntimeError(_NO_BLOCK.format(method, self._js.blockingRefusal))
+
+    def run_forever(self):
+        self._check_can_block('run_forever')
+        self._run_forever_setup()
+        try:
+            try:
+                self._js.runForeverSync()
+            except JsException as exc:
+                raise RuntimeError(str(exc.message) if hasattr(exc, 'message') else str(exc)) from None
+        finally:
+            self._run_forever_cleanup()
+        fatal, self._fatal = self._fatal, None
+        if fatal is not None:
+            raise fatal
+
+    def run_until_complete(self, future):
+        self._check_closed()
+        self._check_running()
+        self._check_can_block('run_until_complete')
+        return super().run_until_complete(future)
+
+    def run_until_complete_async(self, future):
+        """run_until_complete() without blocking the thread, for hosts that forbid it (a browser
+        window): runs the loop on wasmloop's promise-based runner and returns the Future (a Task
+        for a coroutine) at once; JavaScript awaits it (await pyodide.runPython(
+        'loop.run_until_complete_async(main())')), and the loop stops once it is done."""
+        self._check_closed()
+        self._check_running()
+        new_task = not futures.isfuture(future)
+        future = tasks.ensure_future(future, loop=self)
+        if new_task:
+            future._log_destroy_pending = False
+        self._run_forever_setup()
+        try:
+            self._js.runForeverAsync(create_once_callable(self._run_async_done))
+        except BaseException:
+            self._run_forever_cleanup()
+            raise
+        future.add_done_callback(_run_until_complete_cb)
+        return future
+
+    def _run_async_done(self, error=None):
+        self._run_forever_cleanup()
+        fatal, self._fatal = self._fatal, None
+        if fatal is not None:
+            raise fatal
+        if error is not None:
+            self.call_exception_handler({'message': 'the promise-based runner failed', 'exception': error})
+
+    def stop(self):
+        self._stopping = True
+        if not self._closed:
+            self._js.stop()
+
+    def close(self):
+        if self.is_running():
+            raise RuntimeError('Cannot close a running event loop')
+        if self._closed:
+            return
+        super().close()
+        self._timers.clear()
+        self._js.close()
+        for p in self._proxies:
+            p.destroy()
+        self._proxies = ()
+
+
+class LoopPolicy(getattr(events, '_BaseDefaultEventLoopPolicy', None) or events.BaseDefaultEventLoopPolicy):
+    """asyncio's default policy with wasmloop loops, and asyncio's classic main-thread rule:
+    get_event_loop() on the main thread makes a loop when none was ever set."""
+
+    class _Local(threading.local):
+        _loop = None
+        _set_called = False
+
+    def __init__(self):
+        self._local = self._Local()
+
+    def get_event_loop(self):
+        local = self._local
+        if (local._loop is None and not local._set_called
+                and threading.current_thread() is threading.main_thread()):
+            self.set_event_loop(self.new_event_loop())
+        if local._loop is None:
+            raise RuntimeError('There is no current event loop in thread %r.'
+                               % threading.current_thread().name)
+        return local._loop
+
+    def set_event_loop(self, loop):
+        self._local._set_called = True
+        super().set_event_loop(loop)
+
+    def new_event_loop(self):
+        return Loop()
+
+
+def new_event_loop():
+    return Loop()
+
+
+def _is_webloop(loop):
+    return loop is not None and type(loop).__module__ == 'pyodide.webloop'
+
+
+def _install(bridge_factory, debug):
+    global _bridge_factory, _default_debug
+    _bridge_factory = bridge_factory
+    _default_debug = bool(debug)
+    setter = getattr(events, '_set_event_loop_policy', None) or asyncio.set_event_loop_policy
+    setter(LoopPolicy())
+    # Pyodide replaced asyncio.run with one that drives its WebLoop, and made the WebLoop the
+    # running loop at start-up: asyncio's own asyncio.run, and no loop running until one runs
+    asyncio.run = asyncio.runners.run
+    if _is_webloop(events._get_running_loop()):
+        events._set_running_loop(None)
+`;
