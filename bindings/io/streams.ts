@@ -22,6 +22,7 @@
  * `readexactly(n)` with n > 2 × limit would wait for ever, as asyncio's `_wait_for_data` says).
  */
 import { RuntimeError, NotImplementedError, describe } from '../errors.js';
+import { isMemoryExhausted } from '../core/types.js';
 import { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
 import { getEventLoop, getRunningLoop } from '../events.js';
@@ -314,17 +315,11 @@ export class StreamReader {
   private _wakeup(): void {
     const retry = this._retry;
     if (retry === null || this._loop.isClosed()) return;
-    const waiter = this._waiter;
     this._retry = null;
     this._waiter = null;
-    try {
-      this._loop.callSoon(retry);
-    } catch (e) {
-      // the core refused the callback: the read still waits, and the next wake-up tries again
-      this._retry = retry;
-      this._waiter = waiter;
-      throw e;
-    }
+    // never refused: with the core full the wake-up waits for a slot (loop.ts `_soonAlways`), as
+    // nothing else may come to wake this read again (the data or EOF that woke it has arrived)
+    this._loop._soonAlways(retry);
   }
 
   private _untilStep(seps: Uint8Array[]): () => Uint8Array | typeof WAIT {
@@ -529,7 +524,25 @@ export class StreamReaderProtocol extends FlowControlProtocol {
       res = cb(reader, writer);
       if (!isGenerator(res) && !isThenable(res)) return;
     }
-    const task = this._loop.createTask(res as Generator<unknown, unknown, unknown>);
+    this._startClient(res as Generator<unknown, unknown, unknown>, transport);
+  }
+
+  /**
+   * Runs the client-connected coroutine as a task. A host event has nobody to tell of a full core:
+   * a refused task is tried again from a callback that waits for a slot (loop.ts `_soonAlways`),
+   * so the connection is never left without its handler.
+   */
+  private _startClient(coro: Generator<unknown, unknown, unknown>, transport: WritingTransport & ReadingTransport): void {
+    let task;
+    try {
+      // a refused task closes what it was given: a generator goes in a wrapper of its own, so the
+      // retry still has the client's generator unstarted
+      task = this._loop.createTask(isGenerator(coro) ? delegate(coro) : coro);
+    } catch (e) {
+      if (!isMemoryExhausted(e) || this._loop.isClosed()) throw e;
+      this._loop._soonAlways(() => this._startClient(coro, transport));
+      return;
+    }
     this._task = task;
     task.addDoneCallback((t) => {
       if (t.cancelled()) {
@@ -728,4 +741,9 @@ export function startUnixServer(clientConnected: ClientConnectedCallback, path: 
   const { limit, ...rest } = opts;
   checkLimit(limit);
   return loop.createUnixServer(() => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop), path, rest);
+}
+
+/** A generator that runs `g` to its end: closing it before its first step leaves `g` untouched. */
+function* delegate<T>(g: Generator<unknown, T, unknown>): Generator<unknown, T, unknown> {
+  return yield* g;
 }
