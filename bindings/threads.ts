@@ -21,7 +21,7 @@ import { Context } from './context.js';
 import { CancelledError, NotImplementedError, QueueFull, RuntimeError, TimeoutError, describe, errorClasses } from './errors.js';
 import { Future } from './futures.js';
 import { host } from './hosts/index.js';
-import { CLOSED, COMMIT_LOST, C_HEAD, C_TAIL, C_WAITERS, commit, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
+import { CLOSED, COMMIT_LOST, C_HEAD, C_TAIL, C_WAITERS, commit, inboxTuning, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
 import type { EventLoop, InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
@@ -166,9 +166,15 @@ class LoopThreads implements InboxOwner {
     this.stalled = false;
   }
 
-  /** Milliseconds the loop may sleep before it must look at its inbox's head again (a record stuck there; core/inbox.ts). */
+  /**
+   * Milliseconds the loop may sleep before it must look at its inbox again: when a record stuck at
+   * its head is due to be given up (core/inbox.ts), and at least every abandonMs: a producer
+   * killed between clearing the wake word and notifying leaves a sleeping owner no wake-up, which
+   * the look finds (the word cleared, or a record waiting).
+   */
   due(): number {
-    return this.inbox === null || this.drained !== 0 ? Infinity : this.inbox.check();
+    if (this.inbox === null) return Infinity;
+    return this.drained !== 0 ? inboxTuning.abandonMs : Math.min(this.inbox.check(), inboxTuning.abandonMs);
   }
 
   arm(): void {
@@ -183,7 +189,7 @@ class LoopThreads implements InboxOwner {
       return;
     }
     const gen = ++this.sleepGen;
-    if (due !== Infinity) this.dueTimer = host.setTimer(() => gen === this.sleepGen && this.loop._wake(), Math.ceil(due));
+    this.watch(gen, due);
     // another thread may wake us at any time, so the host must not end this thread meanwhile
     // (Node ends a thread with nothing but a pending waitAsync or an unref'd channel)
     this.keepAlive ??= host.setTimer(noop, 0x7fffffff);
@@ -192,6 +198,18 @@ class LoopThreads implements InboxOwner {
         if (gen === this.sleepGen) this.loop._wake();
       });
     }
+  }
+
+  /** While the loop sleeps (generation `gen`): after `ms`, looks at the inbox (see due) and wakes the loop if it must, else looks again later. */
+  private watch(gen: number, ms: number): void {
+    this.dueTimer = host.setTimer(() => {
+      this.dueTimer = null;
+      if (gen !== this.sleepGen) return;
+      const { i32, index } = this.loop._cell();
+      const due = Atomics.load(i32, index) === 0 || this.pending() ? 0 : this.due();
+      if (due === 0) this.loop._wake();
+      else this.watch(gen, due);
+    }, Math.ceil(ms));
   }
 
   disarm(): void {
@@ -393,6 +411,7 @@ export class RemoteLoop {
     const timeout = opts.timeout ?? Infinity;
     if (typeof timeout !== 'number' || timeout !== timeout || timeout < 0) throw new TypeError(`connect() timeout must be a non-negative number of seconds, got ${describe(timeout)}`);
     this.port = port;
+    this.signal = port.wake === null ? undefined : () => this.wakeByMessage();
     this.v = inboxViews(port.ctrlBuffer, port.ctrl, port.ringBuffer);
     // a submission may take the ring's size less its header and length words; the encoding stops past it
     const max = (this.v.mask + 1) * 4 - 8;
@@ -551,7 +570,7 @@ export class RemoteLoop {
     const n = recordWords(len);
     const deadline = host.now() + this.timeoutMs;
     for (;;) {
-      const pos = reserveWaiting(this.v, n, this.seen, deadline, () => host.now(), this.wokeOwner);
+      const pos = reserveWaiting(this.v, n, this.seen, deadline, () => host.now(), this.signal);
       if (pos === RESERVE_CLOSED) throw new RuntimeError('Event loop is closed');
       if (pos === RESERVE_FULL) throw this.timedOut();
       if (this.publish(pos, n, bytes, len)) return;
@@ -560,16 +579,11 @@ export class RemoteLoop {
 
   /** Copies and commits a claimed record; false when the owner gave it up first (this thread stalled past its bound): the caller submits it again. */
   private publish(pos: number, n: number, bytes: Uint8Array, len: number): boolean {
-    const r = commit(this.v, pos, n, bytes, len);
-    if (r === COMMIT_LOST) return false;
-    if (r === 1) this.wokeOwner();
-    return true;
+    return commit(this.v, pos, n, bytes, len, this.signal) !== COMMIT_LOST;
   }
 
-  /** This thread cleared the owner's wake word: where the owner sleeps on a message, send it. */
-  private readonly wokeOwner = (): void => {
-    if (this.port.wake !== null) this.wakeByMessage();
-  };
+  /** Where the owner sleeps on a message (its host lacks Atomics.waitAsync): sends it (see wakeOwner). */
+  private readonly signal: (() => void) | undefined;
 
   /**
    * Moves backlogged runThreadsafe calls into the inbox as room appears (never blocking): on

@@ -173,9 +173,9 @@ export function tryReserve(v: InboxViews, n: number, seen: { head: number }): nu
  * count is raised before the head is read (by tryReserve), and the consumer publishes the head
  * before it reads the count, so either the consumer sees the waiter and notifies, or the waiter
  * sees the new head (and Atomics.wait returns at once on a changed value). Before each wait it
- * wakes a sleeping owner (then calls `woke`, which must wake it too where it sleeps on a message).
+ * wakes a sleeping owner (with `signal` too, where the owner sleeps on a message: see wakeOwner).
  */
-export function reserveWaiting(v: InboxViews, n: number, seen: { head: number }, deadline: number, now: () => number, woke?: () => void): number {
+export function reserveWaiting(v: InboxViews, n: number, seen: { head: number }, deadline: number, now: () => number, signal?: () => void): number {
   const { c, ctrl } = v;
   Atomics.add(c, ctrl + C_WAITERS, 1);
   try {
@@ -185,8 +185,8 @@ export function reserveWaiting(v: InboxViews, n: number, seen: { head: number },
       const left = deadline - now();
       if (left <= 0) return RESERVE_FULL;
       // a sleeping owner wakes to look at its head (a dead producer's record may be what holds the
-      // room); `woke` wakes it where the owner sleeps on a message rather than on the wake word
-      if (wakeOwner(c, ctrl)) woke?.();
+      // room)
+      wakeOwner(c, ctrl, signal);
       Atomics.wait(c, ctrl + C_HEAD, seen.head, left === Infinity ? undefined : left);
     }
   } finally {
@@ -199,11 +199,11 @@ export const COMMIT_LOST = -1;
 
 /**
  * Writes a claimed record's payload, then commits it (CAS of its header, last), then wakes a
- * sleeping owner. Returns 1 when it woke it, 0 when committed without waking, COMMIT_LOST when the
+ * sleeping owner (wakeOwner, with `signal`). Returns 1 when it woke it, 0 when committed without waking, COMMIT_LOST when the
  * consumer gave the record up first (this producer stalled past abandonMs): nothing was
  * delivered, the caller submits again.
  */
-export function commit(v: InboxViews, pos: number, n: number, bytes: Uint8Array, len: number): number {
+export function commit(v: InboxViews, pos: number, n: number, bytes: Uint8Array, len: number, signal?: () => void): number {
   const { r, r8, data, mask } = v;
   const hdr = data + (pos & mask);
   const claim = claimOf(v, pos, n);
@@ -225,13 +225,21 @@ export function commit(v: InboxViews, pos: number, n: number, bytes: Uint8Array,
     if (b !== null) r8.set(b, data * 4);
   }
   if (Atomics.compareExchange(r, hdr, claim, n) !== claim) return COMMIT_LOST;
-  return wakeOwner(v.c, v.ctrl) ? 1 : 0;
+  return wakeOwner(v.c, v.ctrl, signal) ? 1 : 0;
 }
 
-/** Clears the owner's sleeping flag and notifies it: the one step every producer of work takes. */
-export function wakeOwner(c: Int32Array, ctrl: number): boolean {
+/**
+ * Clears the owner's sleeping flag and notifies it: the one step every producer of work takes.
+ * Where the owner sleeps on a message instead (a host without Atomics.waitAsync), `signal` sends
+ * it, BEFORE the flag is cleared: a producer killed in between leaves the flag set, so the next
+ * one sends the message again (cleared first, the flag would tell every later producer that the
+ * owner is awake, and a killed thread's message would never come). Duplicates are harmless.
+ */
+export function wakeOwner(c: Int32Array, ctrl: number, signal?: () => void): boolean {
   const at = ctrl + C_WAKE;
-  if (Atomics.load(c, at) === 0 || Atomics.exchange(c, at, 0) === 0) return false;
+  if (Atomics.load(c, at) === 0) return false;
+  signal?.();
+  if (Atomics.exchange(c, at, 0) === 0) return false;
   Atomics.notify(c, at);
   return true;
 }
