@@ -2,6 +2,8 @@
  * asyncio's exception classes. Each extends Error, has `name` equal to its class name and a
  * message worded like asyncio's. `TimeoutError` is asyncio's, not the DOM's.
  */
+import { describe } from './repr.js';
+
 /** wasmloop's error classes by name, so that an error crossing threads is rebuilt with its class. */
 export const errorClasses: Record<string, (new (message?: string) => Error) | undefined> = Object.create(null);
 
@@ -92,11 +94,5 @@ named(ExceptionGroup, 'ExceptionGroup');
 export class NotImplementedError extends Error {}
 named(NotImplementedError, 'NotImplementedError');
 
-/** Describes a value for an error message: `got <type>`. */
-export function describe(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === 'function') return `function ${v.name || '<anonymous>'}`;
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
-  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
-  return `${typeof v} ${String(v)}`;
-}
+/** Describes a value for an error message: `got <type>`, running no user code (repr.ts). */
+export { describe };

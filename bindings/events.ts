@@ -4,6 +4,7 @@
  * task-level helpers that find the running loop (createTask, currentTask, allTasks, ensureFuture).
  */
 import { CancelledError, RuntimeError, describe } from './errors.js';
+import { isInstance } from './repr.js';
 import { Future, _setLoopResolver } from './futures.js';
 import { EventLoop, _setDefaultCore, checkCoreKind, type LoopOptions } from './loop.js';
 import { host } from './hosts/index.js';
@@ -137,7 +138,7 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
   for (const t of tasks) {
     if (t.cancelled()) continue;
     const exc = t.exception();
-    if (exc !== null && !(exc instanceof CancelledError))
+    if (t._hasException && !isInstance(exc, CancelledError))
       loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: exc, task: t });
   }
 }

@@ -19,6 +19,8 @@
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
 import { ARGS_ARRAY, ARGS_ONE } from './handles.js';
+import { className, isInstance, nameOf, peek, safeRepr, toText } from './repr.js';
+import { checkCallable } from './callables.js';
 import { host } from './hosts/index.js';
 import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, type Runner } from './running.js';
 
@@ -85,11 +87,18 @@ interface Unretrieved {
  */
 function record(loop: FutureLoop, exception: unknown, kind: string, repr: string, source: string | null): Unretrieved {
   if (!host.errorsKeepCallSites || exception === null || (typeof exception !== 'object' && typeof exception !== 'function')) return { loop, exception, weak: null, kind, repr, source };
-  const standIn = Object.create(Object.getPrototypeOf(exception) as object | null) as Record<string, unknown>;
-  for (const key of Object.getOwnPropertyNames(exception)) {
-    const value = (exception as Record<string, unknown>)[key];
-    if (value === null || (typeof value !== 'object' && typeof value !== 'function'))
-      Object.defineProperty(standIn, key, { value, writable: true, configurable: true, enumerable: Object.prototype.propertyIsEnumerable.call(exception, key) });
+  let standIn: Record<string, unknown> = Object.create(null);
+  try {
+    // data properties only: a getter of the exception is user code (a revoked Proxy throws here)
+    standIn = Object.create(Object.getPrototypeOf(exception) as object | null) as Record<string, unknown>;
+    for (const key of Object.getOwnPropertyNames(exception)) {
+      const d = Object.getOwnPropertyDescriptor(exception, key);
+      const value: unknown = d !== undefined && 'value' in d ? d.value : undefined;
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function'))
+        Object.defineProperty(standIn, key, { value, writable: true, configurable: true, enumerable: d?.enumerable ?? false });
+    }
+  } catch {
+    // what could be copied was
   }
   return { loop, exception: standIn, weak: new WeakRef(exception as object), kind, repr, source };
 }
@@ -165,11 +174,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this._exception;
   }
 
-  /** Cancels a pending future (its callbacks are scheduled); returns false if it was done. */
-  cancel(msg?: string): boolean {
-    if (this._state !== FutureState.PENDING) return false;
+  /**
+   * Cancels a pending future (its callbacks are scheduled); returns false if it was done. A done
+   * future's exception counts as retrieved (asyncio: no "exception was never retrieved" report).
+   * `msg` null or undefined: no message (asyncio's None); a message whose conversion to a string
+   * throws is refused with a TypeError, the future unchanged.
+   */
+  cancel(msg?: string | null): boolean {
+    if (this._state !== FutureState.PENDING) {
+      this._markRetrieved();
+      return false;
+    }
+    const text = cancelText(msg);
     this._state = FutureState.CANCELLED;
-    this._cancelMessage = msg === undefined ? undefined : String(msg);
+    this._cancelMessage = text;
     this._scheduleCallbacks();
     return true;
   }
@@ -185,7 +203,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   setException(exception: unknown): void {
     if (this._state !== FutureState.PENDING) throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
     if (exception === undefined || exception === null) throw new TypeError(`setException() needs an exception, got ${describe(exception)}`);
-    if (typeof exception === 'function' && (exception === Error || exception.prototype instanceof Error)) exception = new (exception as new () => unknown)();
+    if (typeof exception === 'function' && (exception === Error || isInstance(peek(exception, 'prototype'), Error))) exception = new (exception as new () => unknown)();
     this._finishWithException(exception);
   }
 
@@ -198,15 +216,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
     // format the stack now: until then V8 keeps the frames' receivers (this future's task among
     // them), and the registry holds the exception strongly, so the future could never be collected
     // (Deno keeps them even then: see record())
-    if (exception instanceof Error) void exception.stack;
+    try {
+      if (exception instanceof Error) void exception.stack;
+    } catch {
+      // a stack getter or a Proxy's trap that throws: nothing to format
+    }
     unretrieved?.register(this, record(this._loop, exception, this[Symbol.toStringTag], String(this), this._sourceTraceback), this);
     this._scheduleCallbacks();
   }
 
   /** Runs `fn(this)` (through callSoon) when the future is done, in `context` or a copy of the current one. */
   addDoneCallback(fn: DoneCallback<T>, context?: Context): void {
-    if (typeof fn !== 'function') throw new TypeError(`a callable object was expected by addDoneCallback(), got ${describe(fn)}`);
-    if (context !== undefined && !(context instanceof Context)) throw new TypeError(`context must be a Context, got ${describe(context)}`);
+    checkCallable(fn, 'addDoneCallback');
+    if (context !== undefined && !isInstance(context, Context)) throw new TypeError(`context must be a Context, got ${describe(context)}`);
     const ctx = context ?? copyContext();
     if (this._state !== FutureState.PENDING) this._loop._soonAlways(fn, this, ARGS_ONE, ctx);
     else (this._callbacks ??= []).push([fn, ctx]);
@@ -318,7 +340,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
     const cbs = this._callbacks;
     if (cbs && cbs.length) {
-      const name = (e: CallbackEntry) => (e instanceof Awaiter ? '<await>' : e[0].name || '<anonymous>');
+      const name = (e: CallbackEntry) => (e instanceof Awaiter ? '<await>' : nameOf(e[0]) || '<anonymous>');
       // asyncio's _format_callbacks: the first and the last, and how many in between
       const shown = cbs.length <= 2 ? cbs.map(name) : [name(cbs[0]!), `<${cbs.length - 2} more>`, name(cbs[cbs.length - 1]!)];
       info.push(`cb=[${shown.join(', ')}]`);
@@ -327,7 +349,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   toString(): string {
-    return `<${this.constructor.name} ${this._reprInfo().join(' ')}>`;
+    return `<${className(this) ?? this[Symbol.toStringTag]} ${this._reprInfo().join(' ')}>`;
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -402,11 +424,14 @@ function plainThen(this: Future<unknown>, onF?: unknown, onR?: unknown): Promise
 
 _setThenImpl('future', futureThen);
 
+/** @internal a cancel() message as stored: null and undefined are none, anything else its string (or a TypeError) */
+export function cancelText(msg: unknown): string | undefined {
+  return msg === undefined || msg === null ? undefined : toText(msg, 'cancel() message');
+}
+
+/** A result or exception in a repr: never throws (repr.ts). */
 function reprValue(v: unknown): string {
-  if (v instanceof Error) return `${v.name}(${JSON.stringify(v.message)})`;
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
-  if (typeof v === 'object' && v !== null) return String(v) === '[object Object]' ? '{…}' : String(v);
-  return String(v);
+  return safeRepr(v, 40);
 }
 
 export function isFuture(v: unknown): v is Future<unknown> {

@@ -12,6 +12,7 @@
  * Debug-only data (creation traceback, frozen repr) lives in a side table, not in every handle.
  */
 import { Context, callInContext, useScratch } from './context.js';
+import { className, nameOf, safeRepr, safeString } from './repr.js';
 
 
 /** The loop-side services a handle needs (kept narrow to avoid an import cycle). */
@@ -185,19 +186,19 @@ export function formatHandle(h: Handle): string {
   return task !== undefined ? String(task) : String(h);
 }
 
+/** `name(args…)` for reports; never throws, whatever the callback or its arguments are (repr.ts). */
 export function formatCallback(cb: (...a: any[]) => unknown, args: readonly unknown[]): string {
-  const name = cb.name || '<anonymous>';
-  return `${name}(${args.map(formatArg).join(', ')})`;
+  return `${nameOf(cb) || '<anonymous>'}(${args.map(formatArg).join(', ')})`;
 }
 
 function formatArg(a: unknown): string {
-  if (typeof a === 'string') return JSON.stringify(a.length > 20 ? a.slice(0, 20) + '…' : a);
-  if (typeof a === 'function') return a.name || '<function>';
+  if (typeof a === 'string') return safeRepr(a, 20);
+  if (typeof a === 'function') return nameOf(a) || '<function>';
   if (a !== null && typeof a === 'object') {
-    const s = String(a);
-    return s === '[object Object]' ? ((a as object).constructor?.name ?? 'Object') : s;
+    const s = safeString(a);
+    return s === '[object Object]' ? (className(a) ?? 'Object') : s;
   }
-  return String(a);
+  return safeRepr(a);
 }
 
 /**

@@ -19,6 +19,8 @@ import { createJsCore } from './core/js.js';
 import { createWasmCore } from './core/wasm.js';
 import { inboxWords } from './core/inbox.js';
 import { RuntimeError, describe } from './errors.js';
+import { isInstance, peek, safeString } from './repr.js';
+import { checkCallable, isCallable } from './callables.js';
 import { Future, type FutureLoop } from './futures.js';
 import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, Handle, TimerHandle, firstUserFrame, formatCallback, formatHandle, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
@@ -89,25 +91,12 @@ const TURN_CHECK = 64;
 /** Never passed in by a caller (not exported): what `_plainFn` holds when nothing is cached. */
 const UNCHECKED = function unchecked(): void {};
 const AsyncFunction = (async () => {}).constructor;
-const GeneratorFunction = function* () {}.constructor;
-const AsyncGeneratorFunction = async function* () {}.constructor;
-
-function isCoroutineFunction(f: Function): boolean {
-  const c = f.constructor;
-  return c === AsyncFunction || c === GeneratorFunction || c === AsyncGeneratorFunction;
-}
 
 /** A promise (any thenable but a Future) or an async function: work only promise reactions advance. */
 function isPromiseWork(v: unknown): boolean {
-  if (typeof v === 'function') return v.constructor === AsyncFunction;
+  if (typeof v === 'function') return peek(v, 'constructor') === AsyncFunction;
   // a toolkit coroutine (wait(), q.get()) is a thenable generator: a task drives it without promises
-  return v !== null && typeof v === 'object' && !(v instanceof Future) && typeof (v as any).then === 'function' && typeof (v as any).next !== 'function';
-}
-
-function isCoroutineLike(v: unknown): boolean {
-  if (v === null || typeof v !== 'object') return false;
-  const o = v as any;
-  return typeof o.then === 'function' || (typeof o.next === 'function' && typeof o.throw === 'function');
+  return v !== null && typeof v === 'object' && !isInstance(v, Future) && typeof peek(v, 'then') === 'function' && typeof peek(v, 'next') !== 'function';
 }
 
 let monotonicResolution = 0;
@@ -248,6 +237,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (!this._virtual) throw new RuntimeError("advance() needs a virtual clock: newEventLoop({ clock: 'virtual' })");
     checkNumber(seconds, 'advance', 'seconds');
     if (seconds < 0) throw new RangeError(`advance() cannot move time backwards (got ${seconds})`);
+    if (seconds === Infinity) throw new RangeError('advance() needs a finite number of seconds (got Infinity): a virtual clock at Infinity would fire every timer, Infinity ones included');
     this._vnow += seconds;
     this._wake();
   }
@@ -264,8 +254,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
     // no rest array: 0 or 1 argument (with or without a trailing Context) is read from a and b
     const n = arguments.length;
     if (n <= 1) return this._soon(callback, undefined, ARGS_NONE, null);
-    if (n === 2) return a instanceof Context ? this._soon(callback, undefined, ARGS_NONE, a) : this._soon(callback, a, ARGS_ONE, null);
-    if (n === 3 && b instanceof Context) return this._soon(callback, a, ARGS_ONE, b);
+    if (n === 2) return isContext(a) ? this._soon(callback, undefined, ARGS_NONE, a) : this._soon(callback, a, ARGS_ONE, null);
+    if (n === 3 && isContext(b)) return this._soon(callback, a, ARGS_ONE, b);
     return this._soonArgs(callback, Array.prototype.slice.call(arguments, 1));
   }
 
@@ -291,8 +281,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const when = this.time() + (delay > 0 ? delay : 0);
     const n = arguments.length;
     if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
-    if (n === 3) return a instanceof Context ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
-    if (n === 4 && b instanceof Context) return this._at(when, callback, a, ARGS_ONE, b);
+    if (n === 3) return isContext(a) ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
+    if (n === 4 && isContext(b)) return this._at(when, callback, a, ARGS_ONE, b);
     return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
   }
 
@@ -306,15 +296,15 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (callback !== this._plainFn) this._checkCallback(callback, 'callAt');
     const n = arguments.length;
     if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
-    if (n === 3) return a instanceof Context ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
-    if (n === 4 && b instanceof Context) return this._at(when, callback, a, ARGS_ONE, b);
+    if (n === 3) return isContext(a) ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
+    if (n === 4 && isContext(b)) return this._at(when, callback, a, ARGS_ONE, b);
     return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
   }
 
   /** A ready handle for `callback` with `arg` held as `kind` says (handles.ts), in `ctx` or a copy of the current context. */
   /** Throws unless `callback` is a plain callable (not a coroutine); remembers it when it is. */
   private _checkCallback(callback: unknown, method: string): void {
-    if (typeof callback !== 'function' || isCoroutineFunction(callback)) checkCallback(callback, method);
+    checkCallable(callback, method);
     this._plainFn = callback as Function;
   }
 
@@ -388,12 +378,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** `_soon` for an argument list (a trailing Context is the context). */
   private _soonArgs(callback: (...args: any[]) => unknown, args: unknown[]): Handle {
-    const ctx = args.length > 0 && args[args.length - 1] instanceof Context ? (args.pop() as Context) : null;
+    const ctx = args.length > 0 && isContext(args[args.length - 1]) ? (args.pop() as Context) : null;
     return args.length <= 1 ? this._soon(callback, args[0], args.length, ctx) : this._soon(callback, args, ARGS_ARRAY, ctx);
   }
 
   private _atArgs(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
-    const ctx = args.length > 0 && args[args.length - 1] instanceof Context ? (args.pop() as Context) : null;
+    const ctx = args.length > 0 && isContext(args[args.length - 1]) ? (args.pop() as Context) : null;
     return args.length <= 1 ? this._at(when, callback, args[0], args.length, ctx) : this._at(when, callback, args, ARGS_ARRAY, ctx);
   }
 
@@ -520,7 +510,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** Sets the factory createTask uses (null for the default Task). */
   setTaskFactory(factory: ((loop: EventLoop, coro: any, opts: { name?: string; context?: Context }) => Future<unknown>) | null): void {
-    if (factory !== null && typeof factory !== 'function') throw new TypeError(`task factory must be a callable or null, got ${describe(factory)}`);
+    if (factory !== null && !isCallable(factory)) throw new TypeError(`task factory must be a callable or null, got ${describe(factory)}`);
     this._extra.taskFactory = factory ?? undefined;
   }
 
@@ -627,7 +617,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   // ---- errors and debug ---------------------------------------------------------------------
 
   setExceptionHandler(handler: ExceptionHandler | null): void {
-    if (handler !== null && typeof handler !== 'function') throw new TypeError(`A callable object or null is expected, got ${describe(handler)}`);
+    if (handler !== null && !isCallable(handler)) throw new TypeError(`A callable object or null is expected, got ${describe(handler)}`);
     this._exceptionHandler = handler;
   }
 
@@ -637,16 +627,24 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** Logs the context through console.error: the message, each other key, and the exception with its stack. */
   defaultExceptionHandler(context: ExceptionContext): void {
-    const message = context.message || 'Unhandled exception in event loop';
-    const lines = [message];
-    for (const key of Object.keys(context).sort()) {
+    // every value is the user's: read as data (no getters) and formatted by safeString (repr.ts)
+    const message = peek(context, 'message');
+    const lines = [message ? safeString(message) : 'Unhandled exception in event loop'];
+    let keys: string[] = [];
+    try {
+      keys = Object.keys(context).sort();
+    } catch {
+      // a revoked Proxy as context
+    }
+    for (const key of keys) {
       if (key === 'message' || key === 'exception') continue;
-      const value = context[key];
-      lines.push(`${key}: ${String(value)}`);
-      const tb = (value as Handle | null)?._sourceTraceback;
+      const value = peek(context, key);
+      lines.push(`${key}: ${safeString(value)}`);
+      const tb = isOwnObject(value) ? value._sourceTraceback : null;
       if (typeof tb === 'string') lines.push(`${key === 'handle' ? 'Handle' : 'Object'} created at (most recent call last):\n${tb.split('\n').slice(1).join('\n')}`);
     }
-    if ('exception' in context && context.exception !== undefined) console.error(lines.join('\n'), context.exception);
+    const exception = peek(context, 'exception');
+    if (exception !== undefined) console.error(lines.join('\n'), exception);
     else console.error(lines.join('\n'));
   }
 
@@ -657,7 +655,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
       try {
         this.defaultExceptionHandler(context);
       } catch (e) {
-        console.error('Exception in default exception handler', e);
+        quietly(() => console.error('Exception in default exception handler', e));
       }
       return;
     }
@@ -667,7 +665,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
       try {
         this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: exc, context: context as never });
       } catch (e) {
-        console.error('Exception in default exception handler while handling an unexpected error in custom exception handler', e);
+        quietly(() => console.error('Exception in default exception handler while handling an unexpected error in custom exception handler', e));
       }
     }
   }
@@ -735,7 +733,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** @internal */
   _reportCallbackError(h: Handle, e: unknown): void {
     const where = h._sourceTraceback ? firstUserFrame(h._sourceTraceback) : null;
-    const cb = h._callback ? formatCallback(h._callback, h._argList()) : String(h);
+    const cb = h._callback ? formatCallback(h._callback, h._argList()) : h.toString();
     this.callExceptionHandler({ message: `Exception in callback ${cb}${where ? ` at ${where}` : ''}`, exception: e, handle: h });
   }
 
@@ -1043,12 +1041,38 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 }
 
+/** A Handle or a Future (a Proxy whose trap throws is neither). */
+function isOwnObject(v: unknown): v is Handle | Future<unknown> {
+  try {
+    return v instanceof Handle || v instanceof Future;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A trailing Context argument. A guard, not a bare `instanceof`: the argument is the user's, and
+ * asking a revoked Proxy (or one whose getPrototypeOf trap throws) for its prototype throws.
+ */
+function isContext(v: unknown): v is Context {
+  try {
+    return v instanceof Context;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `fn`, swallowing what it throws: the last resort of error reporting (a console that cannot print a value). */
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // nothing left to report it to
+  }
+}
+
 function checkNumber(v: unknown, method: string, what: string): asserts v is number {
   if (typeof v !== 'number') throw new TypeError(`${method}() ${what} must be a number (seconds), got ${describe(v)}`);
   if (v !== v) throw new RangeError(`${method}() ${what} must not be NaN`);
 }
 
-function checkCallback(cb: unknown, method: string): never {
-  if (isCoroutineLike(cb) || (typeof cb === 'function' && isCoroutineFunction(cb))) throw new TypeError(`coroutines cannot be used with ${method}()`);
-  throw new TypeError(`a callable object was expected by ${method}(), got ${describe(cb)}`);
-}

@@ -19,7 +19,8 @@
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
-import { Future, FutureState } from './futures.js';
+import { isInstance, nameOf, peek, safeRepr, toText } from './repr.js';
+import { Future, FutureState, cancelText } from './futures.js';
 import { ARGS_NONE, ARGS_ONE, TASK_OF } from './handles.js';
 import type { EventLoop } from './loop.js';
 import { running, swapRunning, type Marks, type Runner } from './running.js';
@@ -45,17 +46,24 @@ function loopTasks(loop: EventLoop): LoopTasks {
 
 let taskCounter = 0;
 
+/** A generator object (or one shaped like it), told by data properties only: no getter runs. */
 export function isGenerator(v: unknown): v is Coroutine<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as any).next === 'function' && typeof (v as any).throw === 'function' && typeof (v as any)[Symbol.iterator] === 'function';
+  return v !== null && typeof v === 'object' && typeof peek(v, 'next') === 'function' && typeof peek(v, 'throw') === 'function' && typeof peek(v, Symbol.iterator) === 'function';
 }
 
 /** An async generator object: not a coroutine (its promises come one per step, with no outcome). */
 function isAsyncGenerator(v: unknown): boolean {
-  return v !== null && typeof v === 'object' && typeof (v as any).next === 'function' && typeof (v as any)[Symbol.asyncIterator] === 'function';
+  return v !== null && typeof v === 'object' && typeof peek(v, 'next') === 'function' && typeof peek(v, Symbol.asyncIterator) === 'function';
 }
 
+/** A thenable, as `await` sees it (a `then` getter runs, as it does for await); a `then` that throws: not one. */
 export function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as any).then === 'function';
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return false;
+  try {
+    return typeof (v as any).then === 'function';
+  } catch {
+    return false;
+  }
 }
 
 const cancelHooks: Array<(w: object, msg: string | undefined) => boolean | undefined> = [];
@@ -106,15 +114,15 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     (taskWakeup as { [TASK_OF]?: object })[TASK_OF] = this;
     this._stepFn = taskStep;
     this._wakeupFn = taskWakeup;
-    if (opts.context !== undefined && !(opts.context instanceof Context)) throw new TypeError(`context must be a Context, got ${describe(opts.context)}`);
+    if (opts.context !== undefined && !isInstance(opts.context, Context)) throw new TypeError(`context must be a Context, got ${describe(opts.context)}`);
     if (isGenerator(coro)) this._coro = coro as Coroutine<T>;
     else if (coro instanceof Future) throw new TypeError(`a coroutine was expected, got ${coro}`);
     else if (isAsyncGenerator(coro)) throw new TypeError('a coroutine was expected, got an async generator');
     else if (typeof coro === 'function') this._start = coro as () => unknown;
     else if (isThenable(coro)) this._promiseLike = coro as PromiseLike<T>;
     else throw new TypeError(`a coroutine was expected, got ${describe(coro)}`);
-    this._coroRepr = typeof coro === 'function' ? `${coro.name || '<anonymous>'}()` : this._coro !== null ? 'generator' : 'promise';
-    this._name = opts.name !== undefined ? String(opts.name) : `Task-${++taskCounter}`;
+    this._coroRepr = typeof coro === 'function' ? `${nameOf(coro) || '<anonymous>'}()` : this._coro !== null ? 'generator' : 'promise';
+    this._name = opts.name !== undefined ? toText(opts.name, 'task name') : `Task-${++taskCounter}`;
     this._context = opts.context ?? copyContext();
     const loop = opts.loop;
     const eager = opts.eagerStart === true && loop.isRunning();
@@ -145,7 +153,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   }
 
   setName(name: unknown): void {
-    this._name = String(name);
+    this._name = toText(name, 'task name');
   }
 
   /** The generator, or the promise of an async function once it started (null before). */
@@ -171,8 +179,12 @@ export class Task<T = unknown> extends Future<T> implements Runner {
    * CancelledError is thrown into it at its next step. Promise-based code running for the task:
    * the last wasmloop awaitable it awaited is cancelled, or the next one it awaits is.
    */
-  override cancel(msg?: string): boolean {
-    if (this.done()) return false;
+  override cancel(rawMsg?: string | null): boolean {
+    if (this.done()) {
+      this._markRetrieved();
+      return false;
+    }
+    const msg = cancelText(rawMsg);
     this._numCancelsRequested++;
     const fw = this._futWaiter;
     const aw = this._asyncWaiter;
@@ -185,14 +197,14 @@ export class Task<T = unknown> extends Future<T> implements Runner {
           // was read; the engine calls it one microtask later): the cancellation applies there,
           // as it would at asyncio's first await of an inline coroutine (futureThen, Driver.start)
           this._mustCancel = true;
-          this._cancelMessage = msg === undefined ? undefined : String(msg);
+          this._cancelMessage = msg;
           return true;
         }
       }
       if (fw.cancel(msg)) return true;
     } else if (aw !== null && cancelAwaitable(aw, msg)) return true;
     this._mustCancel = true;
-    this._cancelMessage = msg === undefined ? undefined : String(msg);
+    this._cancelMessage = msg;
     return true;
   }
 
@@ -233,9 +245,9 @@ export class Task<T = unknown> extends Future<T> implements Runner {
 
   /** @internal one step: a loop callback (or the eager first step), with this task running. */
   _step(exc?: unknown, sent?: unknown): void {
-    if (this.done()) throw new InvalidStateError(`_step(): already done: ${this}, ${exc}`);
+    if (this.done()) throw new InvalidStateError(`_step(): already done: ${this}, ${safeRepr(exc)}`);
     if (this._mustCancel) {
-      if (!(exc instanceof CancelledError)) exc = this._makeCancelledError();
+      if (!isInstance(exc, CancelledError)) exc = this._makeCancelledError();
       this._mustCancel = false;
     }
     this._futWaiter = null;
@@ -259,7 +271,14 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       return;
     }
     if (r.done) this._finishWithResult(r.value);
-    else this._suspendOn(r.value);
+    else {
+      try {
+        this._suspendOn(r.value);
+      } catch (e) {
+        // looking at what was yielded threw (a hostile value): thrown back in, as a bad yield is
+        (this._loop as EventLoop).callSoon(this._stepFn, e, this._context);
+      }
+    }
   }
 
   /** First step of a function or promise task: start it; afterwards its outcome settles the task. */
@@ -309,10 +328,14 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       if (ok) this._finishWithResult(v as T);
       else this._finishWithError(v);
     };
-    (value as PromiseLike<T>).then(
-      (v) => settle(true, v),
-      (e) => settle(false, e),
-    );
+    try {
+      (value as PromiseLike<T>).then(
+        (v) => settle(true, v),
+        (e) => settle(false, e),
+      );
+    } catch (e) {
+      settle(false, e); // a thenable whose then() throws: the task fails with it, as an await would
+    }
   }
 
   /** The future it waited on is done: the next step (`yield* fut` reads the outcome itself). */
@@ -353,7 +376,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
 
   private _suspendOn(yielded: unknown): void {
     const loop = this._loop as EventLoop;
-    if (yielded instanceof Future) {
+    if (isInstance(yielded, Future)) {
       if (yielded.getLoop() !== loop) {
         this._stepSoon(new RuntimeError(`Task ${this} got Future ${yielded} attached to a different loop`));
       } else if (!yielded._asyncioFutureBlocking) {
@@ -409,9 +432,10 @@ export class Task<T = unknown> extends Future<T> implements Runner {
 
   private _finishWithError(e: unknown): void {
     this._asyncWaiter = null;
-    if (e instanceof CancelledError) {
-      this._cancelledExc = e;
-      if (this._cancelMessage === undefined && e.message) this._cancelMessage = e.message;
+    if (isInstance(e, CancelledError)) {
+      this._cancelledExc = e as CancelledError;
+      const message = peek(e, 'message');
+      if (this._cancelMessage === undefined && typeof message === 'string' && message) this._cancelMessage = message;
       Future.prototype.cancel.call(this, this._cancelMessage);
     } else this._finishWithException(e);
     this._pending.delete(this as Task<unknown>);
@@ -442,11 +466,21 @@ export function wrapThenable<T>(p: PromiseLike<T>, loop: EventLoop): Future<T> {
     loop._promiseBridges--;
     if (!fut.done() && !loop.isClosed()) fn();
   };
-  p.then(
-    (v) => settle(() => fut.setResult(v)),
-    (e) => settle(() => (e instanceof CancelledError ? fut.cancel(e.message || undefined) : fut._finishWithException(e))),
-  );
+  try {
+    p.then(
+      (v) => settle(() => fut.setResult(v)),
+      (e) => settle(() => (isInstance(e, CancelledError) ? fut.cancel(cancelledMessage(e)) : fut._finishWithException(e))),
+    );
+  } catch (e) {
+    settle(() => fut._finishWithException(e)); // then() threw: the future fails with it, as an await would
+  }
   return fut;
+}
+
+/** The message of a CancelledError as a cancel() message (none when empty or not a string). */
+function cancelledMessage(e: unknown): string | undefined {
+  const m = peek(e, 'message');
+  return typeof m === 'string' && m !== '' ? m : undefined;
 }
 
 export type TaskFactory = (loop: EventLoop, coro: CoroutineLike<unknown>, opts: TaskOptions) => Future<unknown>;

@@ -20,6 +20,7 @@
 import { Context } from './context.js';
 import { CancelledError, NotImplementedError, QueueFull, RuntimeError, TimeoutError, describe, errorClasses } from './errors.js';
 import { Future } from './futures.js';
+import { isCallable } from './callables.js';
 import { host } from './hosts/index.js';
 import { CLOSED, COMMIT_LOST, C_HEAD, C_TAIL, C_WAITERS, commit, inboxTuning, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
@@ -137,7 +138,7 @@ class LoopThreads implements InboxOwner {
       this.exposed.delete(name);
       return;
     }
-    if (typeof fn !== 'function') throw new TypeError(`expose() needs a function or null, got ${describe(fn)}`);
+    if (!isCallable(fn)) throw new TypeError(`expose() needs a function or null, got ${describe(fn)}`);
     this.exposed.set(name, fn);
   }
 
@@ -295,7 +296,7 @@ class LoopThreads implements InboxOwner {
       if (!this.owed.delete(f)) return;
       if (f.cancelled()) return this.reply(channel, id, false, new CancelledError(`${name}() was cancelled in its loop`));
       const exc = f.exception();
-      if (exc !== null) this.reply(channel, id, false, exc);
+      if (f._hasException) this.reply(channel, id, false, exc); // (not exc !== null: JavaScript can throw null)
       else this.reply(channel, id, true, f.result());
     });
   }

@@ -34,6 +34,35 @@ describe.each(CORES)('unretrieved exceptions (%s core)', (core) => {
     loop.close();
   });
 
+  it('cancel() of a failed future or task returns false and counts as retrieving its exception (asyncio: cancel() clears __log_traceback first)', async () => {
+    const loop = vloop(core);
+    const reports: ExceptionContext[] = [];
+    loop.setExceptionHandler((_l, ctx) => reports.push(ctx));
+    await (async () => {
+      const f = loop.createFuture();
+      f.setException(new Error('cancelled after failing'));
+      expect(f.cancel()).toBe(false);
+      const t = loop.createTask(function* () {
+        throw new Error('task cancelled after failing');
+      });
+      await iterations(loop);
+      expect(t.done()).toBe(true);
+      expect(t.cancel()).toBe(false);
+      const g = loop.createFuture();
+      g.setException(new Error('not cancelled')); // the control: this one is reported
+    })();
+    for (let i = 0; i < 10 && reports.length === 0; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    for (let i = 0; i < 3; i++) {
+      gc(); // and a few more: a report of the cancelled ones would come with the control's
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(reports.map((r) => (r.exception as Error).message)).toEqual(['not cancelled']);
+    loop.close();
+  });
+
   it('a task exception nobody retrieved is reported as such; awaiting it counts as retrieving', async () => {
     const loop = vloop(core);
     const reports: ExceptionContext[] = [];

@@ -550,7 +550,7 @@ export class StreamReaderProtocol extends FlowControlProtocol {
         return;
       }
       const exception = t.exception();
-      if (exception !== null) {
+      if (t._hasException) {
         this._loop.callExceptionHandler({ message: 'Unhandled exception in client_connected_cb', exception, transport });
         transport.close();
       }

@@ -128,7 +128,8 @@ export function gather(...args: unknown[]): Future<unknown[]> {
         return;
       }
       const exc = fut.exception();
-      if (exc !== null) {
+      if (fut._hasException) {
+        // (_hasException, not exc !== null: JavaScript can throw null)
         outer._finishWithException(exc);
         return;
       }
@@ -137,7 +138,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       const results = children.map((f) => {
         if (f.cancelled()) return new CancelledError(f._cancelMessage ?? '');
         const exc = f.exception();
-        return exc !== null ? exc : f.result();
+        return f._hasException ? exc : f.result();
       });
       if (outer._cancelRequested) outer.setException(fut._makeCancelledError());
       else outer.setResult(results);
@@ -247,7 +248,7 @@ const waitCoro = coroutine(function* (fs: Future<unknown>[], timeout: number | n
   let counter = fs.length;
   const onCompletion = (f: Future<unknown>) => {
     counter--;
-    if (counter <= 0 || returnWhen === FIRST_COMPLETED || (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f.exception() !== null)) {
+    if (counter <= 0 || returnWhen === FIRST_COMPLETED || (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f._hasException)) {
       timeoutHandle?.cancel();
       release();
     }

@@ -72,7 +72,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
     if (fut !== null && this._tasks.size === 0 && !fut.done()) fut.setResult(true);
     if (task.cancelled()) return;
     const exc = task.exception();
-    if (exc === null) return;
+    if (!task._hasException) return; // (not exc === null: JavaScript can throw null)
     this._errors.push(exc);
     const parent = this._parentTask!;
     if (parent.done()) {

@@ -10,6 +10,7 @@ import process from 'node:process';
 import { isMainThread } from 'node:worker_threads';
 import { RuntimeError, describe } from '../../errors.js';
 import { copyContext } from '../../context.js';
+import { checkCallable } from '../../callables.js';
 import type { EventLoop } from '../../loop.js';
 import { ARGS_ARRAY } from '../../handles.js';
 
@@ -30,14 +31,8 @@ function signalName(sig: unknown): string {
   throw new TypeError(`sig must be a signal name or number, got ${describe(sig)}`);
 }
 
-function isCoroutineFunction(f: unknown): boolean {
-  const c = (f as Function | null)?.constructor?.name;
-  return c === 'AsyncFunction' || c === 'GeneratorFunction' || c === 'AsyncGeneratorFunction';
-}
-
 export function addSignalHandler(loop: EventLoop, sig: string | number, callback: (...args: any[]) => unknown, args: unknown[]): void {
-  if (typeof callback !== 'function') throw new TypeError(`a callable object was expected by addSignalHandler(), got ${describe(callback)}`);
-  if (isCoroutineFunction(callback)) throw new TypeError('coroutines cannot be used with addSignalHandler()');
+  checkCallable(callback, 'addSignalHandler');
   if (loop.isClosed()) throw new RuntimeError('Event loop is closed');
   const name = signalName(sig);
   if (name === 'SIGKILL' || name === 'SIGSTOP') throw new RuntimeError(`sig ${signals[name]} cannot be caught`);
