@@ -53,8 +53,13 @@ export interface PyodideBridge {
   stop(): void;
   close(): void;
   runForeverSync(): void;
-  /** Runs the loop on the promise-based runner; `done(error?)` hears when it stopped. */
-  runForeverAsync(done: (error?: unknown) => void): void;
+  /**
+   * Runs the loop on the promise-based runner; once it stopped, `done(error?)` (the Python side's
+   * cleanup) gives the run's outcome. Returns the run as an opaque box: a promise handed to
+   * Python would become a Future of the loop.
+   */
+  runForeverAsync(done: (error?: unknown) => unknown): { readonly outcome: Promise<unknown> };
+  thenRun(run: { readonly outcome: Promise<unknown> }, resolve: (v: unknown) => void, reject?: (e: unknown) => void): void;
 }
 
 function makeBridge(opts: PyodideLoopOptions): PyodideBridge {
@@ -94,13 +99,13 @@ function makeBridge(opts: PyodideLoopOptions): PyodideBridge {
       drain = fire = null;
     },
     runForeverSync: () => loop.runForeverSync(),
-    // the promise stays on this side: one returned into Python would become a Future of the loop
-    runForeverAsync(done) {
-      loop.runForever().then(
+    runForeverAsync: (done) => ({
+      outcome: loop.runForever().then(
         () => done(),
         (e: unknown) => done(e),
-      );
-    },
+      ),
+    }),
+    thenRun: (run, resolve, reject) => void run.outcome.then(resolve, reject),
   };
 }
 
@@ -109,15 +114,26 @@ function makeBridge(opts: PyodideLoopOptions): PyodideBridge {
  * `newEventLoop`'s: `core`, `clock` (`'virtual'`: a loop that jumps to its next timer whenever
  * nothing is ready, so `call_later(8, loop.stop)` ends at once with a real clock's ordering),
  * `debug` (asyncio's debug mode for every new loop). Importable afterwards as Python's `wasmloop`
- * module (`wasmloop.Loop`, `wasmloop.LoopPolicy`, `wasmloop.new_event_loop()`).
+ * module (`wasmloop.Loop`, `wasmloop.LoopPolicy`, `wasmloop.new_event_loop()`). Returns a function
+ * that puts back what Pyodide had (its policy, `asyncio.run`, its running WebLoop).
  */
-export function installPyodideLoop(pyodide: PyodideLike, options: PyodideLoopOptions = {}): void {
+export function installPyodideLoop(pyodide: PyodideLike, options: PyodideLoopOptions = {}): () => void {
   const opts: PyodideLoopOptions = { ...options };
   const ns = pyodide.toPy({});
   try {
     const boot = pyodide.runPython(BOOT, { globals: ns });
     try {
-      boot(PY_SOURCE, () => makeBridge(opts), !!opts.debug);
+      const uninstall = boot(PY_SOURCE, () => makeBridge(opts), !!opts.debug);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        try {
+          uninstall();
+        } finally {
+          uninstall.destroy?.();
+        }
+      };
     } finally {
       boot.destroy?.();
     }
@@ -132,7 +148,7 @@ def _boot(src, bridge_factory, debug):
     m = types.ModuleType('wasmloop', 'asyncio on a wasmloop loop (installed by installPyodideLoop)')
     sys.modules['wasmloop'] = m
     exec(compile(src, '<wasmloop>', 'exec'), m.__dict__)
-    m._install(bridge_factory, debug)
+    return m._install(bridge_factory, debug)
 _boot
 `;
 
@@ -339,9 +355,9 @@ class Loop(base_events.BaseEventLoop):
 
     def run_until_complete_async(self, future):
         """run_until_complete() without blocking the thread, for hosts that forbid it (a browser
-        window): runs the loop on wasmloop's promise-based runner and returns the Future (a Task
-        for a coroutine) at once; JavaScript awaits it (await pyodide.runPython(
-        'loop.run_until_complete_async(main())')), and the loop stops once it is done."""
+        window): starts the loop on wasmloop's promise-based runner and returns at once a thenable
+        that JavaScript awaits (await pyodide.runPython('loop.run_until_complete_async(main())')),
+        settled once the loop has stopped, with the future's result or its error."""
         self._check_closed()
         self._check_running()
         new_task = not futures.isfuture(future)
@@ -350,20 +366,25 @@ class Loop(base_events.BaseEventLoop):
             future._log_destroy_pending = False
         self._run_forever_setup()
         try:
-            self._js.runForeverAsync(create_once_callable(self._run_async_done))
+            done = create_once_callable(lambda error=None: self._finish_async_run(future, error))
+            run = self._js.runForeverAsync(done)
         except BaseException:
             self._run_forever_cleanup()
             raise
         future.add_done_callback(_run_until_complete_cb)
-        return future
+        return _AsyncRun(self._js, run)
 
-    def _run_async_done(self, error=None):
+    def _finish_async_run(self, future, error):
+        future.remove_done_callback(_run_until_complete_cb)
         self._run_forever_cleanup()
         fatal, self._fatal = self._fatal, None
         if fatal is not None:
             raise fatal
         if error is not None:
-            self.call_exception_handler({'message': 'the promise-based runner failed', 'exception': error})
+            raise RuntimeError(f'the promise-based runner failed: {error}')
+        if not future.done():
+            raise RuntimeError('Event loop stopped before Future completed.')
+        return future.result()
 
     def stop(self):
         self._stopping = True
@@ -416,6 +437,20 @@ def new_event_loop():
     return Loop()
 
 
+class _AsyncRun:
+    """What run_until_complete_async returns: a thenable for JavaScript's await. The promise
+    stays on the JavaScript side (one returned into Python would become a Future of this loop)."""
+
+    __slots__ = ('_js', '_run')
+
+    def __init__(self, js, run):
+        self._js = js
+        self._run = run
+
+    def then(self, resolve, reject=None):
+        self._js.thenRun(self._run, resolve, reject)
+
+
 def _is_webloop(loop):
     return loop is not None and type(loop).__module__ == 'pyodide.webloop'
 
@@ -424,11 +459,25 @@ def _install(bridge_factory, debug):
     global _bridge_factory, _default_debug
     _bridge_factory = bridge_factory
     _default_debug = bool(debug)
+    getter = getattr(events, '_get_event_loop_policy', None) or asyncio.get_event_loop_policy
     setter = getattr(events, '_set_event_loop_policy', None) or asyncio.set_event_loop_policy
-    setter(LoopPolicy())
+    current = getter()
+    # what Pyodide had before any installPyodideLoop (a reinstall replaces the earlier one)
+    previous = getattr(current, '_replaced', None) or (current, asyncio.run, events._get_running_loop())
+    policy = LoopPolicy()
+    policy._replaced = previous
+    setter(policy)
     # Pyodide replaced asyncio.run with one that drives its WebLoop, and made the WebLoop the
     # running loop at start-up: asyncio's own asyncio.run, and no loop running until one runs
     asyncio.run = asyncio.runners.run
     if _is_webloop(events._get_running_loop()):
         events._set_running_loop(None)
+
+    def uninstall():
+        policy, run, running = previous
+        setter(policy)
+        asyncio.run = run
+        if _is_webloop(running) and events._get_running_loop() is None:
+            events._set_running_loop(running)
+    return uninstall
 `;

@@ -264,12 +264,33 @@ errors`, { globals: ns }).toJs();
       expect(errors[1]).toMatch(/^run_until_complete\(\) cannot block this thread/);
       const result = await pyodide.runPython('loop.run_until_complete_async(main())', { globals: ns });
       expect(result).toBe(2);
-      await new Promise((resolve) => setTimeout(resolve, 0)); // the runner settles after the iteration that stopped it
+      // the loop has stopped when the awaiting JavaScript resumes
       expect(pyodide.runPython('loop.is_running() or asyncio._get_running_loop() is not None', { globals: ns })).toBe(false);
+      // a coroutine may await a JavaScript promise on this runner (it could not while the thread blocks)
+      (globalThis as any).wasmloopLater = (v: number) => new Promise((resolve) => setTimeout(() => resolve(v), 1));
+      pyodide.runPython('import js\nasync def from_js():\n    return await js.wasmloopLater(7) * 6', { globals: ns });
+      expect(await pyodide.runPython('loop.run_until_complete_async(from_js())', { globals: ns })).toBe(42);
+      delete (globalThis as any).wasmloopLater;
+      // a coroutine's error rejects the await with Pyodide's PythonError
+      pyodide.runPython('async def fails():\n    await asyncio.sleep(1)\n    raise ValueError("from Python")', { globals: ns });
+      await expect(pyodide.runPython('loop.run_until_complete_async(fails())', { globals: ns })).rejects.toThrow(/ValueError: from Python/);
       pyodide.runPython('loop.close()', { globals: ns });
     } finally {
       host.canBlock = canBlock;
       host.blockingRefusal = blockingRefusal;
+      ns.destroy();
+    }
+  });
+
+  it("the function installPyodideLoop returns puts Pyodide's WebLoop back", () => {
+    const uninstall = installPyodideLoop(pyodide, opts);
+    const ns = pyodide.toPy({});
+    try {
+      expect(pyodide.runPython('import asyncio\ntype(asyncio.get_event_loop()).__name__', { globals: ns })).toBe('Loop');
+      pyodide.runPython('asyncio.get_event_loop().close()', { globals: ns });
+      uninstall();
+      expect(pyodide.runPython('type(asyncio.get_event_loop()).__name__', { globals: ns })).toBe('WebLoop');
+    } finally {
       ns.destroy();
     }
   });
