@@ -20,7 +20,7 @@ import { CORES } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORK = join(ROOT, 'build', 'readme');
-const ENTRIES: Record<string, string> = { wasmloop: 'index.ts', 'wasmloop/node': 'node.ts', 'wasmloop/web': 'web.ts' };
+const ENTRIES: Record<string, string> = { wasmloop: 'index.ts', 'wasmloop/node': 'node.ts', 'wasmloop/web': 'web.ts', 'wasmloop/pyodide': 'pyodide.ts' };
 
 /** The README's js blocks, each with the heading it sits under. */
 function blocks(): { heading: string; code: string }[] {
@@ -49,6 +49,7 @@ const PRINTS: [string, (out: string) => void][] = [
   ['// generator tasks', (out) => expect(out).toBe('a did 1\nb did 2\na did 3\n')],
   ['// async-function tasks', (out) => expect(out).toBe('a did 1\nb did 2\na did 3\n')],
   ['new Lock()', (out) => expect(out).toBe('')],
+  ['installPyodideLoop(pyodide', (out) => expect(out).toBe(Array.from({ length: 17 }, (_, i) => `first at ${(i / 2).toFixed(1)}\n`).join(''))],
 ];
 
 let wsUrl = '';
@@ -99,11 +100,13 @@ async function runBlock(code: string, core: string, name: string): Promise<strin
     platform: 'node',
     outfile,
     logLevel: 'silent',
+    // Pyodide finds its .wasm and standard library beside its own module: it stays a package
+    external: ['pyodide'],
     plugins: [
       {
         name: 'wasmloop-sources',
         setup(build) {
-          build.onResolve({ filter: /^wasmloop(\/(node|web))?$/ }, (a) => ({ path: join(ROOT, 'bindings', ENTRIES[a.path]!) }));
+          build.onResolve({ filter: /^wasmloop(\/(node|web|pyodide))?$/ }, (a) => ({ path: join(ROOT, 'bindings', ENTRIES[a.path]!) }));
         },
       },
     ],
