@@ -452,10 +452,13 @@ export class EventLoop implements HandleOwner, FutureLoop {
   runUntilCompleteSync<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseLike<T>): T {
     this._checkClosed();
     this._checkNotRunning();
-    this._checkCanBlock('runUntilCompleteSync');
+    // the argument's errors first, wherever the thread may block or not (another loop's Future is
+    // a RangeError in a browser window too); a coroutine becomes a task only once blocking is allowed
     if (isPromiseWork(aw))
       throw new TypeError('runUntilCompleteSync() cannot wait for a promise or an async function: promises do not advance while it blocks the thread; use runUntilComplete(), or a generator coroutine');
-    const fut = this._ensureFuture<T>(aw);
+    const given = aw instanceof Future ? this._ensureFuture<T>(aw) : null;
+    this._checkCanBlock('runUntilCompleteSync');
+    const fut = given ?? this._ensureFuture<T>(aw);
     const onDone = (f: Future<T>) => {
       if (f.getLoop() === this) this.stop();
     };
