@@ -17,7 +17,7 @@ import { Context, currentContext, enterCallbacks, leaveCallbacks } from './conte
 import { type Core, type CoreKind, type WakeCell, isMemoryExhausted } from './core/types.js';
 import { createJsCore } from './core/js.js';
 import { createWasmCore } from './core/wasm.js';
-import { inboxWords } from './core/inbox.js';
+import { inboxWords, sleepMark } from './core/inbox.js';
 import { RuntimeError, describe } from './errors.js';
 import { isInstance, peek, safeString } from './repr.js';
 import { checkCallable, isCallable } from './callables.js';
@@ -963,8 +963,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   /**
-   * @internal The wake word (core/inbox.ts C_WAKE): 1 while the loop sleeps or is about to;
-   * whoever adds work sets it to 0 and notifies. Other threads' submissions do the same.
+   * @internal The wake word (core/inbox.ts C_WAKE): a fresh non-zero mark while the loop sleeps or
+   * is about to; whoever adds work CASes the mark it read to 0 and notifies. Other threads' submissions do the same.
    */
   _cell(): WakeCell {
     return this._core.wakeCell();
@@ -1027,13 +1027,14 @@ export class EventLoop implements HandleOwner, FutureLoop {
         if (ms === undefined && this._threads === null) throw this._wouldBlockForever(method);
         // announce the sleep, then look once more: a submission committed before the store is seen here
         this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
-        Atomics.store(i32, index, 1);
+        const mark = sleepMark(); // a fresh non-zero mark per sleep (core/inbox.ts wakeOwner)
+        Atomics.store(i32, index, mark);
         const threads = this._threads;
         const due = threads === null ? Infinity : threads.due(); // a record stuck at the inbox's head is looked at again
         if (due < (ms ?? Infinity)) ms = due;
         if (!this._stopping && core.readyCount() === 0 && (threads === null || !threads.pending())) {
           const t0 = host.now();
-          Atomics.wait(i32, index, 1, ms);
+          Atomics.wait(i32, index, mark, ms);
           this._stats.blocked(t0);
         }
         Atomics.store(i32, index, 0);

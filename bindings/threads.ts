@@ -22,7 +22,7 @@ import { CancelledError, NotImplementedError, QueueFull, RuntimeError, TimeoutEr
 import { Future } from './futures.js';
 import { isCallable } from './callables.js';
 import { host } from './hosts/index.js';
-import { CLOSED, COMMIT_LOST, C_HEAD, C_TAIL, C_WAITERS, commit, inboxTuning, inboxViews, inboxWords, recordWords, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
+import { CLOSED, COMMIT_LOST, C_HEAD, C_TAIL, C_WAITERS, commit, inboxTuning, inboxViews, inboxWords, recordWords, sleepMark, reserveWaiting, tryReserve, RESERVE_CLOSED, RESERVE_FULL, type InboxViews } from './core/inbox.js';
 import type { CoreInbox, InboxRegion } from './core/types.js';
 import type { EventLoop, InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
@@ -182,7 +182,8 @@ class LoopThreads implements InboxOwner {
     const inbox = this.inbox;
     if (inbox === null) return;
     const { i32, index } = this.loop._cell();
-    Atomics.store(i32, index, 1);
+    const mark = sleepMark();
+    Atomics.store(i32, index, mark);
     const due = this.pending() ? 0 : this.due();
     if (due === 0) {
       Atomics.store(i32, index, 0);
@@ -195,7 +196,7 @@ class LoopThreads implements InboxOwner {
     // (Node ends a thread with nothing but a pending waitAsync or an unref'd channel)
     this.keepAlive ??= host.setTimer(noop, 0x7fffffff);
     if (host.waitAsync !== null) {
-      void host.waitAsync(i32, index, 1).then(() => {
+      void host.waitAsync(i32, index, mark).then(() => {
         if (gen === this.sleepGen) this.loop._wake();
       });
     }

@@ -9,6 +9,7 @@ import { Context, ContextVar, QueueFull, RuntimeError, connect, newEventLoop, ty
 import { Reader, Writer } from '../bindings/serialize.js';
 import { host } from '../bindings/hosts/index.js';
 import { CORES, captureConsole, fullCoreLoop, runFor, vloop } from './helpers.js';
+import { C_WAKE, sleepMark, wakeOwner } from '../bindings/core/inbox.js';
 
 function roundTrip(v: unknown): unknown {
   const w = new Writer();
@@ -489,5 +490,30 @@ describe.each(CORES)('a reply channel that opens late, as in browsers (%s core)'
     } finally {
       (host as { channelsOpenLate: boolean }).channelsOpenLate = before;
     }
+  });
+});
+
+describe('the wake word', () => {
+  it('a producer clears only the sleep it saw: an owner its message woke, asleep again, keeps its new mark (no lost wake-up)', () => {
+    const c = new Int32Array(new SharedArrayBuffer(16));
+    const first = sleepMark();
+    Atomics.store(c, C_WAKE, first); // the owner sleeps on a message (no Atomics.waitAsync)
+    let again = 0;
+    // the message wakes the owner at once; it drains, and sleeps again before the producer goes on
+    const woke = wakeOwner(c, 0, () => {
+      again = sleepMark();
+      Atomics.store(c, C_WAKE, again);
+    });
+    expect(again).not.toBe(first);
+    expect(woke).toBe(false);
+    // still marked asleep, so the next producer sends its message
+    expect(Atomics.load(c, C_WAKE)).toBe(again);
+    let sent = 0;
+    expect(wakeOwner(c, 0, () => void sent++)).toBe(true);
+    expect(sent).toBe(1);
+    expect(Atomics.load(c, C_WAKE)).toBe(0);
+    // an owner that is awake gets no message
+    expect(wakeOwner(c, 0, () => void sent++)).toBe(false);
+    expect(sent).toBe(1);
   });
 });

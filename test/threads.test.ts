@@ -73,7 +73,7 @@ async function until(cond: () => boolean, what: string, ms = 10_000): Promise<vo
 
 /** Whether the loop behind `port` is asleep (its wake word is set while it sleeps). */
 function asleep(port: { ctrlBuffer: SharedArrayBuffer; ctrl: number }): boolean {
-  return Atomics.load(new Int32Array(port.ctrlBuffer), port.ctrl + C_WAKE) === 1;
+  return Atomics.load(new Int32Array(port.ctrlBuffer), port.ctrl + C_WAKE) !== 0;
 }
 
 describe.each(CORES)('threads (%s core)', (core) => {

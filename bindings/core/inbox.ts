@@ -8,7 +8,8 @@
  * header() + H_INBOX); for the JS core, in SharedArrayBuffers of their own.
  *   C_TAIL     (reserved position << 1) | CLOSED; positions count words modulo 2^31
  *   C_HEAD     consumed position (words), modulo 2^31; producers wait on it when full
- *   C_WAKE     1 while the owning loop sleeps (or is about to); whoever adds work sets 0 and notifies
+ *   C_WAKE     non-zero (a fresh sleepMark() per sleep) while the owning loop sleeps (or is about to);
+ *              whoever adds work CASes the mark it read to 0 and notifies
  *   C_MASK     cap - 1
  *   C_DATA     word index of ring[0] in the ring's buffer
  *   C_WAITERS  producers waiting for room
@@ -237,11 +238,25 @@ export function commit(v: InboxViews, pos: number, n: number, bytes: Uint8Array,
  */
 export function wakeOwner(c: Int32Array, ctrl: number, signal?: () => void): boolean {
   const at = ctrl + C_WAKE;
-  if (Atomics.load(c, at) === 0) return false;
+  const mark = Atomics.load(c, at);
+  if (mark === 0) return false;
   signal?.();
-  if (Atomics.exchange(c, at, 0) === 0) return false;
+  // only the sleep we saw is cleared: an owner that our message woke may already sleep again,
+  // under a new mark (sleepMark), and clearing that one would leave it asleep with the word
+  // saying "awake", so no later producer would send a message (a lost wake-up, seen in Bun)
+  if (Atomics.compareExchange(c, at, mark, 0) !== mark) return false;
   Atomics.notify(c, at);
   return true;
+}
+
+let lastMark = 0;
+/**
+ * The value an owner stores in its wake word as it goes to sleep: non-zero and different from its
+ * previous sleep's, so a producer's compare-and-swap (wakeOwner) clears only the sleep it saw.
+ */
+export function sleepMark(): number {
+  lastMark = lastMark >= 0x3fffffff ? 1 : lastMark + 1;
+  return lastMark;
 }
 
 /** Whether a committed (or abandoned) record waits at the head: the consumer's cheap per-iteration check. */
