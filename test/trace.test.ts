@@ -295,11 +295,16 @@ describe.each(CORES)('trace export (%s core)', (core) => {
     const loop = newEventLoop({ core });
     const t0 = performance.now() * 1000;
     loop.startTrace();
-    loop.callLater(0.002, () => loop.stop()); // scheduled outside any callback: no flow
+    // scheduled outside any callback: no flow (a guard, cancelled; the stop comes from `second`,
+    // so how late the host's timers fire cannot decide whether `second` ran)
+    const guard = loop.callLater(60, () => loop.stop());
     loop.callSoon(function first() {
-      loop.callLater(0.001, function second() {});
+      loop.callLater(0.001, function second() {
+        loop.stop();
+      });
     });
     await loop.runForever();
+    guard.cancel();
     const trace = loop.stopTrace();
     const t1 = performance.now() * 1000;
     validate(trace);
