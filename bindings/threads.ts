@@ -27,9 +27,9 @@ import type { CoreInbox, InboxRegion } from './core/types.js';
 import type { EventLoop, InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
 import { ensureFutureOn, isGenerator, isThenable } from './tasks.js';
-import { threadToken } from './thread.js';
+import { getRunning, threadToken } from './thread.js';
 import { INSPECT, TRACE, builtin, type LoopInspection } from './inspect.js';
-import type { Trace, TraceOptions } from './trace.js';
+import { readTrace, type Trace, type TraceBuffers, type TraceOptions } from './trace.js';
 
 /** What `loop.port()` returns: plain data, structured-cloneable, for `connect()` in any thread. */
 export interface LoopPort extends InboxRegion {
@@ -55,6 +55,8 @@ export interface ConnectOptions {
 const KIND_CALL = 1;
 const KIND_RUN = 2;
 const KIND_STOP = 3;
+/** Set on a record's kind when a traced loop of the submitting thread made it: a flow id (f64) follows. */
+const KIND_FLOW = 0x80;
 
 const EMPTY_VARS = new Context()._vars;
 const noop = (): void => {};
@@ -244,7 +246,13 @@ class LoopThreads implements InboxOwner {
     for (let w = inbox.outBase, end = inbox.outBase + n; w < end; w += out[w]!) {
       r.reset(bytes, dv, (w + 2) * 4);
       try {
-        each(r.u8(), r);
+        let kind = r.u8();
+        if ((kind & KIND_FLOW) !== 0) {
+          kind &= ~KIND_FLOW;
+          const flow = r.f64();
+          this.loop._tracer?.flowIn(flow);
+        }
+        each(kind, r);
       } catch (e) {
         this.loop.callExceptionHandler({ message: 'Exception while running a submission from another thread', exception: e });
       }
@@ -490,10 +498,13 @@ export class RemoteLoop {
     return this.runThreadsafe<LoopInspection>(INSPECT);
   }
 
-  /** A trace of the owner's loop over its next `seconds` (its own clock), recorded without stopping it. */
-  trace(seconds: number, opts: TraceOptions = {}): Promise<Trace> {
-    if (opts === null || typeof opts !== 'object') return Promise.reject(new TypeError(`trace() options must be an object, got ${describe(opts)}`));
-    return this.runThreadsafe<Trace>(TRACE, seconds, opts.capacity ?? null);
+  /**
+   * A trace of the owner's loop over its next `seconds` (its own clock), recorded without stopping
+   * it into its shared trace ring, which this thread then reads and converts (readTrace).
+   */
+  async trace(seconds: number, opts: TraceOptions = {}): Promise<Trace> {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`trace() options must be an object, got ${describe(opts)}`);
+    return readTrace(await this.runThreadsafe<TraceBuffers>(TRACE, seconds, opts.capacity ?? null));
   }
 
   /** Stops the owner's loop (its `stop()`, run in its thread); wakes it wherever it sleeps. */
@@ -527,7 +538,11 @@ export class RemoteLoop {
     w.reset();
     this.encoding = true;
     try {
-      w.u8(kind);
+      // made by a callback of a traced loop: the flow to the owner starts here
+      const tr = (getRunning() as EventLoop | null)?._tracer;
+      const flow = tr ? tr.flowOut() : 0;
+      w.u8(flow > 0 ? kind | KIND_FLOW : kind);
+      if (flow > 0) w.f64(flow);
       if (kind === KIND_RUN) {
         w.u32(id);
         w.str(this.replyName);
