@@ -29,8 +29,9 @@
  *   offsets[k] … offsets[k + 1] of the byte area.
  *
  * ## Invariants
- * - One writer (the loop's thread). A record is written in full, then SEQ is stored (Atomics), so
- *   a reader that loads SEQ sees every record before it. SEQ counts events; when it reaches
+ * - One writer (the loop's thread). A record is written in full, then SEQ is stored (Atomics), so a
+ *   reader that loads SEQ sees every record before it, and the writer is never more than one
+ *   record past the SEQ a reader loads. SEQ counts events; when it reaches
  *   WRAP + cap (WRAP: the multiple of cap nearest above 2^30) it goes back to cap — the same slot
  *   (SEQ mod cap is the next one written), still "full" — so it never leaves an Int32; LAPS
  *   counts those returns, so events written = LAPS / 2 × WRAP + SEQ (read under the lock).
@@ -44,7 +45,8 @@
  *   `otherData.namesLost` counts them.
  *
  * ## Costs
- * Per event: five or six stores into the record and one Atomics.store of SEQ. Per callback, one
+ * Per event: two to six stores into the record (only the fields its kind uses) and one
+ * Atomics.store of SEQ. Per callback, one
  * WeakMap lookup for its name (a string is interned once per function or task: the first time it
  * runs, or when the task is created). Memory: 48 bytes an event (12 MiB at the default capacity of
  * 2^18), plus the names: 4 + 48 bytes a slot, cap/4 slots from 256 up to 65 536 (3.3 MiB at most).
@@ -113,6 +115,7 @@ export class TraceRing {
   private seq = 0;
   private readonly wrap: number;
   private laps = 0;
+  private lapped = false;
   private names = 0;
   private strBytes = 0;
   /** names kept only here (the string buffer was full): id −2 − k */
@@ -172,38 +175,33 @@ export class TraceRing {
 
   /**
    * Claims the next record for an event of `kind` at `ts`; returns its first Float64 word (its
-   * Int32 words start at twice that plus 8). The caller fills it and calls publish().
+   * Int32 words start at twice that plus 8). The caller sets the fields its kind uses (the others
+   * are not read), then calls publish() before it claims another.
    */
   claim(kind: number, ts: number): number {
-    const slot = this.seq % this.cap;
-    const r = 8 + 6 * slot;
-    const f = this.f64;
-    f[r] = ts;
-    f[r + 1] = 0;
-    f[r + 2] = 0;
-    f[r + 3] = 0;
-    const w = 2 * r + 8;
-    const i = this.i32;
-    i[w] = kind;
-    i[w + 1] = -1;
-    i[w + 2] = 0;
-    i[w + 3] = 0;
+    const r = 8 + 6 * (this.seq % this.cap);
+    this.f64[r] = ts;
+    this.i32[2 * r + 8] = kind;
+    let s = this.seq + 1;
+    if (s === this.wrap + this.cap) {
+      s = this.cap;
+      this.lapped = true;
+    }
+    this.seq = s;
     return r;
   }
 
-  /** The record claimed last is complete: readers may see it. */
+  /** The records claimed so far are complete: readers may see them. */
   publish(): void {
-    const s = this.seq + 1;
-    if (s === this.wrap + this.cap) return this.lap();
-    this.seq = s;
-    Atomics.store(this.h32, H_SEQ, s);
+    if (this.lapped) return this.lap();
+    Atomics.store(this.h32, H_SEQ, this.seq);
   }
 
-  /** SEQ goes back to cap, under the sequence lock. */
+  /** SEQ went back to cap: published under the sequence lock. */
   private lap(): void {
-    this.seq = this.cap;
+    this.lapped = false;
     Atomics.store(this.h32, H_LAPS, ++this.laps); // odd: SEQ is changing
-    Atomics.store(this.h32, H_SEQ, this.cap);
+    Atomics.store(this.h32, H_SEQ, this.seq);
     Atomics.store(this.h32, H_LAPS, ++this.laps);
   }
 

@@ -115,6 +115,16 @@ const FLOW_TAG = (1 + Math.floor(Math.random() * 0xfffff)) * 2 ** 32;
 let flowCount = 0;
 const nextFlowId = (): number => FLOW_TAG + (++flowCount % 2 ** 32);
 
+/** A callback's name, never throwing (a getter or a Proxy may). */
+function fnName(f: object): string {
+  try {
+    const n: unknown = (f as { name?: unknown }).name;
+    return typeof n === 'string' && n.length > 0 ? n : '<anonymous>';
+  } catch {
+    return '<anonymous>';
+  }
+}
+
 const timeOrigin = (): number => {
   const p = (globalThis as { performance?: { timeOrigin?: number } }).performance;
   return typeof p?.timeOrigin === 'number' ? p.timeOrigin : 0;
@@ -201,7 +211,7 @@ export class Tracer {
     const ref: object = Array.isArray(args) && args.length === 2 && args[1] instanceof _Awaiter && args[1].task !== null && this.taskIds.has(args[1].task) ? (args[1].task as object) : (h._callback as object);
     let v = this.names.get(ref);
     if (v === undefined) {
-      v = this.ring.intern((typeof ref === 'function' && ref.name) || '<anonymous>') * 2;
+      v = this.ring.intern(fnName(ref)) * 2;
       this.names.set(ref, v);
     }
     const ring = this.ring;
