@@ -240,19 +240,31 @@ export interface RingSnapshot {
 
 const decoder = new TextDecoder();
 
-/** Checks that `buffers` hold a trace ring; a TypeError says what is wrong. */
-export function checkBuffers(buffers: unknown): asserts buffers is TraceBuffers {
-  const b = buffers as TraceBuffers | null;
-  const isBuf = (v: unknown) => (Shared !== undefined && v instanceof Shared) || v instanceof ArrayBuffer;
-  if (b === null || typeof b !== 'object' || !isBuf(b.events) || !isBuf(b.strings)) throw new TypeError('readTrace() needs the { events, strings } buffers of a trace (loop.traceBuffers())');
-  if (b.events.byteLength < HEADER_BYTES) throw new TypeError('readTrace(): the events buffer is too small to hold a trace header');
-  const h = new Int32Array(b.events, 0, HEADER_BYTES / 4);
+const BAD = 'readTrace() needs the { events, strings } buffers of a trace (loop.traceBuffers())';
+
+/** The two buffers of `buffers`, checked to hold a trace ring; else a TypeError that says what is wrong. */
+export function checkBuffers(buffers: unknown): TraceBuffers {
+  let events: unknown;
+  let strings: unknown;
+  try {
+    if (buffers === null || typeof buffers !== 'object') throw new TypeError(BAD);
+    ({ events, strings } = buffers as TraceBuffers);
+    const isBuf = (v: unknown) => (Shared !== undefined && v instanceof Shared) || v instanceof ArrayBuffer;
+    if (!isBuf(events) || !isBuf(strings)) throw new TypeError(BAD);
+  } catch (e) {
+    throw e instanceof TypeError && e.message === BAD ? e : new TypeError(BAD);
+  }
+  const ev = events as SharedArrayBuffer;
+  const st = strings as SharedArrayBuffer;
+  if (ev.byteLength < HEADER_BYTES) throw new TypeError('readTrace(): the events buffer is too small to hold a trace header');
+  const h = new Int32Array(ev, 0, HEADER_BYTES / 4);
   if (h[H_MAGIC] !== MAGIC) throw new TypeError('readTrace(): the events buffer holds no wasmloop trace (bad magic)');
   if (h[H_VERSION] !== VERSION) throw new TypeError(`readTrace(): trace ring version ${h[H_VERSION]} is not ${VERSION}`);
   const cap = h[H_CAP]!;
   const slots = h[H_STR_SLOTS]!;
-  if (!(cap >= 1) || b.events.byteLength < HEADER_BYTES + RECORD_BYTES * cap) throw new TypeError('readTrace(): the events buffer is smaller than its capacity says');
-  if (!(slots >= 1) || b.strings.byteLength < 4 * (slots + 1)) throw new TypeError('readTrace(): the strings buffer is smaller than its slot count says');
+  if (!(cap >= 1) || ev.byteLength < HEADER_BYTES + RECORD_BYTES * cap) throw new TypeError('readTrace(): the events buffer is smaller than its capacity says');
+  if (!(slots >= 1) || st.byteLength < 4 * (slots + 1)) throw new TypeError('readTrace(): the strings buffer is smaller than its slot count says');
+  return { events: ev, strings: st };
 }
 
 /** SEQ and the events written so far, read under the sequence lock. */
@@ -270,8 +282,8 @@ function readSeq(h: Int32Array, wrap: number): { seq: number; total: number } {
  * invariants above). `local` (the writer's own thread only: it cannot be writing meanwhile)
  * resolves the names the writer kept to itself.
  */
-export function snapshot(buffers: TraceBuffers, local?: readonly string[]): RingSnapshot {
-  checkBuffers(buffers);
+export function snapshot(given: TraceBuffers, local?: readonly string[]): RingSnapshot {
+  const buffers = checkBuffers(given);
   const h = new Int32Array(buffers.events, 0, HEADER_BYTES / 4);
   const hf = new Float64Array(buffers.events, 0, HEADER_BYTES / 8);
   const cap = h[H_CAP]!;

@@ -399,9 +399,22 @@ export function decode(snap: RingSnapshot): Trace {
  * clock (each host thread's clock starts at its own performance.timeOrigin). Task span ids are
  * kept apart by their thread; flow ids already are.
  */
-export function mergeTraces(...traces: Trace[]): Trace {
-  if (traces.length === 0) throw new TypeError('mergeTraces() needs at least one trace');
-  for (const t of traces) if (t === null || typeof t !== 'object' || !Array.isArray(t.traceEvents)) throw new TypeError(`mergeTraces() needs traces (what stopTrace() returns), got ${describe(t)}`);
+export function mergeTraces(...given: Trace[]): Trace {
+  if (given.length === 0) throw new TypeError('mergeTraces() needs at least one trace');
+  // plain copies: what JSON cannot hold (getters that throw, Proxies, cycles) is refused here
+  const traces = given.map((t) => {
+    let copy: Trace | null = null;
+    try {
+      copy = JSON.parse(JSON.stringify(t)) as Trace;
+    } catch {
+      copy = null;
+    }
+    const ok =
+      copy !== null && typeof copy === 'object' && Array.isArray(copy.traceEvents) && copy.otherData !== null && typeof copy.otherData === 'object' &&
+      copy.traceEvents.every((e) => e !== null && typeof e === 'object' && typeof e.ts === 'number' && typeof e.ph === 'string' && typeof e.tid === 'number');
+    if (!ok) throw new TypeError(`mergeTraces() needs traces (what stopTrace() or readTrace() returns), got ${describe(t)}`);
+    return copy!;
+  });
   const origins = traces.map((t) => (t.otherData?.clock === 'monotonic' ? (t.otherData.timeOrigin ?? 0) : null));
   const base = Math.min(...origins.map((o) => o ?? Infinity));
   const out: TraceEvent[] = [];
