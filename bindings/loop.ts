@@ -707,8 +707,15 @@ export class EventLoop implements HandleOwner, FutureLoop {
   startTrace(opts: TraceOptions = {}): void {
     this._checkClosed();
     if (this._tracer !== null) throw new RuntimeError('startTrace(): a trace is already being recorded');
-    this._tracer = new Tracer(this, opts);
+    this._startTracer(opts);
+  }
+
+  /** @internal Starts a trace, into a port's growable buffers for remote.trace() (`into`), else a ring of its own. */
+  _startTracer(opts: TraceOptions, into?: TraceBuffers): Tracer {
+    const tr = new Tracer(this, opts, into);
+    this._tracer = tr;
     this._instrumented = true;
+    return tr;
   }
 
   /** Stops recording; the trace in Chrome's Trace Event Format (JSON object format), for Perfetto. */

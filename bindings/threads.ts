@@ -30,6 +30,7 @@ import { ensureFutureOn, isGenerator, isThenable } from './tasks.js';
 import { getRunning, threadToken } from './thread.js';
 import { INSPECT, TRACE, builtin, type LoopInspection } from './inspect.js';
 import { readTrace, type Trace, type TraceBuffers, type TraceOptions } from './trace.js';
+import { portBuffers } from './trace-ring.js';
 
 /** What `loop.port()` returns: plain data, structured-cloneable, for `connect()` in any thread. */
 export interface LoopPort extends InboxRegion {
@@ -40,6 +41,8 @@ export interface LoopPort extends InboxRegion {
   readonly thread: string;
   /** A BroadcastChannel name that wakes the owner, where its host lacks Atomics.waitAsync. */
   readonly wake: string | null;
+  /** Growable buffers remote.trace() has the owner record into and reads (trace-ring.ts); null where the host cannot grow a SharedArrayBuffer. */
+  readonly trace?: TraceBuffers | null;
 }
 
 export interface ConnectOptions {
@@ -111,6 +114,8 @@ class LoopThreads implements InboxOwner {
   private dueTimer: unknown = null;
   private wakeChannel: BroadcastChannel | null = null;
   private wakeName: string | null = null;
+  /** The port's trace buffers (remote.trace), made with the first port. */
+  private traceBufs: TraceBuffers | null | undefined = undefined;
 
   constructor(private readonly loop: EventLoop) {}
 
@@ -131,7 +136,8 @@ class LoopThreads implements InboxOwner {
 
   port(): LoopPort {
     const r = this.open().region;
-    return { wasmloopPort: 1, ctrlBuffer: r.ctrlBuffer, ctrl: r.ctrl, ringBuffer: r.ringBuffer, owner: threadToken, thread: host.threadName(), wake: this.wakeName };
+    if (this.traceBufs === undefined) this.traceBufs = portBuffers();
+    return { wasmloopPort: 1, ctrlBuffer: r.ctrlBuffer, ctrl: r.ctrl, ringBuffer: r.ringBuffer, owner: threadToken, thread: host.threadName(), wake: this.wakeName, trace: this.traceBufs };
   }
 
   expose(name: string, fn: ((...args: any[]) => unknown) | null): void {
@@ -271,7 +277,7 @@ class LoopThreads implements InboxOwner {
     const argc = r.u32();
     const args = new Array<unknown>(argc);
     for (let i = 0; i < argc; i++) args[i] = r.value();
-    const fn = this.exposed.get(name) ?? builtin(this.loop, name); // wasmloop.inspect, wasmloop.trace
+    const fn = this.exposed.get(name) ?? builtin(this.loop, name, this.traceBufs ?? null); // wasmloop.inspect, wasmloop.trace
     this.batchCtx._vars = EMPTY_VARS; // each submission starts in an empty context
     if (kind === KIND_CALL) {
       if (fn === undefined) {
@@ -504,7 +510,11 @@ export class RemoteLoop {
    */
   async trace(seconds: number, opts: TraceOptions = {}): Promise<Trace> {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`trace() options must be an object, got ${describe(opts)}`);
-    return readTrace(await this.runThreadsafe<TraceBuffers>(TRACE, seconds, opts.capacity ?? null));
+    const into = this.port.trace ?? null;
+    // recorded into the port's buffers (null comes back), or, where they could not be made, the trace itself
+    const trace = await this.runThreadsafe<Trace | null>(TRACE, seconds, opts.capacity ?? null, into !== null);
+    if (trace !== null) return trace;
+    return readTrace(into!);
   }
 
   /** Stops the owner's loop (its `stop()`, run in its thread); wakes it wherever it sleeps. */

@@ -3,6 +3,9 @@
  * (one for events, one for the names they refer to), so that any thread holding them can read the
  * trace — `readTrace(buffers)` — while the loop keeps running, without the loop's help.
  *
+ * A loop's port carries a pair of growable buffers (portBuffers) that remote.trace() has the loop
+ * record into, so the asking thread reads the ring with no buffer sent to it.
+ *
  * Why not inside the WASM core's memory: the events are written by the JavaScript front (callbacks,
  * tasks and their names live there), so the core's memory would give the reader nothing it lacks,
  * and would cost an allocation in the core and views replaced on every memory growth; a buffer of
@@ -96,6 +99,30 @@ export interface TraceBuffers {
 
 const Shared: typeof SharedArrayBuffer | undefined = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : undefined;
 
+/** Most events a ring in a port's buffers holds (remote.trace): what their growth is bounded by. */
+export const PORT_MAX_CAP = 1 << 20;
+const slotsFor = (cap: number): number => Math.min(65536, Math.max(256, cap >> 2));
+const eventBytes = (cap: number): number => HEADER_BYTES + RECORD_BYTES * cap;
+const stringBytes = (slots: number): number => 4 * (slots + 1) + SLOT_BYTES * slots;
+
+/**
+ * Growable buffers for a loop's port (threads.ts): empty until remote.trace() records into them,
+ * then grown to its capacity (PORT_MAX_CAP at most), so that a thread holding the port reads the
+ * ring with no buffer sent to it (a browser's BroadcastChannel does not carry SharedArrayBuffers).
+ * Null where the host has no growable SharedArrayBuffer.
+ */
+export function portBuffers(): TraceBuffers | null {
+  if (Shared === undefined) return null;
+  try {
+    const G = Shared as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer & { growable?: boolean };
+    const events = new G(0, { maxByteLength: eventBytes(PORT_MAX_CAP) });
+    const strings = new G(0, { maxByteLength: stringBytes(slotsFor(PORT_MAX_CAP)) });
+    return events.growable === true ? { events, strings } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The multiple of cap past 2^30 at which SEQ goes back to cap. */
 export const wrapOf = (cap: number): number => Math.ceil((1 << 30) / cap) * cap;
 
@@ -122,20 +149,32 @@ export class TraceRing {
   readonly local: string[] = [];
   private readonly interned = new Map<string, number>();
 
-  constructor(cap: number, meta: { core: string; clock: string; thread: string; tid: number; start: number }) {
+  /** `into`: a port's growable buffers (portBuffers()) to record into, grown to fit; else new ones. */
+  constructor(cap: number, meta: { core: string; clock: string; thread: string; tid: number; start: number }, into?: TraceBuffers) {
     this.cap = cap;
     this.wrap = wrapOf(cap);
+    this.slots = slotsFor(cap);
     const B = Shared ?? ArrayBuffer; // a host without SharedArrayBuffer records alike; only other threads cannot read it
-    const events = new B(HEADER_BYTES + RECORD_BYTES * cap) as SharedArrayBuffer;
-    this.slots = Math.min(65536, Math.max(256, cap >> 2));
-    const strings = new B(4 * (this.slots + 1) + SLOT_BYTES * this.slots) as SharedArrayBuffer;
+    let events: SharedArrayBuffer;
+    let strings: SharedArrayBuffer;
+    if (into !== undefined) {
+      if (cap > PORT_MAX_CAP) throw new RangeError(`trace() capacity must be at most ${PORT_MAX_CAP} events, got ${cap}`);
+      ({ events, strings } = into);
+      type Growable = SharedArrayBuffer & { grow(n: number): void };
+      if (events.byteLength < eventBytes(cap)) (events as Growable).grow(eventBytes(cap));
+      if (strings.byteLength < stringBytes(this.slots)) (strings as Growable).grow(stringBytes(this.slots));
+      new Int32Array(events, 0, HEADER_BYTES / 4).fill(0); // a new trace: nothing published yet (the cap, slots and magic are set again below)
+    } else {
+      events = new B(eventBytes(cap)) as SharedArrayBuffer;
+      strings = new B(stringBytes(this.slots)) as SharedArrayBuffer;
+    }
     this.buffers = { events, strings };
     this.h32 = new Int32Array(events, 0, HEADER_BYTES / 4);
     this.hf = new Float64Array(events, 0, HEADER_BYTES / 8);
-    this.f64 = new Float64Array(events);
-    this.i32 = new Int32Array(events);
+    this.f64 = new Float64Array(events, 0, eventBytes(cap) / 8);
+    this.i32 = new Int32Array(events, 0, eventBytes(cap) / 4);
     this.offsets = new Int32Array(strings, 0, this.slots + 1);
-    this.bytes = new Uint8Array(strings, 4 * (this.slots + 1));
+    this.bytes = new Uint8Array(strings, 4 * (this.slots + 1), SLOT_BYTES * this.slots);
     const h = this.h32;
     h[H_MAGIC] = MAGIC;
     h[H_VERSION] = VERSION;
@@ -288,14 +327,14 @@ export function snapshot(given: TraceBuffers, local?: readonly string[]): RingSn
   const hf = new Float64Array(buffers.events, 0, HEADER_BYTES / 8);
   const cap = h[H_CAP]!;
   const wrap = wrapOf(cap);
-  const f64 = new Float64Array(buffers.events);
-  const i32 = new Int32Array(buffers.events);
+  const f64 = new Float64Array(buffers.events, 0, eventBytes(cap) / 8);
+  const i32 = new Int32Array(buffers.events, 0, eventBytes(cap) / 4);
   const state = Atomics.load(h, H_STATE);
   const { seq: seq1, total } = readSeq(h, wrap);
   const nNames = Atomics.load(h, H_NAMES);
   const slots = h[H_STR_SLOTS]!;
   const offsets = new Int32Array(buffers.strings, 0, slots + 1);
-  const bytes = new Uint8Array(buffers.strings, 4 * (slots + 1));
+  const bytes = new Uint8Array(buffers.strings, 4 * (slots + 1), buffers.strings.byteLength - 4 * (slots + 1));
   const names: (string | undefined)[] = [];
   const name = (id: number): string => {
     if (id >= 0) {

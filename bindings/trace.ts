@@ -151,16 +151,18 @@ export class Tracer {
   private readonly names = new WeakMap<object, number>();
   private nextTask = 1;
 
+  /** `into`: a port's growable buffers to record into (remote.trace), else the ring gets its own. */
   constructor(
     private readonly loop: TracedLoop,
     opts: TraceOptions,
+    into?: TraceBuffers,
   ) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`startTrace() options must be an object, got ${describe(opts)}`);
     const cap = opts.capacity ?? DEFAULT_CAPACITY;
     if (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 1 || cap > 1 << 26) throw new RangeError(`startTrace() capacity must be an integer from 1 to 2^26, got ${describe(cap)}`);
     this.virtual = loop.clock === 'virtual';
     this.cursor = this.virtual ? loop.time() * 1e6 : 0;
-    this.ring = new TraceRing(cap, { core: loop.core, clock: loop.clock, thread: host.threadName(), tid: TID, start: timeOrigin() });
+    this.ring = new TraceRing(cap, { core: loop.core, clock: loop.clock, thread: host.threadName(), tid: TID, start: timeOrigin() }, into);
     // tasks already running: their spans start with the trace
     const pending = (loop._extra.tasks as { pending?: Set<TracedTask> } | undefined)?.pending;
     if (pending) for (const t of pending) this.taskBegin(t, (t as unknown as { _stepFn: Function })._stepFn, (t as unknown as { _wakeupFn: Function })._wakeupFn);
