@@ -127,7 +127,7 @@ describe('the trace ring, by itself', () => {
   });
 
   it('readTrace refuses what is not a ring, with a TypeError', () => {
-    const Shared = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : ArrayBuffer;
+    const Shared = (typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : ArrayBuffer) as typeof SharedArrayBuffer;
     expect(() => readTrace(null as never)).toThrow(TypeError);
     expect(() => readTrace({ events: new Shared(8), strings: new Shared(8) })).toThrow(/too small/);
     expect(() => readTrace({ events: new Shared(1024), strings: new Shared(8) })).toThrow(/bad magic/);
