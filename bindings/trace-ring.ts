@@ -194,16 +194,16 @@ export class TraceRing {
     if (id !== undefined) return id;
     const text = s.length > MAX_NAME ? `${s.slice(0, MAX_NAME - 1)}…` : s;
     const at = this.strBytes;
-    const room = this.bytes.length - at;
-    // encodeInto writes whole characters: a name that does not fit in full is not shared
-    const r = this.names < this.slots && room >= text.length * 3 ? encoder.encodeInto(text, this.bytes.subarray(at)) : null;
-    if (r === null || r.read < text.length) {
+    // encoded apart, then copied: a browser's encodeInto refuses a shared destination
+    const utf8 = this.names < this.slots ? encoder.encode(text) : null;
+    if (utf8 === null || utf8.length > this.bytes.length - at) {
       id = -2 - this.local.length;
       this.local.push(text);
       this.h32[H_NAMES_LOST]!++;
     } else {
+      this.bytes.set(utf8, at);
       id = this.names;
-      this.strBytes = at + r.written;
+      this.strBytes = at + utf8.length;
       this.offsets[id + 1] = this.strBytes;
       this.h32[H_STR_BYTES] = this.strBytes;
       Atomics.store(this.h32, H_NAMES, ++this.names);
