@@ -4,9 +4,11 @@
  * loop's own thread; across threads: remote-inspect-threads.test.ts.
  * @needs shared — ports live in SharedArrayBuffers
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, connect, gather, readTrace, sleep, type Future } from '../bindings/index.js';
 import { CORES, vloop } from './helpers.js';
+import { hostile } from './hostile-values.js';
 
 describe.each(CORES)('remote inspection (%s core)', (core) => {
   it("inspect(): the loop's tasks with what they wait on and their call graphs, and its stats, while it runs", async () => {
@@ -89,6 +91,29 @@ describe.each(CORES)('remote inspection (%s core)', (core) => {
     // more than the port's buffers may grow to
     await expect(r.trace(1, { capacity: 2 ** 21 })).rejects.toThrow(RangeError);
     expect(loop._tracer).toBe(null);
+    loop.stop();
+    await running;
+    loop.close();
+  });
+
+  it('trace() with hostile durations, capacities and options: it settles, with an error or a trace, and the loop is left untraced', async () => {
+    const loop = vloop(core);
+    const r = connect(loop.port());
+    const running = loop.runForever();
+    await fc.assert(
+      fc.asyncProperty(hostile(), fc.constantFrom('seconds', 'capacity', 'opts'), async ({ value }, which) => {
+        const call = which === 'seconds' ? () => r.trace(value as never) : which === 'capacity' ? () => r.trace(0, { capacity: value as never }) : () => r.trace(0, value as never);
+        let outcome: unknown;
+        try {
+          outcome = await call();
+        } catch (e) {
+          outcome = e;
+        }
+        if (!(outcome instanceof Error)) expect((outcome as { traceEvents?: unknown }).traceEvents).toBeInstanceOf(Array);
+        expect(loop._tracer).toBe(null);
+      }),
+      { numRuns: 60 },
+    );
     loop.stop();
     await running;
     loop.close();
