@@ -5,7 +5,8 @@
 export { EventLoop, HOST_TURN_MS } from './loop.js';
 export type { ClockKind, LoopOptions, ExceptionContext, ExceptionHandler, LoopObserver } from './loop.js';
 export type { LoopStats, LagStats } from './stats.js';
-export type { Trace, TraceEvent, TraceOptions } from './trace.js';
+export type { Trace, TraceBuffers, TraceEvent, TraceOptions } from './trace.js';
+export { readTrace, mergeTraces } from './trace.js';
 export type { LoopInspection, TaskInfo } from './inspect.js';
 export type { CoreKind } from './core/types.js';
 export { newEventLoop, getEventLoop, setEventLoop, getRunningLoop, install, run, createTask, currentTask, allTasks, ensureFuture } from './events.js';

@@ -1,9 +1,9 @@
 /**
  * A look at a loop from another thread — `remote.inspect()` and `remote.trace(seconds)` of a
  * RemoteLoop (threads.ts): built-in functions every loop with a port answers, like exposed ones.
- * They run as a callback of that loop, between two of its callbacks: the loop is not stopped, but
- * a loop stuck inside one callback cannot answer (reading a trace ring kept in shared memory
- * without the loop's help is a later step).
+ * They run as a callback of that loop, between two of its callbacks: the loop is not stopped.
+ * A trace is recorded into the loop's shared trace ring (trace-ring.ts) and read and converted by
+ * the asking thread (readTrace), not by the traced loop: the loop only records.
  */
 import { RuntimeError, describe } from './errors.js';
 import type { Future } from './futures.js';
@@ -12,7 +12,7 @@ import type { EventLoop } from './loop.js';
 import type { LoopStats } from './stats.js';
 import { allTasksOf } from './tasks.js';
 import { formatCallGraph, waitedOn } from './toolkit/graph.js';
-import type { Trace } from './trace.js';
+import type { Trace, TraceBuffers } from './trace.js';
 
 /** One pending task of an inspected loop. */
 export interface TaskInfo {
@@ -48,21 +48,27 @@ export function inspectLoop(loop: EventLoop): LoopInspection {
   return { thread: host.threadName(), core: loop.core, clock: loop.clock, time: loop.time(), tasks, stats: loop.stats() };
 }
 
-/** Traces `loop` for `seconds` of its time; the trace, once they passed. */
-export function traceLoop(loop: EventLoop, seconds: unknown, capacity: unknown): Future<Trace> {
+/**
+ * Traces `loop` for `seconds` of its time. With `into` (its port's growable buffers) it records
+ * there and resolves to null once the seconds passed: the asker reads the ring through its port.
+ * Without (a host with no growable SharedArrayBuffer) it resolves to the trace itself.
+ */
+export function traceLoop(loop: EventLoop, seconds: unknown, capacity: unknown, into: TraceBuffers | null): Future<Trace | null> {
   if (typeof seconds !== 'number' || !(seconds >= 0) || seconds === Infinity) throw new RangeError(`trace() needs a finite number of seconds ≥ 0, got ${describe(seconds)}`);
   if (loop._tracer !== null) throw new RuntimeError('trace(): this loop is already being traced');
-  loop.startTrace(capacity === null || capacity === undefined ? {} : { capacity: capacity as number });
-  const fut = loop.createFuture<Trace>();
+  const tracer = loop._startTracer(capacity === null || capacity === undefined ? {} : { capacity: capacity as number }, into ?? undefined);
+  const fut = loop.createFuture<Trace | null>();
   loop.callLater(seconds, () => {
-    if (!fut.done()) fut.setResult(loop.stopTrace());
+    if (loop._tracer === tracer) loop._stopTracer();
+    if (!fut.done()) fut.setResult(into !== null ? null : tracer.export());
   });
   return fut;
 }
 
-/** The built-in function `name` of `loop`, for a submission from another thread; undefined if none. */
-export function builtin(loop: EventLoop, name: string): ((...args: any[]) => unknown) | undefined {
+/** The built-in function `name` of `loop` (`trace`: its port's buffers, if any), for a submission from another thread; undefined if none. */
+export function builtin(loop: EventLoop, name: string, trace: TraceBuffers | null): ((...args: any[]) => unknown) | undefined {
   if (name === INSPECT) return () => inspectLoop(loop);
-  if (name === TRACE) return (seconds: unknown, capacity: unknown) => traceLoop(loop, seconds, capacity);
+  // the asker says whether its handle has the port's buffers to read
+  if (name === TRACE) return (seconds: unknown, capacity: unknown, viaPort: unknown) => traceLoop(loop, seconds, capacity, viaPort === true ? trace : null);
   return undefined;
 }

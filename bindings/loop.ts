@@ -32,7 +32,7 @@ import { exposeOn, portOf, type LoopPort } from './threads.js';
 import { createTaskOn, ensureFutureOn, type CoroutineLike, type Task } from './tasks.js';
 import { runInExecutorOn, setDefaultExecutorOn, shutdownDefaultExecutorOn, type Executor } from './executor.js';
 import { StatsRecorder, type LoopStats } from './stats.js';
-import { Tracer, type Trace, type TraceOptions } from './trace.js';
+import { Tracer, type Trace, type TraceBuffers, type TraceOptions } from './trace.js';
 import { hostIO, reactorOnly } from './io/host.js';
 import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOptions, SubprocessOptions, SubprocessTransport, Transport, UnixServerOptions } from './io/host.js';
 import type { ProtocolLike, SubprocessProtocolLike } from './io/protocols.js';
@@ -707,17 +707,39 @@ export class EventLoop implements HandleOwner, FutureLoop {
   startTrace(opts: TraceOptions = {}): void {
     this._checkClosed();
     if (this._tracer !== null) throw new RuntimeError('startTrace(): a trace is already being recorded');
-    this._tracer = new Tracer(this, opts);
+    this._startTracer(opts);
+  }
+
+  /** @internal Starts a trace, into a port's growable buffers for remote.trace() (`into`), else a ring of its own. */
+  _startTracer(opts: TraceOptions, into?: TraceBuffers): Tracer {
+    const tr = new Tracer(this, opts, into);
+    this._tracer = tr;
     this._instrumented = true;
+    return tr;
   }
 
   /** Stops recording; the trace in Chrome's Trace Event Format (JSON object format), for Perfetto. */
   stopTrace(): Trace {
     const tr = this._tracer;
     if (tr === null) throw new RuntimeError('stopTrace(): no trace is being recorded (startTrace() first)');
+    return this._stopTracer().export();
+  }
+
+  /** @internal Ends the recording (the ring says so to its readers); the tracer. */
+  _stopTracer(): Tracer {
+    const tr = this._tracer!;
     this._tracer = null;
     this._instrumented = this._debug || this._observer !== null;
-    return tr.export();
+    tr.stop();
+    return tr;
+  }
+
+  /**
+   * The shared buffers the current trace records into (trace-ring.ts), for `readTrace()` in any
+   * thread while this loop runs; null when no trace is being recorded.
+   */
+  traceBuffers(): TraceBuffers | null {
+    return this._tracer === null ? null : this._tracer.ring.buffers;
   }
 
   /** Starts the load metrics afresh. */

@@ -27,9 +27,10 @@ import type { CoreInbox, InboxRegion } from './core/types.js';
 import type { EventLoop, InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
 import { ensureFutureOn, isGenerator, isThenable } from './tasks.js';
-import { threadToken } from './thread.js';
+import { getRunning, threadToken } from './thread.js';
 import { INSPECT, TRACE, builtin, type LoopInspection } from './inspect.js';
-import type { Trace, TraceOptions } from './trace.js';
+import { readTrace, type Trace, type TraceBuffers, type TraceOptions } from './trace.js';
+import { portBuffers } from './trace-ring.js';
 
 /** What `loop.port()` returns: plain data, structured-cloneable, for `connect()` in any thread. */
 export interface LoopPort extends InboxRegion {
@@ -40,6 +41,8 @@ export interface LoopPort extends InboxRegion {
   readonly thread: string;
   /** A BroadcastChannel name that wakes the owner, where its host lacks Atomics.waitAsync. */
   readonly wake: string | null;
+  /** Growable buffers remote.trace() has the owner record into and reads (trace-ring.ts); null where the host cannot grow a SharedArrayBuffer. */
+  readonly trace?: TraceBuffers | null;
 }
 
 export interface ConnectOptions {
@@ -55,6 +58,8 @@ export interface ConnectOptions {
 const KIND_CALL = 1;
 const KIND_RUN = 2;
 const KIND_STOP = 3;
+/** Set on a record's kind when a traced loop of the submitting thread made it: a flow id (f64) follows. */
+const KIND_FLOW = 0x80;
 
 const EMPTY_VARS = new Context()._vars;
 const noop = (): void => {};
@@ -109,6 +114,8 @@ class LoopThreads implements InboxOwner {
   private dueTimer: unknown = null;
   private wakeChannel: BroadcastChannel | null = null;
   private wakeName: string | null = null;
+  /** The port's trace buffers (remote.trace), made with the first port. */
+  private traceBufs: TraceBuffers | null | undefined = undefined;
 
   constructor(private readonly loop: EventLoop) {}
 
@@ -129,7 +136,8 @@ class LoopThreads implements InboxOwner {
 
   port(): LoopPort {
     const r = this.open().region;
-    return { wasmloopPort: 1, ctrlBuffer: r.ctrlBuffer, ctrl: r.ctrl, ringBuffer: r.ringBuffer, owner: threadToken, thread: host.threadName(), wake: this.wakeName };
+    if (this.traceBufs === undefined) this.traceBufs = portBuffers();
+    return { wasmloopPort: 1, ctrlBuffer: r.ctrlBuffer, ctrl: r.ctrl, ringBuffer: r.ringBuffer, owner: threadToken, thread: host.threadName(), wake: this.wakeName, trace: this.traceBufs };
   }
 
   expose(name: string, fn: ((...args: any[]) => unknown) | null): void {
@@ -244,7 +252,13 @@ class LoopThreads implements InboxOwner {
     for (let w = inbox.outBase, end = inbox.outBase + n; w < end; w += out[w]!) {
       r.reset(bytes, dv, (w + 2) * 4);
       try {
-        each(r.u8(), r);
+        let kind = r.u8();
+        if ((kind & KIND_FLOW) !== 0) {
+          kind &= ~KIND_FLOW;
+          const flow = r.f64();
+          this.loop._tracer?.flowIn(flow);
+        }
+        each(kind, r);
       } catch (e) {
         this.loop.callExceptionHandler({ message: 'Exception while running a submission from another thread', exception: e });
       }
@@ -263,7 +277,7 @@ class LoopThreads implements InboxOwner {
     const argc = r.u32();
     const args = new Array<unknown>(argc);
     for (let i = 0; i < argc; i++) args[i] = r.value();
-    const fn = this.exposed.get(name) ?? builtin(this.loop, name); // wasmloop.inspect, wasmloop.trace
+    const fn = this.exposed.get(name) ?? builtin(this.loop, name, this.traceBufs ?? null); // wasmloop.inspect, wasmloop.trace
     this.batchCtx._vars = EMPTY_VARS; // each submission starts in an empty context
     if (kind === KIND_CALL) {
       if (fn === undefined) {
@@ -490,10 +504,17 @@ export class RemoteLoop {
     return this.runThreadsafe<LoopInspection>(INSPECT);
   }
 
-  /** A trace of the owner's loop over its next `seconds` (its own clock), recorded without stopping it. */
-  trace(seconds: number, opts: TraceOptions = {}): Promise<Trace> {
-    if (opts === null || typeof opts !== 'object') return Promise.reject(new TypeError(`trace() options must be an object, got ${describe(opts)}`));
-    return this.runThreadsafe<Trace>(TRACE, seconds, opts.capacity ?? null);
+  /**
+   * A trace of the owner's loop over its next `seconds` (its own clock), recorded without stopping
+   * it into its shared trace ring, which this thread then reads and converts (readTrace).
+   */
+  async trace(seconds: number, opts: TraceOptions = {}): Promise<Trace> {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`trace() options must be an object, got ${describe(opts)}`);
+    const into = this.port.trace ?? null;
+    // recorded into the port's buffers (null comes back), or, where they could not be made, the trace itself
+    const trace = await this.runThreadsafe<Trace | null>(TRACE, seconds, opts.capacity ?? null, into !== null);
+    if (trace !== null) return trace;
+    return readTrace(into!);
   }
 
   /** Stops the owner's loop (its `stop()`, run in its thread); wakes it wherever it sleeps. */
@@ -527,7 +548,11 @@ export class RemoteLoop {
     w.reset();
     this.encoding = true;
     try {
-      w.u8(kind);
+      // made by a callback of a traced loop: the flow to the owner starts here
+      const tr = (getRunning() as EventLoop | null)?._tracer;
+      const flow = tr ? tr.flowOut() : 0;
+      w.u8(flow > 0 ? kind | KIND_FLOW : kind);
+      if (flow > 0) w.f64(flow);
       if (kind === KIND_RUN) {
         w.u32(id);
         w.str(this.replyName);

@@ -3,13 +3,21 @@
  * and tasks as Chrome's Trace Event Format (JSON object format), which Perfetto (ui.perfetto.dev)
  * and chrome://tracing open.
  *
- * Recording: a ring of `capacity` events kept as parallel typed arrays (no object per event; the
- * newest events are kept, `otherData.dropped` counts the overwritten ones). The loop calls in from
- * its instrumented path (the one debug mode and observers use), so an untraced loop pays nothing
- * but the branch it already takes per iteration, plus one per callLater and per task created/done.
- * Names are resolved when the trace is exported, not while recording. The ring is this JavaScript
- * object: keeping it in the WASM core's shared memory, readable by another thread while the loop
- * runs, is a later step.
+ * Recording: a ring of `capacity` events in a SharedArrayBuffer the loop owns, with a string table
+ * for the names beside it (trace-ring.ts documents the layout, its invariants and costs): the newest
+ * events are kept, `otherData.dropped` counts the overwritten ones, and any thread given
+ * `loop.traceBuffers()` reads it with `readTrace()` while the loop runs (remote.trace() does). The
+ * loop calls in from its instrumented path (the one debug mode and observers use), so an untraced
+ * loop pays nothing but the branch it already takes per iteration, plus one per callLater, per
+ * task created/done and per submission to another thread.
+ *
+ * Format: Chrome's JSON object format, not Perfetto's protobuf TrackEvent. Perfetto's JSON import is
+ * "best effort", but every construct used here (X, C, M, s/f flow v1 with bp 'e', b/e async spans)
+ * is one it imports, and the same file opens in chrome://tracing, in the playground (a page with
+ * no protobuf decoder) and in any JSON tool; the size that makes JSON slow in Perfetto (hundreds of
+ * MB) is far past the ring's default of 2^18 events (≈ 30 MB of JSON). TrackEvent would save size
+ * and add interned names, but needs a protobuf encoder in the package for no event we cannot show;
+ * the ring's string table already gives the interning where it matters (recording).
  *
  * What is exported (pid 1, tid 1: the loop's thread, named by `thread_name` metadata):
  * - each iteration that ran callbacks: a complete event (`X`, cat `loop,iteration`) with args
@@ -23,6 +31,9 @@
  *   by async code resumed between iterations — have no slice to start from and no flow);
  * - each task: an async span (`b`/`e`, cat `task`, its id) from creation (or the trace's start) to
  *   done (or the trace's end, with `args.unfinished`).
+ * - each submission to another thread's loop, made by a callback of this (traced) loop: a flow
+ *   (cat `thread`) that ends in the batch callback of the receiving loop, when that one is traced
+ *   too (the id is unique across threads: merge the two traces with mergeTraces()).
  * Timestamps are µs of loop time: the host's clock on a monotonic loop; on a virtual loop an
  * iteration starts at its loop time, or where the previous one ended if the clock did not move,
  * and the events inside it are laid out by their wall durations.
@@ -31,6 +42,10 @@ import { describe } from './errors.js';
 import { _Awaiter } from './futures.js';
 import { TimerHandle, type Handle } from './handles.js';
 import { host } from './hosts/index.js';
+import { threadToken } from './thread.js';
+import { CB, COUNTER, FLOW_F, FLOW_S, ITER, TASK_B, TASK_E, TraceRing, snapshot, type RingSnapshot, type TraceBuffers } from './trace-ring.js';
+
+export type { TraceBuffers } from './trace-ring.js';
 
 export interface TraceOptions {
   /** Events the ring holds (default 1 << 18); the oldest are dropped past it. */
@@ -54,7 +69,18 @@ export interface TraceEvent {
 export interface Trace {
   traceEvents: TraceEvent[];
   displayTimeUnit: 'ms';
-  otherData: { dropped: number; clock: string; core: string; capacity: number; producer: string };
+  otherData: {
+    dropped: number;
+    clock: string;
+    core: string;
+    capacity: number;
+    producer: string;
+    /** the recording thread's name, and the host's performance.timeOrigin (ms) there: mergeTraces() aligns monotonic traces by it */
+    thread?: string;
+    timeOrigin?: number;
+    /** names the string table could not hold, shown as placeholders by another thread's reader */
+    namesLost?: number;
+  };
 }
 
 /** What the tracer needs from its loop (loop.ts imports this file). */
@@ -67,33 +93,45 @@ export interface TracedLoop {
 }
 
 /** What the tracer needs from a task (tasks.ts imports loop.ts, so not the class itself). */
-interface TracedTask {
+export interface TracedTask {
   getName(): string;
   readonly _coroRepr: string;
 }
 
-const ITER = 1;
-const CB = 2;
-const COUNTER = 3;
-const FLOW = 4;
-const TASK_B = 5;
-const TASK_E = 6;
 const PID = 1;
-const TID = 1;
 const DEFAULT_CAPACITY = 1 << 18;
 
+/** This thread's trace tid: 1 on the main thread, else one drawn from its token (distinct per thread, stable). */
+const TID = ((): number => {
+  const name = host.threadName();
+  if (name === 'MainThread' || name === 'main') return 1;
+  let h = 2166136261;
+  for (let i = 0; i < threadToken.length; i++) h = Math.imul(h ^ threadToken.charCodeAt(i), 16777619);
+  return 2 + ((h >>> 0) % 0x3fffffff);
+})();
+
+/** Flow ids unique across threads: a tag drawn per thread, times 2^32, plus a count. */
+const FLOW_TAG = (1 + Math.floor(Math.random() * 0xfffff)) * 2 ** 32;
+let flowCount = 0;
+const nextFlowId = (): number => FLOW_TAG + (++flowCount % 2 ** 32);
+
+/** A callback's name, never throwing (a getter or a Proxy may). */
+function fnName(f: object): string {
+  try {
+    const n: unknown = (f as { name?: unknown }).name;
+    return typeof n === 'string' && n.length > 0 ? n : '<anonymous>';
+  } catch {
+    return '<anonymous>';
+  }
+}
+
+const timeOrigin = (): number => {
+  const p = (globalThis as { performance?: { timeOrigin?: number } }).performance;
+  return typeof p?.timeOrigin === 'number' ? p.timeOrigin : 0;
+};
+
 export class Tracer {
-  private readonly cap: number;
-  private readonly kind: Uint8Array;
-  private readonly ts: Float64Array;
-  private readonly dur: Float64Array;
-  private readonly a: Float64Array;
-  private readonly b: Float64Array;
-  private readonly c: Float64Array;
-  private readonly ref: unknown[];
-  private head = 0;
-  private size = 0;
-  private dropped = 0;
+  readonly ring: TraceRing;
   private readonly virtual: boolean;
   /** in an iteration: its ts (µs), the host ms it began, the loop time of its tick */
   private inIter = false;
@@ -108,42 +146,26 @@ export class Tracer {
   /** where the last iteration ended (µs): a virtual loop's next one starts no earlier */
   private cursor = 0;
   private readonly flows = new Map<TimerHandle, number>();
-  private nextFlow = 1;
   private readonly taskIds = new WeakMap<object, number>();
-  private readonly stepOwner = new WeakMap<Function, TracedTask>();
+  /** the name of a callback (or of the task behind a step, wake-up or await): string id × 2, plus 1 for a task's */
+  private readonly names = new WeakMap<object, number>();
   private nextTask = 1;
 
+  /** `into`: a port's growable buffers to record into (remote.trace), else the ring gets its own. */
   constructor(
     private readonly loop: TracedLoop,
     opts: TraceOptions,
+    into?: TraceBuffers,
   ) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`startTrace() options must be an object, got ${describe(opts)}`);
     const cap = opts.capacity ?? DEFAULT_CAPACITY;
     if (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 1 || cap > 1 << 26) throw new RangeError(`startTrace() capacity must be an integer from 1 to 2^26, got ${describe(cap)}`);
-    this.cap = cap;
-    this.kind = new Uint8Array(cap);
-    this.ts = new Float64Array(cap);
-    this.dur = new Float64Array(cap);
-    this.a = new Float64Array(cap);
-    this.b = new Float64Array(cap);
-    this.c = new Float64Array(cap);
-    this.ref = new Array<unknown>(cap).fill(null);
     this.virtual = loop.clock === 'virtual';
     this.cursor = this.virtual ? loop.time() * 1e6 : 0;
+    this.ring = new TraceRing(cap, { core: loop.core, clock: loop.clock, thread: host.threadName(), tid: TID, start: timeOrigin() }, into);
     // tasks already running: their spans start with the trace
     const pending = (loop._extra.tasks as { pending?: Set<TracedTask> } | undefined)?.pending;
     if (pending) for (const t of pending) this.taskBegin(t, (t as unknown as { _stepFn: Function })._stepFn, (t as unknown as { _wakeupFn: Function })._wakeupFn);
-  }
-
-  /** The next ring slot (overwriting the oldest event when full). */
-  private slot(k: number, ts: number): number {
-    const i = this.head;
-    this.head = i + 1 === this.cap ? 0 : i + 1;
-    if (this.size < this.cap) this.size++;
-    else this.dropped++;
-    this.kind[i] = k;
-    this.ts[i] = ts;
-    return i;
   }
 
   /** Now, in trace µs. */
@@ -167,9 +189,11 @@ export class Tracer {
     if (n === this.lastReady && timers === this.lastTimers) return;
     this.lastReady = n;
     this.lastTimers = timers;
-    const i = this.slot(COUNTER, this.iterTs);
-    this.a[i] = n;
-    this.b[i] = timers;
+    const ring = this.ring;
+    const r = ring.claim(COUNTER, this.iterTs);
+    ring.i32[2 * r + 10] = n;
+    ring.i32[2 * r + 11] = timers;
+    ring.publish();
   }
 
   /** A callback ran from t0 to t1 (host ms). */
@@ -184,129 +208,238 @@ export class Tracer {
         flow = id;
       }
     }
-    const i = this.slot(CB, ts);
-    this.dur[i] = (t1 - t0) * 1000;
-    this.a[i] = flow;
-    // the callback, or the task an await's settling resumes (not the handle: a ring that held
-    // every handle would keep them all past the young generation)
+    // the callback, or the task an await's settling resumes
     const args = h._args;
-    this.ref[i] = Array.isArray(args) && args.length === 2 && args[1] instanceof _Awaiter && args[1].task !== null ? args[1].task : h._callback;
+    const ref: object = Array.isArray(args) && args.length === 2 && args[1] instanceof _Awaiter && args[1].task !== null && this.taskIds.has(args[1].task) ? (args[1].task as object) : (h._callback as object);
+    let v = this.names.get(ref);
+    if (v === undefined) {
+      v = this.ring.intern(fnName(ref)) * 2;
+      this.names.set(ref, v);
+    }
+    const ring = this.ring;
+    const r = ring.claim(CB, ts);
+    ring.f64[r + 1] = (t1 - t0) * 1000;
+    ring.f64[r + 2] = flow;
+    ring.i32[2 * r + 9] = v >> 1;
+    ring.i32[2 * r + 10] = v & 1;
+    ring.publish();
   }
 
   /** The iteration's callbacks all ran, at host ms `w`. */
   end(w: number): void {
     const dur = (w - this.wallStart) * 1000;
-    const i = this.slot(ITER, this.iterTs);
-    this.dur[i] = dur;
-    this.a[i] = this.ready;
-    this.b[i] = this.fired;
-    this.c[i] = this.lag;
-    this.ref[i] = this.virtual ? this.wallStart * 1000 : null;
+    const ring = this.ring;
+    const r = ring.claim(ITER, this.iterTs);
+    ring.f64[r + 1] = dur;
+    ring.f64[r + 2] = this.lag;
+    ring.f64[r + 3] = this.virtual ? this.wallStart * 1000 : -1;
+    ring.i32[2 * r + 10] = this.ready;
+    ring.i32[2 * r + 11] = this.fired;
+    ring.publish();
     this.inIter = false;
     this.cursor = this.iterTs + dur;
   }
 
   /** callLater/callAt scheduled `h`: a flow starts here. */
   timer(h: TimerHandle): void {
-    const id = this.nextFlow++;
+    const id = nextFlowId();
     this.flows.set(h, id);
-    const i = this.slot(FLOW, this.now());
-    this.a[i] = id;
-    this.b[i] = this.inIter ? 1 : 0; // a flow binds to the slice around its start: none outside an iteration
+    this.flowStart(id, 0);
+  }
+
+  private flowStart(id: number, thread: number): void {
+    const ring = this.ring;
+    const r = ring.claim(FLOW_S, this.now());
+    ring.f64[r + 2] = id;
+    ring.i32[2 * r + 10] = this.inIter ? 1 : 0; // a flow binds to the slice around its start: none outside an iteration
+    ring.i32[2 * r + 11] = thread;
+    ring.publish();
+  }
+
+  /** A callback of this loop submits to another thread's loop: the id the submission carries, 0 for none (outside a callback). */
+  flowOut(): number {
+    if (!this.inIter) return 0;
+    const id = nextFlowId();
+    this.flowStart(id, 1);
+    return id;
+  }
+
+  /** A submission from another thread carrying flow `id` runs now, in the batch callback. */
+  flowIn(id: number): void {
+    if (!this.inIter) return;
+    const ring = this.ring;
+    const r = ring.claim(FLOW_F, this.now());
+    ring.f64[r + 2] = id;
+    ring.i32[2 * r + 11] = 1;
+    ring.publish();
   }
 
   /** A task was created (or was running when the trace started); `step` and `wakeup` are its loop callbacks. */
   taskBegin(t: TracedTask, step: Function, wakeup: Function): void {
     const id = this.nextTask++;
+    const ring = this.ring;
     this.taskIds.set(t, id);
-    this.stepOwner.set(step, t);
-    this.stepOwner.set(wakeup, t);
-    const i = this.slot(TASK_B, this.now());
-    this.a[i] = id;
-    this.ref[i] = t;
+    const name = t.getName();
+    const cb = ring.intern(`${name} ${t._coroRepr}`) * 2 + 1;
+    this.names.set(step, cb);
+    this.names.set(wakeup, cb);
+    this.names.set(t, cb);
+    const nameId = ring.intern(name);
+    const coro = ring.intern(t._coroRepr);
+    const r = ring.claim(TASK_B, this.now());
+    ring.i32[2 * r + 9] = nameId;
+    ring.i32[2 * r + 10] = id;
+    ring.i32[2 * r + 11] = coro;
+    ring.publish();
   }
 
   taskEnd(t: TracedTask): void {
     const id = this.taskIds.get(t);
     if (id === undefined) return;
-    const i = this.slot(TASK_E, this.now());
-    this.a[i] = id;
-    this.ref[i] = t;
+    const ring = this.ring;
+    const nameId = ring.intern(t.getName());
+    const r = ring.claim(TASK_E, this.now());
+    ring.i32[2 * r + 9] = nameId;
+    ring.i32[2 * r + 10] = id;
+    ring.publish();
   }
 
-  /** The task a recorded callback ran for (a step or wake-up of a task, or the settling of an await it made), else null. */
-  private taskOf(ref: unknown): TracedTask | null {
-    if (typeof ref === 'function') return this.stepOwner.get(ref) ?? null;
-    return ref !== null && this.taskIds.has(ref as object) ? (ref as TracedTask) : null;
+  /** Recording ends: a reader in another thread sees the ring stopped. */
+  stop(): void {
+    this.ring.stop();
   }
 
-  /** The trace as Trace Event Format JSON (object format). Unmatched flow ends and span ends are left out. */
+  /** The trace as Trace Event Format JSON (object format). */
   export(): Trace {
-    const events: TraceEvent[] = [
-      { name: 'process_name', ph: 'M', ts: 0, pid: PID, tid: TID, args: { name: 'wasmloop' } },
-      { name: 'thread_name', ph: 'M', ts: 0, pid: PID, tid: TID, args: { name: `event loop (${this.loop.core} core, ${this.loop.clock} clock)` } },
-    ];
-    const first = this.size < this.cap ? 0 : this.head;
-    // what survives in the ring: flow starts (and which of them ended), task spans begun
-    const flowStarts = new Set<number>();
-    const flowEnds = new Set<number>();
-    const begun = new Set<number>();
-    for (let n = 0, i = first; n < this.size; n++, i = i + 1 === this.cap ? 0 : i + 1) {
-      const k = this.kind[i];
-      if (k === FLOW && this.b[i] === 1) flowStarts.add(this.a[i]!);
-      else if (k === CB && this.a[i]! > 0) flowEnds.add(this.a[i]!);
-    }
-    const open = new Map<number, TracedTask>();
-    let last = 0;
-    for (let n = 0, i = first; n < this.size; n++, i = i + 1 === this.cap ? 0 : i + 1) {
-      const ts = this.ts[i]!;
-      switch (this.kind[i]) {
-        case ITER: {
-          const args: Record<string, unknown> = { ready: this.a[i], timersFired: this.b[i], lateBy: this.c[i] };
-          if (this.ref[i] !== null) args.wallTs = this.ref[i];
-          events.push({ name: 'iteration', cat: 'loop,iteration', ph: 'X', ts, dur: this.dur[i]!, pid: PID, tid: TID, args });
-          last = Math.max(last, ts + this.dur[i]!);
-          break;
-        }
-        case CB: {
-          const ref = this.ref[i];
-          const t = this.taskOf(ref);
-          const name = t !== null ? `${t.getName()} ${t._coroRepr}` : (typeof ref === 'function' && ref.name) || '<anonymous>';
-          events.push({ name, cat: t !== null ? 'callback,task' : 'callback', ph: 'X', ts, dur: this.dur[i]!, pid: PID, tid: TID });
-          const flow = this.a[i]!;
-          if (flow > 0 && flowStarts.has(flow)) events.push({ name: 'timer', cat: 'timer', ph: 'f', bp: 'e', id: flow, ts, pid: PID, tid: TID });
-          last = Math.max(last, ts + this.dur[i]!);
-          break;
-        }
-        case COUNTER:
-          events.push({ name: 'loop', ph: 'C', ts, pid: PID, tid: TID, args: { ready: this.a[i], timers: this.b[i] } });
-          break;
-        case FLOW:
-          if (this.b[i] === 1 && flowEnds.has(this.a[i]!)) events.push({ name: 'timer', cat: 'timer', ph: 's', id: this.a[i]!, ts, pid: PID, tid: TID });
-          break;
-        case TASK_B: {
-          const t = this.ref[i] as TracedTask;
-          const id = this.a[i]!;
-          begun.add(id);
-          open.set(id, t);
-          events.push({ name: t.getName(), cat: 'task', ph: 'b', id, ts, pid: PID, tid: TID, args: { coro: t._coroRepr } });
-          break;
-        }
-        case TASK_E: {
-          const id = this.a[i]!;
-          if (!begun.has(id)) break;
-          open.delete(id);
-          events.push({ name: (this.ref[i] as TracedTask).getName(), cat: 'task', ph: 'e', id, ts, pid: PID, tid: TID });
-          break;
-        }
-      }
-      last = Math.max(last, ts);
-    }
-    for (const [id, t] of open) events.push({ name: t.getName(), cat: 'task', ph: 'e', id, ts: last, pid: PID, tid: TID, args: { unfinished: true } });
-    return {
-      traceEvents: events,
-      displayTimeUnit: 'ms',
-      otherData: { dropped: this.dropped, clock: this.loop.clock, core: this.loop.core, capacity: this.cap, producer: 'wasmloop' },
-    };
+    return decode(snapshot(this.ring.buffers, this.ring.local));
   }
+}
+
+/**
+ * The trace a ring holds now, read in any thread (give it `loop.traceBuffers()`), while the loop
+ * runs on: what remote.trace() uses.
+ */
+export function readTrace(buffers: TraceBuffers): Trace {
+  return decode(snapshot(buffers));
+}
+
+/**
+ * A ring's events as Trace Event Format JSON. Timer flows whose start or end was overwritten, and
+ * span ends whose begin was, are left out; spans still open end with the trace (`args.unfinished`).
+ * Thread flows are kept whole on this side: their other end is in the other thread's trace.
+ */
+export function decode(snap: RingSnapshot): Trace {
+  const tid = snap.tid;
+  const events: TraceEvent[] = [
+    { name: 'process_name', ph: 'M', ts: 0, pid: PID, tid, args: { name: 'wasmloop' } },
+    { name: 'thread_name', ph: 'M', ts: 0, pid: PID, tid, args: { name: `event loop ${snap.thread} (${snap.core} core, ${snap.clock} clock)` } },
+  ];
+  const evs = snap.events;
+  const flowStarts = new Set<number>();
+  const flowEnds = new Set<number>();
+  for (const e of evs) {
+    if (e.kind === FLOW_S && e.b === 0 && e.a === 1) flowStarts.add(e.x);
+    else if (e.kind === CB && e.x > 0) flowEnds.add(e.x);
+  }
+  const begun = new Set<number>();
+  const open = new Map<number, string>();
+  let last = 0;
+  for (const e of evs) {
+    const ts = e.ts;
+    switch (e.kind) {
+      case ITER: {
+        const args: Record<string, unknown> = { ready: e.a, timersFired: e.b, lateBy: e.x };
+        if (e.y >= 0) args.wallTs = e.y;
+        events.push({ name: 'iteration', cat: 'loop,iteration', ph: 'X', ts, dur: e.dur, pid: PID, tid, args });
+        last = Math.max(last, ts + e.dur);
+        break;
+      }
+      case CB:
+        events.push({ name: snap.name(e.name), cat: e.a === 1 ? 'callback,task' : 'callback', ph: 'X', ts, dur: e.dur, pid: PID, tid });
+        if (e.x > 0 && flowStarts.has(e.x)) events.push({ name: 'timer', cat: 'timer', ph: 'f', bp: 'e', id: e.x, ts, pid: PID, tid });
+        last = Math.max(last, ts + e.dur);
+        break;
+      case COUNTER:
+        events.push({ name: 'loop', ph: 'C', ts, pid: PID, tid, args: { ready: e.a, timers: e.b } });
+        break;
+      case FLOW_S:
+        if (e.a !== 1) break;
+        if (e.b === 1) events.push({ name: 'submission', cat: 'thread', ph: 's', id: e.x, ts, pid: PID, tid });
+        else if (flowEnds.has(e.x)) events.push({ name: 'timer', cat: 'timer', ph: 's', id: e.x, ts, pid: PID, tid });
+        break;
+      case FLOW_F:
+        events.push({ name: 'submission', cat: 'thread', ph: 'f', bp: 'e', id: e.x, ts, pid: PID, tid });
+        break;
+      case TASK_B: {
+        const name = snap.name(e.name);
+        begun.add(e.a);
+        open.set(e.a, name);
+        events.push({ name, cat: 'task', ph: 'b', id: e.a, ts, pid: PID, tid, args: { coro: snap.name(e.b) } });
+        break;
+      }
+      case TASK_E: {
+        const name = open.get(e.a);
+        if (!begun.has(e.a) || name === undefined) break;
+        open.delete(e.a);
+        events.push({ name, cat: 'task', ph: 'e', id: e.a, ts, pid: PID, tid });
+        break;
+      }
+    }
+    last = Math.max(last, ts);
+  }
+  for (const [id, name] of open) events.push({ name, cat: 'task', ph: 'e', id, ts: last, pid: PID, tid, args: { unfinished: true } });
+  return {
+    traceEvents: events,
+    displayTimeUnit: 'ms',
+    otherData: { dropped: snap.dropped, clock: snap.clock, core: snap.core, capacity: snap.cap, producer: 'wasmloop', thread: snap.thread, timeOrigin: snap.start, namesLost: snap.namesLost },
+  };
+}
+
+/**
+ * One trace of several threads' traces (say, a worker's and the main thread's, whose submissions
+ * flow between them): their events together, monotonic ones moved onto the earliest thread's
+ * clock (each host thread's clock starts at its own performance.timeOrigin). Task span ids are
+ * kept apart by their thread; flow ids already are.
+ */
+export function mergeTraces(...given: Trace[]): Trace {
+  if (given.length === 0) throw new TypeError('mergeTraces() needs at least one trace');
+  // plain copies: what JSON cannot hold (getters that throw, Proxies, cycles) is refused here
+  const traces = given.map((t) => {
+    let copy: Trace | null = null;
+    try {
+      copy = JSON.parse(JSON.stringify(t)) as Trace;
+    } catch {
+      copy = null;
+    }
+    const ok =
+      copy !== null && typeof copy === 'object' && Array.isArray(copy.traceEvents) && copy.otherData !== null && typeof copy.otherData === 'object' &&
+      copy.traceEvents.every((e) => e !== null && typeof e === 'object' && typeof e.ts === 'number' && typeof e.ph === 'string' && typeof e.tid === 'number');
+    if (!ok) throw new TypeError(`mergeTraces() needs traces (what stopTrace() or readTrace() returns), got ${describe(t)}`);
+    return copy!;
+  });
+  const origins = traces.map((t) => (t.otherData?.clock === 'monotonic' ? (t.otherData.timeOrigin ?? 0) : null));
+  const base = Math.min(...origins.map((o) => o ?? Infinity));
+  const out: TraceEvent[] = [];
+  const seenMeta = new Set<string>();
+  traces.forEach((t, k) => {
+    const shift = origins[k] === null ? 0 : (origins[k]! - base) * 1000;
+    for (const e of t.traceEvents) {
+      if (e.ph === 'M') {
+        const key = `${e.name}:${e.pid}:${e.tid}`;
+        if (seenMeta.has(key)) continue;
+        seenMeta.add(key);
+        out.push(e);
+        continue;
+      }
+      const moved: TraceEvent = { ...e, ts: e.ts + shift };
+      if ((e.ph === 'b' || e.ph === 'e') && e.id !== undefined) moved.id = e.tid * 2 ** 20 + e.id;
+      out.push(moved);
+    }
+  });
+  const first = traces[0]!.otherData;
+  return {
+    traceEvents: out,
+    displayTimeUnit: 'ms',
+    otherData: { ...first, dropped: traces.reduce((n, t) => n + (t.otherData?.dropped ?? 0), 0), thread: traces.map((t) => t.otherData?.thread ?? '?').join(', ') },
+  };
 }

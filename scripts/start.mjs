@@ -4,7 +4,8 @@
 // them on the real clock as the seed does (8 s per trampoline example and core).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as wl from '../dist/index.js';
-import { EXAMPLES, namedTrampolines } from '../examples/seed.mjs';
+import { EXAMPLES } from '../examples/seed.mjs';
+import { seedTrace } from '../examples/seed-trace.mjs';
 
 const real = process.argv.includes('--real');
 const clock = real ? 'monotonic' : 'virtual';
@@ -30,25 +31,14 @@ for (const [title, example] of EXAMPLES) {
   console.log('');
 }
 
-// A trace of the three named trampolines (WASM core), for Perfetto: every loop the example makes is traced.
-const traces = [];
-const tracing = {
-  ...wl,
-  newEventLoop(opts) {
-    const loop = wl.newEventLoop(opts);
-    loop.startTrace();
-    traces.push(loop);
-    return loop;
-  },
-};
-await namedTrampolines(tracing, { core: 'wasm', clock });
-const trace = traces[0].stopTrace();
+// A trace of the three named trampolines (WASM core), for Perfetto and the playground
+const trace = await seedTrace(wl, { core: 'wasm', clock });
 mkdirSync(new URL('../traces/', import.meta.url), { recursive: true });
 writeFileSync(new URL('../traces/seed.json', import.meta.url), JSON.stringify(trace));
 const count = (name) => trace.traceEvents.filter((e) => e.name === name && e.ph === 'X').length;
 console.log(`## a trace of the three named trampolines → traces/seed.json`);
-console.log(`   ${count('iteration')} iterations, ${count('trampoline')} trampoline callbacks, ${trace.traceEvents.filter((e) => e.ph === 's').length} timer flows, ${trace.otherData.clock} clock`);
-console.log('   open it at https://ui.perfetto.dev (Open trace file) or in chrome://tracing\n');
+console.log(`   ${count('iteration')} iterations, ${count('trampoline')} trampoline callbacks, ${trace.traceEvents.filter((e) => e.ph === 's').length} timer flows, ${trace.traceEvents.filter((e) => e.ph === 'b').length} task span (stats), ${trace.otherData.clock} clock`);
+console.log('   open it at https://ui.perfetto.dev (Open trace file), in chrome://tracing, or in the playground (npm run playground, "Load a trace")\n');
 
 const { main } = await import('../bench/run.mjs');
 await main(['--quick', '--only', 'W1,W2', '--no-files']);

@@ -9,93 +9,9 @@ import * as wl from '../bindings/index.js';
 // @ts-expect-error plain JS module shared with `npm start`
 import { namedTrampolines } from '../examples/seed.mjs';
 import { CORES, vloop } from './helpers.js';
+import { validate } from './trace-validate.js';
 
-const PHASES = new Set(['X', 'C', 's', 'f', 'b', 'e', 'M']);
 const EPS = 1e-6;
-
-/** Throws with the first rule `trace` breaks. */
-function validate(trace: Trace): void {
-  const fail: (why: string, e?: TraceEvent) => never = (why, e) => {
-    throw new Error(`${why}${e ? `: ${JSON.stringify(e)}` : ''}`);
-  };
-  if (!Array.isArray(trace.traceEvents)) fail('traceEvents must be an array');
-  if (typeof trace.otherData?.dropped !== 'number') fail('otherData.dropped must be a number');
-  expect(JSON.parse(JSON.stringify(trace))).toEqual(trace); // plain JSON: no NaN, no undefined
-  const threads = new Set<string>();
-  const named = new Set<string>();
-  const slices = new Map<string, TraceEvent[]>();
-  const flowS = new Map<string, TraceEvent>();
-  const flowF = new Map<string, TraceEvent>();
-  const spans = new Map<string, TraceEvent>();
-  const ended = new Set<string>();
-  for (const e of trace.traceEvents) {
-    if (typeof e.name !== 'string' || !PHASES.has(e.ph)) fail('name and a known ph are required', e);
-    if (!Number.isInteger(e.pid) || !Number.isInteger(e.tid)) fail('pid and tid must be integers', e);
-    if (typeof e.ts !== 'number' || !Number.isFinite(e.ts) || e.ts < 0) fail('ts must be a finite number of µs', e);
-    const thread = `${e.pid}:${e.tid}`;
-    switch (e.ph) {
-      case 'M':
-        if (e.name !== 'thread_name' && e.name !== 'process_name') fail('unknown metadata', e);
-        if (typeof e.args?.name !== 'string') fail('metadata needs args.name', e);
-        if (e.name === 'thread_name') named.add(thread);
-        continue;
-      case 'X':
-        if (typeof e.dur !== 'number' || !(e.dur >= 0)) fail('X needs a duration', e);
-        (slices.get(thread) ?? slices.set(thread, []).get(thread)!).push(e);
-        break;
-      case 'C':
-        if (e.args === undefined || Object.values(e.args).some((v) => typeof v !== 'number')) fail('C needs numeric args', e);
-        break;
-      case 's':
-      case 'f': {
-        if (e.id === undefined || typeof e.cat !== 'string') fail('flow events need id and cat', e);
-        const key = `${e.cat}:${e.id}`;
-        const m = e.ph === 's' ? flowS : flowF;
-        if (m.has(key)) fail('flow id used twice', e);
-        m.set(key, e);
-        break;
-      }
-      case 'b': {
-        if (e.id === undefined || typeof e.cat !== 'string') fail('async events need id and cat', e);
-        const key = `${e.cat}:${e.id}`;
-        if (spans.has(key)) fail('async id begun twice', e);
-        spans.set(key, e);
-        break;
-      }
-      case 'e': {
-        const key = `${e.cat}:${e.id}`;
-        const b = spans.get(key);
-        if (b === undefined || ended.has(key)) fail('e without its b', e);
-        if (b.name !== e.name || e.ts + EPS < b.ts) fail('e must match its b and follow it', e);
-        ended.add(key);
-        break;
-      }
-    }
-    threads.add(thread);
-  }
-  for (const t of threads) if (!named.has(t)) fail(`thread ${t} has no thread_name`);
-  for (const key of spans.keys()) if (!ended.has(key)) fail(`async span ${key} never ends`);
-  for (const [key, s] of flowS) {
-    const f = flowF.get(key);
-    if (f === undefined) fail('s without its f', s);
-    if (f.ts + EPS < s.ts) fail('a flow must not go back in time', f);
-  }
-  for (const [key, f] of flowF) if (!flowS.has(key)) fail('f without its s', f);
-  // complete events nest: sorted by start (the longer first), each lies inside the open one or after it
-  for (const [, xs] of slices) {
-    xs.sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
-    const open: TraceEvent[] = [];
-    for (const x of xs) {
-      while (open.length > 0 && x.ts >= open[open.length - 1]!.ts + open[open.length - 1]!.dur! - EPS) open.pop();
-      const top = open[open.length - 1];
-      if (top !== undefined && x.ts + x.dur! > top.ts + top.dur! + EPS) fail(`X overlaps ${JSON.stringify(top)} without nesting`, x);
-      open.push(x);
-    }
-  }
-  // flows bind to the slice around them
-  const inSlice = (e: TraceEvent) => (slices.get(`${e.pid}:${e.tid}`) ?? []).some((x) => x.ts - EPS <= e.ts && e.ts <= x.ts + x.dur! + EPS);
-  for (const e of [...flowS.values(), ...flowF.values()]) if (!inSlice(e)) fail('a flow event outside any slice', e);
-}
 
 const of = (t: Trace, ph: string, name?: string | RegExp) =>
   t.traceEvents.filter((e) => e.ph === ph && (name === undefined || (typeof name === 'string' ? e.name === name : name.test(e.name))));
@@ -344,7 +260,42 @@ describe('the trace validator', () => {
     expect(() => validate(base([x(0, 10), x(5, 10)]))).toThrow(/overlaps/);
     expect(() => validate(base([x(0, 10), { name: 't', cat: 't', ph: 'f', id: 1, ts: 1, pid: 1, tid: 1 }]))).toThrow(/f without its s/);
     expect(() => validate(base([{ name: 'a', cat: 'task', ph: 'b', id: 1, ts: 1, pid: 1, tid: 1 }]))).toThrow(/never ends/);
-    expect(() => validate(base([{ name: 'x', ph: 'X', ts: 0, pid: 1, tid: 1 }]))).toThrow(/duration/);
+    expect(() => validate(base([{ name: 'x', ph: 'X', ts: 0, pid: 1, tid: 1 }]))).toThrow(/needs dur/);
     expect(() => validate(base([{ ...x(0, 1), tid: 2 }]))).toThrow(/thread_name/);
+  });
+
+  it('is strict about each phase\'s fields and their types', () => {
+    const base = (events: unknown[], top: Record<string, unknown> = {}): Trace =>
+      ({
+        traceEvents: [{ name: 'thread_name', ph: 'M', ts: 0, pid: 1, tid: 1, args: { name: 't' } }, ...(events as TraceEvent[])],
+        displayTimeUnit: 'ms',
+        otherData: { dropped: 0, clock: 'virtual', core: 'js', capacity: 1, producer: 'test' },
+        ...top,
+      }) as Trace;
+    const x = { name: 'x', ph: 'X', ts: 0, dur: 10, pid: 1, tid: 1 };
+    const s = { name: 'n', cat: 'thread', ph: 's', id: 7, ts: 1, pid: 1, tid: 1 };
+    const f = { name: 'n', cat: 'thread', ph: 'f', bp: 'e', id: 7, ts: 2, pid: 1, tid: 1 };
+    expect(() => validate(base([x, s, f]))).not.toThrow();
+    expect(() => validate(base([{ ...x, id: 1 }]))).toThrow(/takes no field id/);
+    expect(() => validate(base([x, { ...s, bp: 'e' }, f]))).toThrow(/takes no field bp/);
+    expect(() => validate(base([x, s, { ...f, bp: 'x' }]))).toThrow(/bp/);
+    expect(() => validate(base([x, { name: 'n', ph: 's', id: 7, ts: 1, pid: 1, tid: 1 }, f]))).toThrow(/needs cat/);
+    expect(() => validate(base([x, { ...s, cat: undefined }, f]))).toThrow(/plain JSON/);
+    expect(() => validate(base([x, s, { ...f, name: 'other' }]))).toThrow(/name it started with/);
+    expect(() => validate(base([{ ...x, ts: NaN }]))).toThrow(/plain JSON/);
+    expect(() => validate(base([{ ...x, ts: -1 }]))).toThrow(/ts/);
+    expect(() => validate(base([{ ...x, pid: 1.5 }]))).toThrow(/integers/);
+    expect(() => validate(base([{ ...x, dur: -1 }]))).toThrow(/duration/);
+    expect(() => validate(base([{ name: 'c', ph: 'C', ts: 0, pid: 1, tid: 1, args: { a: 'x' } }]))).toThrow(/numeric/);
+    expect(() => validate(base([{ name: 'c', ph: 'C', ts: 0, pid: 1, tid: 1, args: {} }]))).toThrow(/numeric/);
+    expect(() => validate(base([{ name: 'weird', ph: 'M', ts: 0, pid: 1, tid: 1, args: { name: 'w' } }]))).toThrow(/unknown metadata/);
+    expect(() => validate(base([{ ...x, ph: 'Q' }]))).toThrow(/known ph/);
+    expect(() => validate(base([{ ...x, args: [1] }]))).toThrow(/args/);
+    expect(() => validate(base([x, { ...s, id: -1 }, { ...f, id: -1 }]))).toThrow(/id/);
+    expect(() => validate(base([x], { extra: 1 }))).toThrow(/top-level/);
+    expect(() => validate(base([x], { displayTimeUnit: 's' }))).toThrow(/displayTimeUnit/);
+    expect(() => validate(base([x, s]))).toThrow(/s without its f/);
+    expect(() => validate(base([x, s]), { openThreadFlows: true })).not.toThrow();
+    expect(() => validate(base([x, { ...s, cat: 'timer' }]), { openThreadFlows: true })).toThrow(/s without its f/);
   });
 });

@@ -1,14 +1,18 @@
 /**
  * The playground (playground/, `npm run playground`) in Chromium: the seed's examples run live on
- * either core with a timeline of the loop's iterations, W1/W2 run in the page on both cores, and a
+ * either core with a timeline of the loop's iterations, the seed's trace (traces/seed.json, as
+ * `npm start` writes it) loaded from a file and drawn on the timeline (test/artifacts/trace.png;
+ * docs/trace-playground.png is one of these), W1/W2 run in the page on both cores, and a
  * screenshot is saved to test/artifacts/playground.png.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wl from '../../bindings/index.js';
 // @ts-expect-error plain JS module shared with `npm start`
 import { namedTrampolines } from '../../examples/seed.mjs';
+// @ts-expect-error plain JS module shared with `npm start`
+import { seedTrace } from '../../examples/seed-trace.mjs';
 import { openSession, type Session } from './helpers.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -97,6 +101,50 @@ describe('playground', () => {
     expect(v.drawnIterations).toBe(v.iterations.length);
     expect(v.listed).toBe(v.iterations.length);
     expect(v.drawnCallbacks).toBe(labels.length);
+  });
+
+  it("loads the seed's trace file and draws its iterations, callbacks, flows and task spans on the timeline", async () => {
+    const trace = (await seedTrace(wl, { core: 'wasm', clock: 'virtual' })) as wl.Trace;
+    const file = fileURLToPath(new URL('../../traces/seed.json', import.meta.url));
+    mkdirSync(fileURLToPath(new URL('../../traces/', import.meta.url)), { recursive: true });
+    writeFileSync(file, JSON.stringify(trace)); // what npm start writes
+    const count = (pred: (e: wl.TraceEvent) => boolean) => trace.traceEvents.filter(pred).length;
+    const want = {
+      iterations: count((e) => e.ph === 'X' && e.name === 'iteration'),
+      callbacks: count((e) => e.ph === 'X' && e.cat !== 'loop,iteration'),
+      flows: count((e) => e.ph === 's'),
+      tasks: count((e) => e.ph === 'b'),
+    };
+    expect(want.iterations).toBeGreaterThanOrEqual(17);
+    expect(want.callbacks).toBeGreaterThanOrEqual(52);
+    expect(want.flows).toBeGreaterThanOrEqual(48);
+    expect(want.tasks).toBe(1);
+    await page.setInputFiles('#trace-file', file);
+    await page.waitForSelector('body[data-trace=loaded]');
+    const drawn = await page.$eval('#timeline', (c) => ({ ...(c as HTMLCanvasElement).dataset }));
+    expect(drawn).toEqual({ iterations: String(want.iterations), callbacks: String(want.callbacks), flows: String(want.flows), tasks: String(want.tasks) });
+    const info = await page.textContent('#trace-info');
+    expect(info).toContain(`seed.json: 1 thread, ${want.iterations} iterations, ${want.callbacks} callbacks, ${want.flows} flows, 1 task span · wasm core, virtual clock`);
+    const legend = await page.textContent('#legend');
+    for (const label of ['trampoline', 'stats watch()', 'iteration', 'timer flow', 'task span']) expect(legend).toContain(label);
+    // the timeline's pixels: the flows' amber, the task span's green and the callbacks' colours are there
+    const colours = await page.$eval('#timeline', (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const seen = new Set<string>();
+      for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0) seen.add(`${data[i]! >> 4},${data[i + 1]! >> 4},${data[i + 2]! >> 4}`);
+      return seen.size;
+    });
+    expect(colours).toBeGreaterThan(20);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await (await page.$('section.timeline-panel'))!.screenshot({ path: `${ARTIFACTS}trace.png` });
+    // a file that is not a trace says so, and the trace drawn stays
+    const bad = fileURLToPath(new URL('../artifacts/not-a-trace.json', import.meta.url));
+    writeFileSync(bad, '{"hello": 1}');
+    await page.setInputFiles('#trace-file', bad);
+    await page.waitForSelector('body[data-trace=failed]');
+    expect(await page.textContent('#trace-info')).toContain('not a Trace Event JSON object');
+    expect(page.errors).toEqual([]);
   });
 
   it('runs W1 and W2 (1M callSoon each) in the browser on both cores, then saves a screenshot', async () => {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { C_WAITERS, C_WAKE } from '../../bindings/core/inbox.js';
 import { openSession, type Session } from './helpers.js';
+import { validate } from '../trace-validate.js';
 
 let s: Session;
 beforeAll(async () => {
@@ -58,6 +59,26 @@ describe.each(['wasm', 'js'])('Web Workers and a loop on the main thread (%s cor
     expect(out.timedOut.name).toBe('TimeoutError');
     expect(out.timedOut.message).toMatch(/stayed full for 0.05 s: nothing was submitted/);
     expect(out.got2).toEqual([...Array.from({ length: out.accepted2 }, (_, i) => i), 'after']);
+    expect(errors).toEqual([]);
+  });
+
+  it('traces across a Web Worker: both loops traced, a flow per submission, the merged trace valid; remote.trace() of a blocked worker through its port', async () => {
+    const { result: out, errors } = await onPage<any>(`tracedWorker(${JSON.stringify(core)})`);
+    expect(out.got).toBe(7);
+    validate(out.mine, { openThreadFlows: true });
+    validate(out.theirs, { openThreadFlows: true });
+    validate(out.merged);
+    const tid = (t: any) => t.traceEvents.find((e: any) => e.name === 'thread_name').tid;
+    expect(tid(out.mine)).not.toBe(tid(out.theirs));
+    const flows = out.merged.traceEvents.filter((e: any) => e.cat === 'thread');
+    expect(flows.filter((e: any) => e.ph === 's').map((e: any) => e.tid).sort()).toEqual([tid(out.mine), tid(out.theirs)].sort());
+    expect(flows.filter((e: any) => e.ph === 'f')).toHaveLength(2);
+    expect(out.merged.traceEvents.some((e: any) => e.ph === 'b' && e.name === 'worker-task')).toBe(true);
+    expect(out.merged.traceEvents.some((e: any) => e.ph === 'X' && e.name === 'workerTimer')).toBe(true);
+    validate(out.remote);
+    expect(out.remote.otherData).toMatchObject({ core, clock: 'monotonic', capacity: 2000 });
+    expect(out.remote.traceEvents.some((e: any) => e.ph === 'X' && e.name === 'iteration')).toBe(true);
+    expect(out.portRing).toBe(64 + 48 * 2000);
     expect(errors).toEqual([]);
   });
 

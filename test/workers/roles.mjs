@@ -4,6 +4,47 @@
 // `send(msg)` posts to the test; `wl` is the built package (dist/).
 
 export const roles = {
+  /**
+   * A traced loop (test/trace-threads.test.ts): 'work' (submitted by the test's traced loop) starts a
+   * timer whose callback creates a task that sleeps and then submits 'back' to data.port; posts its
+   * port, then its trace once stopped.
+   */
+  async traced(wl, data, send) {
+    const loop = wl.newEventLoop({ core: data.core });
+    wl.setEventLoop(loop);
+    loop.startTrace();
+    const back = wl.connect(data.port);
+    loop.expose('work', (n) => {
+      loop.callLater(0.001, function workerTimer() {
+        loop.createTask(
+          async function workerTask() {
+            await wl.sleep(0.001);
+            // from a callback: an async function's code after an await runs between iterations,
+            // outside any callback's slice, where no flow can start
+            loop.callSoon(function reply() {
+              back.callSoonThreadsafe('back', n);
+            });
+          },
+          { name: 'worker-task' },
+        );
+      });
+    });
+    send({ port: loop.port() });
+    await loop.runForever();
+    send({ trace: loop.stopTrace() });
+    loop.close();
+  },
+
+  /** Reads another thread's trace ring (data.buffers) until it holds data.n callbacks named data.name; posts that trace. */
+  async readRing(wl, data, send) {
+    for (let reads = 1; ; reads++) {
+      const trace = wl.readTrace(data.buffers);
+      const n = trace.traceEvents.filter((e) => e.ph === 'X' && e.name === data.name).length;
+      if (n >= data.n) return send({ trace, reads });
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  },
+
   /** n callSoonThreadsafe submissions of (producer, i) to the port's loop, then 'done'. */
   async produce(wl, data, send) {
     const r = wl.connect(data.port, data.timeout === undefined ? undefined : { timeout: data.timeout });
