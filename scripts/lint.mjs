@@ -8,7 +8,9 @@
 //  4. no test is skipped or focused (.skip / .only / .todo);
 //  5. no link leaves the repository: a Markdown link or a `../` path in a doc or a source file
 //     resolves inside it (the contract is docs/API.md, the benchmark's bench/README.md), and a
-//     Markdown link's file exists.
+//     Markdown link's file exists;
+//  6. the contract is proven: every rule of docs/API.md (**§N.M**) is named by the `// proves:` line
+//     of at least one test file, and every rule a `// proves:` line names exists;
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -100,6 +102,25 @@ for (const file of sources(root)) {
     else if (to.endsWith('.md') && !existsSync(to)) problems.push(`${r}: ${m[1]}${m[2]} names a missing file`);
   }
 }
+// 6: rules and the tests that prove them
+const contract = readFileSync(join(root, 'docs', 'API.md'), 'utf8');
+const rules = new Set([...contract.matchAll(/\*\*§(\d+\.\d+)\*\*/g)].map((m) => m[1]));
+const proven = new Set();
+for (const file of walk(join(root, 'test'))) {
+  if (!file.endsWith('.test.ts')) continue;
+  const src = readFileSync(file, 'utf8');
+  for (const m of src.matchAll(/^\/\/ proves:(.*)$/gm)) {
+    const items = m[1].split(',').map((s) => s.trim());
+    for (const item of items) {
+      const rule = /^§(\d+\.\d+)$/.exec(item)?.[1];
+      if (rule === undefined) problems.push(`${rel(file)}: '${item}' in its proves line is not a rule number (write: // proves: §2.3, §2.4)`);
+      else if (!rules.has(rule)) problems.push(`${rel(file)}: proves §${rule}, which docs/API.md does not have`);
+      else proven.add(rule);
+    }
+  }
+}
+for (const rule of rules) if (!proven.has(rule)) problems.push(`docs/API.md: §${rule} is proven by no test (tag the test file that asserts it: // proves: §${rule})`);
+if (rules.size === 0) problems.push('docs/API.md: no numbered rule found (**§N.M**)');
 if (problems.length) {
   for (const p of problems) console.error(p);
   console.error(`lint: ${problems.length} problem(s)`);
