@@ -33,6 +33,7 @@ import type { Trace, TraceOptions } from './trace.js';
 
 /** What `loop.port()` returns: plain data, structured-cloneable, for `connect()` in any thread. */
 export interface LoopPort extends InboxRegion {
+  /** Marks the object as a wasmloop port (format version 1). */
   readonly wasmloopPort: 1;
   /** The owning thread (a port used there must never block waiting for room). */
   readonly owner: string;
@@ -42,6 +43,7 @@ export interface LoopPort extends InboxRegion {
   readonly wake: string | null;
 }
 
+/** Options of `connect(port, opts)`. */
 export interface ConnectOptions {
   /**
    * Seconds a submission may wait for room in a full inbox before it throws TimeoutError (with
@@ -510,6 +512,7 @@ export class RemoteLoop {
     return (Atomics.load(this.v.c, this.v.ctrl + C_TAIL) & CLOSED) !== 0;
   }
 
+  /** `<wasmloop.RemoteLoop thread=… closed=…>`. */
   toString(): string {
     return `<wasmloop.RemoteLoop thread=${this.port.thread} closed=${this.isClosed()}>`;
   }

@@ -11,6 +11,10 @@
 //     Markdown link's file exists;
 //  6. the contract is proven: every rule of docs/API.md (**§N.M**) is named by the `// proves:` line
 //     of at least one test file, and every rule a `// proves:` line names exists;
+//  7. the API reference builds: typedoc (typedoc.json, `npm run docs`) validates that every export
+//     of the public entries is documented, that nothing they reference is left out, and that no
+//     {@link} is broken; here it runs without writing the site (a few seconds).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -74,10 +78,11 @@ for (const file of walk(join(root, 'test'))) {
 }
 // 5: links. The files a reader of the repository or the package sees (not build output).
 const SKIP = new Set(['node_modules', 'dist', 'build', '.git', 'results']);
+const SKIP_PATHS = new Set([join(root, 'docs', 'reference')]); // npm run docs's output (not committed)
 function sources(dir, out = []) {
   for (const name of readdirSync(dir)) {
-    if (SKIP.has(name)) continue;
     const p = join(dir, name);
+    if (SKIP.has(name) || SKIP_PATHS.has(p)) continue;
     if (statSync(p).isDirectory()) sources(p, out);
     else if (/\.(md|ts|mts|cts|mjs|js|json|html)$/.test(name)) out.push(p);
   }
@@ -121,6 +126,11 @@ for (const file of walk(join(root, 'test'))) {
 }
 for (const rule of rules) if (!proven.has(rule)) problems.push(`docs/API.md: §${rule} is proven by no test (tag the test file that asserts it: // proves: §${rule})`);
 if (rules.size === 0) problems.push('docs/API.md: no numbered rule found (**§N.M**)');
+// 7: the API reference
+{
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--emit', 'none'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) problems.push(`typedoc (npm run docs) failed:\n${(r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '').trim()}`);
+}
 if (problems.length) {
   for (const p of problems) console.error(p);
   console.error(`lint: ${problems.length} problem(s)`);

@@ -83,9 +83,11 @@ function indexOf(buf: Uint8Array, sep: Uint8Array, from: number): number {
   return -1;
 }
 
+/** Options of `new StreamReader()` (asyncio's `limit` and `loop` arguments). */
 export interface StreamReaderOptions {
   /** Most bytes readline/readuntil look through for a separator (default 64 KiB). */
   limit?: number;
+  /** The loop (default: the current one, as `getEventLoop()` gives it). */
   loop?: EventLoop;
 }
 
@@ -136,6 +138,7 @@ export class StreamReader {
     return this._size;
   }
 
+  /** The exception set with setException, else null. asyncio: `StreamReader.exception`. */
   exception(): unknown {
     return this._exception;
   }
@@ -146,11 +149,19 @@ export class StreamReader {
     this._wakeup();
   }
 
+  /**
+   * Attaches the transport whose reading the reader pauses and resumes (done by StreamReaderProtocol);
+   * RuntimeError if one is set already. asyncio: `StreamReader.set_transport`.
+   */
   setTransport(transport: ReadingTransport): void {
     if (this._transport !== null) throw new RuntimeError('Transport already set');
     this._transport = transport;
   }
 
+  /**
+   * Marks the end of the data: reads return what is buffered, then the end. asyncio:
+   * `StreamReader.feed_eof`.
+   */
   feedEof(): void {
     this._eof = true;
     this._wakeup();
@@ -259,6 +270,7 @@ export class StreamReader {
     }
   }
 
+  /** The reader's repr, as asyncio's: `<StreamReader 5 bytes eof>`. */
   toString(): string {
     const info = ['StreamReader'];
     if (this._size) info.push(`${this._size} bytes`);
@@ -459,15 +471,24 @@ export class FlowControlProtocol {
     this._loop = loop ?? getEventLoop();
   }
 
+  /** The transport's buffer is full: drain() waits from now on. asyncio: `BaseProtocol.pause_writing`. */
   pauseWriting(): void {
     this._paused = true;
   }
 
+  /**
+   * The transport's buffer drained: the drain() waiters are released. asyncio:
+   * `BaseProtocol.resume_writing`.
+   */
   resumeWriting(): void {
     this._paused = false;
     for (const w of this._drainWaiters.splice(0)) if (!w.done()) w.setResult();
   }
 
+  /**
+   * The connection is gone: drain() waiters are released, or fail with `exc`. asyncio:
+   * `BaseProtocol.connection_lost`.
+   */
   connectionLost(exc: unknown): void {
     this._connectionLost = true;
     if (!this._paused) return;
@@ -490,6 +511,10 @@ export class FlowControlProtocol {
   }
 }
 
+/**
+ * What `startServer` calls for each connection: `(reader, writer)`; a coroutine (generator, or a
+ * promise from an async function) it returns runs as a task (asyncio's `client_connected_cb`).
+ */
 export type ClientConnectedCallback = (reader: StreamReader, writer: StreamWriter) => unknown;
 
 /** asyncio.StreamReaderProtocol: feeds a StreamReader; on a server, calls the client-connected callback. */
@@ -508,6 +533,10 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     this._closed = new Future<void>({ loop: this._loop });
   }
 
+  /**
+   * Wires the reader and, on a server, makes the writer and starts the client-connected callback.
+   * asyncio: `StreamReaderProtocol.connection_made`.
+   */
   connectionMade(transport: WritingTransport & ReadingTransport): void {
     this._transport = transport;
     const reader = this._streamReader;
@@ -557,6 +586,10 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     });
   }
 
+  /**
+   * Feeds EOF to the reader (or `exc` as its exception) and settles the close waiter. asyncio:
+   * `StreamReaderProtocol.connection_lost`.
+   */
   override connectionLost(exc: unknown): void {
     const reader = this._streamReader;
     if (reader !== null) {
@@ -578,6 +611,7 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     this._transport = null;
   }
 
+  /** Feeds the bytes to the reader. asyncio: `StreamReaderProtocol.data_received`. */
   dataReceived(data: Uint8Array): void {
     this._streamReader?.feedData(data);
   }
@@ -595,7 +629,9 @@ export class StreamReaderProtocol extends FlowControlProtocol {
 
 /** What a StreamWriter needs from its protocol (StreamReaderProtocol, or a subprocess's stream protocol). */
 export interface WriterProtocol {
+  /** @internal */
   _drainHelper(): Future<void>;
+  /** @internal */
   _getCloseWaiter(writer: StreamWriter): Future<void>;
 }
 
@@ -613,30 +649,40 @@ export class StreamWriter {
     this._loop = loop;
   }
 
+  /** The underlying transport. asyncio: `StreamWriter.transport`. */
   get transport(): WritingTransport {
     return this._transport;
   }
 
+  /**
+   * Writes `data` to the transport without waiting; follow with `drain()` for flow control. asyncio:
+   * `StreamWriter.write`.
+   */
   write(data: Uint8Array | ArrayBuffer | ArrayBufferView): void {
     this._transport.write(data);
   }
 
+  /** Writes each piece in order. asyncio: `StreamWriter.writelines`. */
   writelines(list: Iterable<Uint8Array | ArrayBuffer | ArrayBufferView>): void {
     this._transport.writelines(list);
   }
 
+  /** Closes the write end after the buffered data (a half-close). asyncio: `StreamWriter.write_eof`. */
   writeEof(): void {
     this._transport.writeEof();
   }
 
+  /** Whether writeEof() is supported. asyncio: `StreamWriter.can_write_eof`. */
   canWriteEof(): boolean {
     return this._transport.canWriteEof();
   }
 
+  /** Closes the transport; `waitClosed()` tells when it is closed. asyncio: `StreamWriter.close`. */
   close(): void {
     this._transport.close();
   }
 
+  /** Whether close() was called or the connection was lost. asyncio: `StreamWriter.is_closing`. */
   isClosing(): boolean {
     return this._transport.isClosing();
   }
@@ -646,6 +692,10 @@ export class StreamWriter {
     return this._protocol._getCloseWaiter(this);
   }
 
+  /**
+   * Transport details by name ('peername', 'sockname', …), or `dflt`. asyncio:
+   * `StreamWriter.get_extra_info`.
+   */
   getExtraInfo(name: string, dflt: unknown = undefined): unknown {
     return this._transport.getExtraInfo(name, dflt);
   }
@@ -665,6 +715,7 @@ export class StreamWriter {
     return out;
   }
 
+  /** The writer's repr, as asyncio's: `<StreamWriter transport=… reader=…>`. */
   toString(): string {
     return `<StreamWriter transport=${String(this._transport)}${this._reader ? ` reader=${this._reader}` : ''}>`;
   }
@@ -672,6 +723,7 @@ export class StreamWriter {
 
 // ---- asyncio.open_connection / start_server and their Unix forms ------------------------------
 
+/** Options of the stream functions (asyncio's `limit` argument). */
 export interface StreamOptions {
   /** The StreamReader's limit (default 64 KiB). */
   limit?: number;
@@ -729,12 +781,20 @@ export function startServer(clientConnected: ClientConnectedCallback, host: stri
   return loop.createServer(() => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop), host, port, rest);
 }
 
+/**
+ * asyncio.open_unix_connection: a connection to the Unix socket at `path` as a [StreamReader,
+ * StreamWriter] pair; OSError if it cannot connect. Uses the running loop (RuntimeError without one).
+ */
 export function openUnixConnection(path: string, opts: StreamOptions = {}): Future<[StreamReader, StreamWriter]> {
   const loop = runningLoop();
   checkLimit(opts.limit);
   return streamPair(loop, opts.limit, (f) => loop.createUnixConnection(f, path));
 }
 
+/**
+ * asyncio.start_unix_server: `clientConnected(reader, writer)` for each connection to the Unix socket
+ * at `path`; gives the Server. Uses the running loop (RuntimeError without one).
+ */
 export function startUnixServer(clientConnected: ClientConnectedCallback, path: string, opts: StreamOptions & UnixServerOptions = {}): Future<Server> {
   const loop = runningLoop();
   checkClientConnected(clientConnected, 'startUnixServer');

@@ -30,6 +30,7 @@ export type ResultOf<A> =
             : Awaited<V>
           : never;
 
+/** Options of `gather()` (asyncio's `return_exceptions`). */
 export interface GatherOptions {
   /** Collect exceptions (and CancelledErrors of cancelled children) as results instead of failing. */
   returnExceptions: boolean;
@@ -203,11 +204,16 @@ export function shield<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseLi
   return outer;
 }
 
+/** `wait()` returns when any awaitable is done (asyncio.FIRST_COMPLETED). */
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
+/** `wait()` returns when any awaitable fails, else when all are done (asyncio.FIRST_EXCEPTION). */
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
+/** `wait()` returns when every awaitable is done (asyncio.ALL_COMPLETED). */
 export const ALL_COMPLETED = 'ALL_COMPLETED';
+/** When `wait()` returns: FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED. */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
+/** Options of `wait()` (asyncio's `timeout` and `return_when`). */
 export interface WaitOptions {
   /** seconds, or null (default) for none: then it returns with what is done so far */
   timeout?: number | null;

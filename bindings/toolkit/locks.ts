@@ -66,16 +66,20 @@ export class Lock extends AcquireRelease {
   /** @internal */ _waiters: Future<boolean>[] | null = null;
   /** @internal */ _locked = false;
 
+  /** Whether the lock is held. asyncio: `Lock.locked`. */
   locked(): boolean {
     return this._locked;
   }
 
-  /** Waits until the lock is free, then takes it; returns true. */
+  /**
+   * Waits until the lock is free, then takes it; returns true. Fair: waiters get it in the order they
+   * came. asyncio: `Lock.acquire`.
+   */
   acquire(): Coro<boolean> {
     return lockAcquire(this);
   }
 
-  /** Frees the lock and wakes the first waiter; RuntimeError if it is not locked. */
+  /** Frees the lock and wakes the first waiter; RuntimeError if it is not locked. asyncio: `Lock.release`. */
   release(): void {
     if (!this._locked) throw new RuntimeError('Lock is not acquired.');
     this._locked = false;
@@ -116,6 +120,7 @@ export class Event extends LoopBound {
   /** @internal */ _waiters: Future<boolean>[] = [];
   /** @internal */ _value = false;
 
+  /** Whether the flag is set. asyncio: `Event.is_set`. */
   isSet(): boolean {
     return this._value;
   }
@@ -127,6 +132,7 @@ export class Event extends LoopBound {
     for (const fut of this._waiters) if (!fut.done()) fut.setResult(true);
   }
 
+  /** Clears the flag: wait() waits again. asyncio: `Event.clear`. */
   clear(): void {
     this._value = false;
   }
@@ -159,14 +165,17 @@ export class Condition extends AcquireRelease {
     this._lock = lock ?? new Lock();
   }
 
+  /** Whether the underlying lock is held. asyncio: `Condition.locked`. */
   locked(): boolean {
     return this._lock.locked();
   }
 
+  /** Acquires the underlying lock; returns true. asyncio: `Condition.acquire`. */
   acquire(): Coro<boolean> {
     return this._lock.acquire();
   }
 
+  /** Releases the underlying lock; RuntimeError if it is not locked. asyncio: `Condition.release`. */
   release(): void {
     this._lock.release();
   }
@@ -192,6 +201,7 @@ export class Condition extends AcquireRelease {
     this._notify(n);
   }
 
+  /** Wakes every waiter; RuntimeError unless the lock is held. asyncio: `Condition.notify_all`. */
   notifyAll(): void {
     this.notify(this._waiters.length);
   }
@@ -267,10 +277,15 @@ export class Semaphore extends AcquireRelease {
     return this._value === 0 || (this._waiters !== null && this._waiters.some((w) => !w.cancelled()));
   }
 
+  /**
+   * Takes a slot, waiting while none is free (first come, first served); returns true. asyncio:
+   * `Semaphore.acquire`.
+   */
   acquire(): Coro<boolean> {
     return semAcquire(this);
   }
 
+  /** Gives a slot back and wakes the first waiter. asyncio: `Semaphore.release`. */
   release(): void {
     this._value++;
     this._wakeUpNext();
@@ -324,6 +339,10 @@ export class BoundedSemaphore extends Semaphore {
     this._boundValue = value;
   }
 
+  /**
+   * Gives a slot back; RangeError (asyncio's ValueError) if that would exceed the initial value.
+   * asyncio: `BoundedSemaphore.release`.
+   */
   override release(): void {
     if (this._value >= this._boundValue) throw new RangeError('BoundedSemaphore released too many times');
     super.release();
@@ -375,11 +394,16 @@ export class Barrier extends LoopBound implements AsyncContextManager<number> {
     return rethrowCoro(error);
   }
 
+  /**
+   * `async with barrier as index: return body(index)`: waits for the barrier, then runs `body` with
+   * this task's arrival index. asyncio: `async with barrier`.
+   */
   run<R>(body: Body<number, R>): Coro<R> {
     checkBody(body, 'run');
     return runCoro(this, body) as Coro<R>;
   }
 
+  /** How many tasks must wait for the barrier to pass. asyncio: `Barrier.parties`. */
   get parties(): number {
     return this._parties;
   }
@@ -389,6 +413,7 @@ export class Barrier extends LoopBound implements AsyncContextManager<number> {
     return this._state === BarrierState.FILLING ? this._count : 0;
   }
 
+  /** Whether the barrier is broken (by abort()). asyncio: `Barrier.broken`. */
   get broken(): boolean {
     return this._state === BarrierState.BROKEN;
   }

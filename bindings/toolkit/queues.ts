@@ -79,14 +79,17 @@ export class Queue<T = unknown> extends LoopBound {
     return this._size();
   }
 
+  /** The most items the queue holds (0: no limit). asyncio: `Queue.maxsize`. */
   get maxsize(): number {
     return this._maxsize;
   }
 
+  /** Whether the queue holds no item. asyncio: `Queue.empty`. */
   empty(): boolean {
     return this._size() === 0;
   }
 
+  /** Whether the queue holds maxsize items (never, when maxsize is 0). asyncio: `Queue.full`. */
   full(): boolean {
     return this._maxsize > 0 && this._size() >= this._maxsize;
   }
