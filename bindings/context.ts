@@ -25,7 +25,10 @@ export class Context {
     this._vars = vars;
   }
 
-  /** Runs `fn(...args)` with this context current; changes it makes stay in this context. */
+  /**
+   * Runs `fn(...args)` with this context current; changes it makes stay in this context. RuntimeError
+   * if this context is entered already. Python: `Context.run`.
+   */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
     if (this._entered) throw new RuntimeError(`cannot enter context: ${this} is already entered`);
     const prev = current;
@@ -217,7 +220,10 @@ export class ContextVar<T> {
     this._default = opts && 'default' in opts ? (opts.default as T) : MISSING;
   }
 
-  /** The value in the current context; else `dflt`, else the variable's default; else throws LookupError-like Error. */
+  /**
+   * The value in the current context; else `dflt`, else the variable's default; else throws
+   * LookupError-like Error. Python: `ContextVar.get`.
+   */
   get(dflt?: T): T {
     const vars = current._vars;
     if (vars.has(this)) return vars.get(this) as T;

@@ -24,7 +24,10 @@ named(RuntimeError, 'RuntimeError');
 export class CancelledError extends Error {}
 named(CancelledError, 'CancelledError');
 
-/** A Future or Task method was called in a state that does not allow it. */
+/**
+ * A Future or Task method was called in a state that does not allow it. asyncio:
+ * `asyncio.InvalidStateError`.
+ */
 export class InvalidStateError extends Error {}
 named(InvalidStateError, 'InvalidStateError');
 
@@ -102,7 +105,10 @@ export class ExceptionGroup extends AggregateError {
 }
 named(ExceptionGroup, 'ExceptionGroup');
 
-/** What the host cannot offer (reactor-style I/O in a completion-based host, for one). */
+/**
+ * What the host cannot offer (reactor-style I/O in a completion-based host, for one). Python:
+ * `NotImplementedError`.
+ */
 export class NotImplementedError extends Error {}
 named(NotImplementedError, 'NotImplementedError');
 

@@ -284,7 +284,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   // ---- scheduling ---------------------------------------------------------------------------
 
-  /** Runs `callback(...args)` at the next iteration, FIFO. A trailing Context argument is the context. */
+  /**
+   * Runs `callback(...args)` at the next iteration, FIFO. A trailing Context argument is the context.
+   * TypeError for a callback that is not a function (or is a coroutine); RuntimeError once closed;
+   * RangeError when the core's memory is exhausted (API.md §2.1, §2.6, §9.1). asyncio:
+   * `loop.call_soon`.
+   */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
   // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
@@ -299,7 +304,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._soonArgs(callback, Array.prototype.slice.call(arguments, 1));
   }
 
-  /** Like callSoon, and wakes the loop if it waits (see `port()` for other threads). */
+  /**
+   * Like callSoon, and wakes the loop if it waits (see `port()` for other threads). Errors as
+   * callSoon's (API.md §2.4). asyncio: `loop.call_soon_threadsafe`.
+   */
   callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
   callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
   callSoonThreadsafe(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
@@ -310,7 +318,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return h;
   }
 
-  /** Runs `callback(...args)` `delay` seconds from now (a negative delay acts as 0). */
+  /**
+   * Runs `callback(...args)` `delay` seconds from now (a negative delay acts as 0). TypeError for a
+   * delay that is not a number, RangeError for NaN (Infinity: never fires); otherwise errors as
+   * callSoon's (API.md §2.2, §9.1). asyncio: `loop.call_later`.
+   */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
   // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
@@ -326,7 +338,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
   }
 
-  /** Runs `callback(...args)` at loop time `when` or later. */
+  /**
+   * Runs `callback(...args)` at loop time `when` or later. Errors as callLater's (API.md §2.3).
+   * asyncio: `loop.call_at`.
+   */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
   // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
@@ -852,7 +867,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._instrumented = enabled || this._observer !== null || this._tracer !== null;
   }
 
-  /** Sets the observer told about each iteration and callback (null removes it). */
+  /**
+   * Sets the observer told about each iteration and callback (null removes it). TypeError for anything
+   * else. No asyncio counterpart.
+   */
   setObserver(observer: LoopObserver | null): void {
     if (observer !== null && (typeof observer !== 'object' || (typeof observer.iteration !== 'function' && typeof observer.callback !== 'function')))
       throw new TypeError(`an observer must be an object with an iteration() or callback() method, or null, got ${describe(observer)}`);
@@ -865,7 +883,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._observer;
   }
 
-  /** Load metrics since the loop was made or last reset (stats.ts); `{ reset: true }` resets them after reading. */
+  /**
+   * Load metrics since the loop was made or last reset (stats.ts); `{ reset: true }` resets them after
+   * reading. No asyncio counterpart.
+   */
   stats(opts?: { reset?: boolean }): LoopStats {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`stats() options must be an object, got ${describe(opts)}`);
     const s = this._stats.snapshot();
@@ -873,7 +894,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return s;
   }
 
-  /** Starts recording a trace of the loop into a ring of `capacity` events (trace.ts). */
+  /**
+   * Starts recording a trace of the loop into a ring of `capacity` events (trace.ts). No asyncio
+   * counterpart.
+   */
   startTrace(opts: TraceOptions = {}): void {
     this._checkClosed();
     if (this._tracer !== null) throw new RuntimeError('startTrace(): a trace is already being recorded');
@@ -881,7 +905,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._instrumented = true;
   }
 
-  /** Stops recording; the trace in Chrome's Trace Event Format (JSON object format), for Perfetto. */
+  /**
+   * Stops recording; the trace in Chrome's Trace Event Format (JSON object format), for Perfetto. No
+   * asyncio counterpart.
+   */
   stopTrace(): Trace {
     const tr = this._tracer;
     if (tr === null) throw new RuntimeError('stopTrace(): no trace is being recorded (startTrace() first)');
@@ -890,7 +917,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return tr.export();
   }
 
-  /** Starts the load metrics afresh. */
+  /** Starts the load metrics afresh. No asyncio counterpart. */
   resetStats(): void {
     this._stats.reset();
   }

@@ -178,7 +178,10 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     this._name = toText(name, 'task name');
   }
 
-  /** The generator, or the promise of an async function once it started (null before). */
+  /**
+   * The generator, or the promise of an async function once it started (null before). asyncio:
+   * `Task.get_coro`.
+   */
   getCoro(): Coroutine<T> | PromiseLike<T> | null {
     return this._coro ?? this._promiseLike;
   }
@@ -201,6 +204,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
    * Requests cancellation. A generator task: the Future it is suspended on is cancelled, or
    * CancelledError is thrown into it at its next step. Promise-based code running for the task:
    * the last wasmloop awaitable it awaited is cancelled, or the next one it awaits is.
+   * asyncio: `Task.cancel`.
    */
   override cancel(rawMsg?: string | null): boolean {
     if (this.done()) {
@@ -231,12 +235,15 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     return true;
   }
 
-  /** How many cancellation requests are pending (not withdrawn by uncancel()). */
+  /** How many cancellation requests are pending (not withdrawn by uncancel()). asyncio: `Task.cancelling`. */
   cancelling(): number {
     return this._numCancelsRequested;
   }
 
-  /** Withdraws one cancellation request; returns how many are left. At 0 a pending one is dropped. */
+  /**
+   * Withdraws one cancellation request; returns how many are left. At 0 a pending one is dropped.
+   * asyncio: `Task.uncancel`.
+   */
   uncancel(): number {
     if (this._numCancelsRequested > 0) {
       this._numCancelsRequested--;

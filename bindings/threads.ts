@@ -389,6 +389,7 @@ interface Waiting {
  * for room asynchronously, up to `timeout` too (then its promise rejects with TimeoutError), and
  * callSoonThreadsafe/stop throw QueueFull while the inbox is full or earlier runThreadsafe calls
  * from this handle still wait for room.
+ * No asyncio counterpart (API.md §8.1).
  */
 export class RemoteLoop {
   private readonly v: InboxViews;
@@ -677,7 +678,10 @@ function reentered(): RuntimeError {
   return new RuntimeError('a submission through this RemoteLoop was made while it was encoding the arguments of another (from a getter or a toString of an argument): refused, nothing submitted');
 }
 
-/** A RemoteLoop for a port that `loop.port()` made in any thread (this one included). */
+/**
+ * A RemoteLoop for a port that `loop.port()` made in any thread (this one included). No asyncio
+ * counterpart (API.md §8.1).
+ */
 export function connect(port: LoopPort, opts?: ConnectOptions): RemoteLoop {
   return new RemoteLoop(port, opts);
 }

@@ -244,7 +244,10 @@ function webSocketClass(opts: WebSocketOptions): WebSocketConstructor {
   return WS;
 }
 
-/** Opens a WebSocket to `url`; gives [transport, protocol] once it is open. Cancelling it closes the socket. */
+/**
+ * Opens a WebSocket to `url`; gives [transport, protocol] once it is open. Cancelling it closes the
+ * socket. No asyncio counterpart (browsers' WebSocket; asyncio has none).
+ */
 export function createWebSocketConnection<P extends ProtocolLike>(protocolFactory: () => P, url: string | URL, opts: WebSocketOptions = {}): Future<[WebSocketTransport, P]> {
   checkProtocolFactory(protocolFactory, 'createWebSocketConnection');
   if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(`createWebSocketConnection() url must be a string or URL, got ${describe(url)}`);
@@ -290,7 +293,10 @@ export function createWebSocketConnection<P extends ProtocolLike>(protocolFactor
   return fut;
 }
 
-/** A WebSocket as a [StreamReader, StreamWriter] pair: each write is one binary message; received messages feed the reader. */
+/**
+ * A WebSocket as a [StreamReader, StreamWriter] pair: each write is one binary message; received
+ * messages feed the reader. No asyncio counterpart.
+ */
 export function openWebSocket(url: string | URL, opts: WebSocketOptions & { limit?: number } = {}): Future<[StreamReader, StreamWriter]> {
   const loop = opts.loop ?? getRunningLoop();
   checkLimit(opts.limit);
@@ -317,6 +323,7 @@ export interface FetchInit extends RequestInit {
  * The host's fetch as a loop Future. Cancelling the Future (or the task awaiting it) aborts the
  * request through an AbortController — the body too when `read` is given. A connection failure
  * becomes the matching OSError where the host says which (ConnectionRefusedError, …).
+ * No asyncio counterpart.
  */
 export function fetch(input: RequestInfo | URL, init?: FetchInit & { read?: undefined }): Future<Response>;
 export function fetch(input: RequestInfo | URL, init: FetchInit & { read: 'text' }): Future<string>;

@@ -143,7 +143,7 @@ export class StreamReader {
     return this._exception;
   }
 
-  /** Every pending and later read fails with `exc`. */
+  /** Every pending and later read fails with `exc`. asyncio: `StreamReader.set_exception`. */
   setException(exc: unknown): void {
     this._exception = exc;
     this._wakeup();
@@ -167,12 +167,15 @@ export class StreamReader {
     this._wakeup();
   }
 
-  /** True when the buffer is empty and EOF was fed. */
+  /** True when the buffer is empty and EOF was fed. asyncio: `StreamReader.at_eof`. */
   atEof(): boolean {
     return this._eof && this._size === 0;
   }
 
-  /** Appends received bytes. The reader keeps `data` as it is (no copy): do not change it afterwards. */
+  /**
+   * Appends received bytes. The reader keeps `data` as it is (no copy): do not change it afterwards.
+   * asyncio: `StreamReader.feed_data`.
+   */
   feedData(data: Uint8Array | ArrayBuffer | ArrayBufferView): void {
     if (this._eof) throw new RuntimeError('feedData() after feedEof()');
     const bytes = toBytes(data, 'feedData');
@@ -191,7 +194,10 @@ export class StreamReader {
     }
   }
 
-  /** Up to `n` bytes (all of them until EOF when n < 0); an empty array at EOF. */
+  /**
+   * Up to `n` bytes (all of them until EOF when n < 0); an empty array at EOF. asyncio:
+   * `StreamReader.read`.
+   */
   read(n = -1): Future<Uint8Array> {
     if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`read() n must be an integer, got ${describe(n)}`);
     if (n === 0) return settled(this._loop, () => this._check(EMPTY));
@@ -245,7 +251,10 @@ export class StreamReader {
     return this._op('readuntil', this._untilStep(separators(separator)));
   }
 
-  /** Exactly `n` bytes; IncompleteReadError (with what was read) when EOF comes first. */
+  /**
+   * Exactly `n` bytes; IncompleteReadError (with what was read) when EOF comes first. asyncio:
+   * `StreamReader.readexactly`.
+   */
   readexactly(n: number): Future<Uint8Array> {
     if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`readexactly() n must be an integer, got ${describe(n)}`);
     if (n < 0) throw new RangeError('readexactly size can not be less than zero');
@@ -687,7 +696,10 @@ export class StreamWriter {
     return this._transport.isClosing();
   }
 
-  /** Done when the connection is closed (fails with the error that closed it, if any). */
+  /**
+   * Done when the connection is closed (fails with the error that closed it, if any). asyncio:
+   * `StreamWriter.wait_closed`.
+   */
   waitClosed(): Future<void> {
     return this._protocol._getCloseWaiter(this);
   }
@@ -700,7 +712,10 @@ export class StreamWriter {
     return this._transport.getExtraInfo(name, dflt);
   }
 
-  /** Waits until the write buffer is at the low-water mark or below; fails if the connection is lost. */
+  /**
+   * Waits until the write buffer is at the low-water mark or below; fails if the connection is lost.
+   * asyncio: `StreamWriter.drain`.
+   */
   drain(): Future<void> {
     const exc = this._reader?.exception();
     if (exc !== null && exc !== undefined) return settled<void>(this._loop, () => {

@@ -137,12 +137,15 @@ export class Process {
     this.pid = transport.getPid();
   }
 
-  /** The exit status once the child has exited (−N when a signal N ended it), else null. */
+  /**
+   * The exit status once the child has exited (−N when a signal N ended it), else null. asyncio:
+   * `Process.returncode`.
+   */
   get returncode(): number | null {
     return this._transport.getReturncode();
   }
 
-  /** Waits for the child to exit; gives its returncode. */
+  /** Waits for the child to exit; gives its returncode. asyncio: `Process.wait`. */
   wait(): Future<number> {
     return this._transport._wait();
   }
@@ -169,6 +172,7 @@ export class Process {
    * Sends `input` (if given) to stdin and closes it, reads stdout and stderr to EOF, waits for the
    * exit; gives [stdout, stderr] (null for a stream that is not a PIPE). Reading starts before
    * writing, so a child that writes much while it reads cannot deadlock it.
+   * asyncio: `Process.communicate`.
    */
   communicate(input: Uint8Array | ArrayBuffer | ArrayBufferView | null = null): Future<[Uint8Array | null, Uint8Array | null]> {
     const proc = this;

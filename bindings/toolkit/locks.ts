@@ -61,7 +61,10 @@ const acquireEnter = coroutine(function* (cm: AcquireRelease): Generator<unknown
 const rethrowCoro = coroutine(rethrow);
 const runCoro = coroutine(withContextGen);
 
-/** A mutex: one holder at a time, FIFO among waiters. */
+/**
+ * A mutex: one holder at a time, FIFO among waiters. asyncio: `asyncio.Lock` (`async with lock` is
+ * `lock.run(body)`).
+ */
 export class Lock extends AcquireRelease {
   /** @internal */ _waiters: Future<boolean>[] | null = null;
   /** @internal */ _locked = false;
@@ -115,7 +118,7 @@ const lockAcquire = coroutine(function* (lock: Lock): Generator<unknown, boolean
   return true;
 });
 
-/** A flag that tasks can wait for. */
+/** A flag that tasks can wait for. asyncio: `asyncio.Event`. */
 export class Event extends LoopBound {
   /** @internal */ _waiters: Future<boolean>[] = [];
   /** @internal */ _value = false;
@@ -125,7 +128,7 @@ export class Event extends LoopBound {
     return this._value;
   }
 
-  /** Sets the flag and wakes every waiter. */
+  /** Sets the flag and wakes every waiter. asyncio: `Event.set`. */
   set(): void {
     if (this._value) return;
     this._value = true;
@@ -137,7 +140,7 @@ export class Event extends LoopBound {
     this._value = false;
   }
 
-  /** Waits until the flag is set; returns true. */
+  /** Waits until the flag is set; returns true. asyncio: `Event.wait`. */
   wait(): Coro<boolean> {
     return eventWait(this);
   }
@@ -154,7 +157,7 @@ const eventWait = coroutine(function* (ev: Event): Generator<unknown, boolean, u
   return true;
 });
 
-/** A condition variable over a Lock (its own, or one given). */
+/** A condition variable over a Lock (its own, or one given). asyncio: `asyncio.Condition`. */
 export class Condition extends AcquireRelease {
   /** @internal */ _lock: Lock;
   /** @internal */ _waiters: Future<boolean>[] = [];
@@ -183,18 +186,22 @@ export class Condition extends AcquireRelease {
   /**
    * Releases the lock, waits for notify(), and takes the lock again before returning true — even
    * when cancelled (the CancelledError comes after the lock is held again).
+   * asyncio: `Condition.wait`.
    */
   wait(): Coro<boolean> {
     return condWait(this);
   }
 
-  /** Waits until `predicate()` is truthy; returns its last value. */
+  /** Waits until `predicate()` is truthy; returns its last value. asyncio: `Condition.wait_for`. */
   waitFor<T>(predicate: () => T): Coro<T> {
     if (typeof predicate !== 'function') throw new TypeError(`waitFor() needs a predicate function, got ${describe(predicate)}`);
     return condWaitFor(this, predicate) as Coro<T>;
   }
 
-  /** Wakes up to `n` waiters; the lock must be held. */
+  /**
+   * Wakes up to `n` waiters; the lock must be held. RuntimeError otherwise, TypeError for a
+   * non-number. asyncio: `Condition.notify`.
+   */
   notify(n = 1): void {
     if (typeof n !== 'number' || n !== n) throw new TypeError(`notify() needs a number, got ${describe(n)}`);
     if (!this.locked()) throw new RuntimeError('cannot notify on un-acquired lock');
@@ -260,7 +267,10 @@ const condWaitFor = coroutine(function* (cond: Condition, predicate: () => unkno
   return result;
 });
 
-/** A counter of free slots; acquire() waits at 0. FIFO: a newcomer never overtakes a waiter. */
+/**
+ * A counter of free slots; acquire() waits at 0. FIFO: a newcomer never overtakes a waiter. RangeError
+ * for a negative initial value. asyncio: `asyncio.Semaphore`.
+ */
 export class Semaphore extends AcquireRelease {
   /** @internal */ _waiters: Future<boolean>[] | null = null;
   /** @internal */ _value: number;
@@ -272,7 +282,7 @@ export class Semaphore extends AcquireRelease {
     this._value = value;
   }
 
-  /** Whether acquire() would wait (no free slot, or others are queued first). */
+  /** Whether acquire() would wait (no free slot, or others are queued first). asyncio: `Semaphore.locked`. */
   locked(): boolean {
     return this._value === 0 || (this._waiters !== null && this._waiters.some((w) => !w.cancelled()));
   }
@@ -330,7 +340,7 @@ const semAcquire = coroutine(function* (sem: Semaphore): Generator<unknown, bool
   return true;
 });
 
-/** A Semaphore that refuses to be released above its initial value. */
+/** A Semaphore that refuses to be released above its initial value. asyncio: `asyncio.BoundedSemaphore`. */
 export class BoundedSemaphore extends Semaphore {
   /** @internal */ _boundValue: number;
 
@@ -357,7 +367,10 @@ const enum BarrierState {
 }
 const BARRIER_STATES = ['filling', 'draining', 'resetting', 'broken'];
 
-/** Lets `parties` tasks wait until all of them arrived, then releases them together. */
+/**
+ * Lets `parties` tasks wait until all of them arrived, then releases them together. RangeError unless
+ * `parties` > 0. asyncio: `asyncio.Barrier`.
+ */
 export class Barrier extends LoopBound implements AsyncContextManager<number> {
   /** @internal */ _cond = new Condition();
   /** @internal */ _parties: number;
@@ -371,17 +384,20 @@ export class Barrier extends LoopBound implements AsyncContextManager<number> {
     this._parties = parties;
   }
 
-  /** Waits until `parties` tasks wait; returns this task's arrival index (0 … parties-1). */
+  /**
+   * Waits until `parties` tasks wait; returns this task's arrival index (0 … parties-1).
+   * BrokenBarrierError if the barrier is broken or reset meanwhile. asyncio: `Barrier.wait`.
+   */
   wait(): Coro<number> {
     return barrierWait(this);
   }
 
-  /** Back to the empty state; tasks waiting now get BrokenBarrierError. */
+  /** Back to the empty state; tasks waiting now get BrokenBarrierError. asyncio: `Barrier.reset`. */
   reset(): Coro<void> {
     return barrierReset(this);
   }
 
-  /** Breaks the barrier: waiting and future wait() calls get BrokenBarrierError. */
+  /** Breaks the barrier: waiting and future wait() calls get BrokenBarrierError. asyncio: `Barrier.abort`. */
   abort(): Coro<void> {
     return barrierAbort(this);
   }
@@ -408,7 +424,7 @@ export class Barrier extends LoopBound implements AsyncContextManager<number> {
     return this._parties;
   }
 
-  /** How many tasks wait while the barrier fills. */
+  /** How many tasks wait while the barrier fills. asyncio: `Barrier.n_waiting`. */
   get nWaiting(): number {
     return this._state === BarrierState.FILLING ? this._count : 0;
   }
