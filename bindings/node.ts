@@ -3,6 +3,7 @@
  * Importing it gives every loop asyncio's I/O methods (loop.createConnection, createServer,
  * createUnixConnection/Server, subprocessExec/Shell, addSignalHandler, getaddrinfo, …) and
  * exports asyncio's stream and subprocess functions, which use the running loop.
+ * @module wasmloop/node
  */
 import { setHostIO } from './io/host.js';
 import { nodeIO } from './hosts/node/index.js';

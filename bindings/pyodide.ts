@@ -23,6 +23,7 @@
  * the Future at once, which JavaScript awaits: `await pyodide.runPython('loop.run_until_complete_async(main())')`.
  *
  * This module does not import Pyodide: it takes the instance that `loadPyodide()` gave.
+ * @module wasmloop/pyodide
  */
 import { newEventLoop } from './events.js';
 import type { EventLoop, LoopOptions } from './loop.js';

@@ -10,6 +10,7 @@
  * half-close (canWriteEof() is false) and has no read backpressure: pauseReading() holds messages
  * in the transport while the host keeps receiving. Write flow control polls `bufferedAmount`
  * (no host event reports it) every 10 ms while the protocol is paused.
+ * @module wasmloop/web
  */
 import { NotImplementedError, describe } from './errors.js';
 import { Future } from './futures.js';
