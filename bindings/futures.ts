@@ -116,7 +116,8 @@ const unretrieved = typeof FinalizationRegistry === 'function' ? new Finalizatio
  * asyncio's Future (API.md §6.1): a result that is not there yet. Pending until setResult,
  * setException or cancel; done callbacks are scheduled with callSoon, never called inline. It is a
  * thenable (`await fut`) and iterable (`yield* fut` in a generator coroutine). `new Future()` binds to
- * the running loop, else the thread's loop (TypeError if there is none and none is given).
+ * `{ loop }`, else to getEventLoop()'s loop (RuntimeError in a worker thread with no loop set);
+ * TypeError for options that are not an object.
  */
 export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _state: FutureState = FutureState.PENDING;

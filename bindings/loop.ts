@@ -721,8 +721,9 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /**
    * Runs `callback(...args)` as a loop callback whenever signal `sig` ('SIGINT' or its number)
-   * arrives, replacing an earlier handler. TypeError/RangeError for a bad signal or callback;
-   * NotImplementedError without a host module. asyncio: `loop.add_signal_handler`.
+   * arrives, replacing an earlier handler. TypeError/RangeError for a bad signal or callback,
+   * RuntimeError for SIGKILL/SIGSTOP or outside the main thread; NotImplementedError without a host
+   * module. asyncio: `loop.add_signal_handler`.
    */
   addSignalHandler(sig: string | number, callback: (...args: any[]) => unknown, ...args: unknown[]): void {
     hostIO('addSignalHandler').addSignalHandler(this, sig, callback, args);

@@ -134,8 +134,9 @@ export interface SubprocessTransport {
    */
   getPipeTransport(fd: number): Transport | null;
   /**
-   * Sends `signal` (a name such as 'SIGTERM', or its number) to the child; ProcessLookupError once it
-   * exited. asyncio: `SubprocessTransport.send_signal`.
+   * Sends `signal` (a name such as 'SIGTERM', or its number) to the child: a no-op once it exited,
+   * ProcessLookupError once the transport let it go (after connectionLost), RangeError for an
+   * unknown signal. asyncio: `SubprocessTransport.send_signal`.
    */
   sendSignal(signal: string | number): void;
   /** Asks the child to stop (SIGTERM). asyncio: `SubprocessTransport.terminate`. */

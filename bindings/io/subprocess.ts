@@ -151,7 +151,8 @@ export class Process {
   }
 
   /**
-   * Sends `signal` ('SIGTERM' or its number) to the child; ProcessLookupError once it exited. asyncio:
+   * Sends `signal` ('SIGTERM' or its number) to the child: a no-op once it exited,
+   * ProcessLookupError once its transport let it go, RangeError for an unknown signal. asyncio:
    * `Process.send_signal`.
    */
   sendSignal(signal: string | number): void {
