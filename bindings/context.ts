@@ -12,6 +12,11 @@ type Vars = Map<ContextVar<any>, unknown>;
 const EMPTY: Vars = new Map();
 const MISSING: unique symbol = Symbol('MISSING');
 
+/**
+ * A mapping of context variables to values: Python's `contextvars.Context`. Each task runs in its own
+ * copy, and a callback in a copy taken when it was scheduled (or in the Context passed as its last
+ * argument; API.md §2.6, §6.5). Immutable from outside: only `run()` changes what it holds.
+ */
 export class Context {
   /** @internal */ _vars: Vars;
   /** @internal */ _entered = false;
@@ -20,7 +25,10 @@ export class Context {
     this._vars = vars;
   }
 
-  /** Runs `fn(...args)` with this context current; changes it makes stay in this context. */
+  /**
+   * Runs `fn(...args)` with this context current; changes it makes stay in this context. RuntimeError
+   * if this context is entered already. Python: `Context.run`.
+   */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
     if (this._entered) throw new RuntimeError(`cannot enter context: ${this} is already entered`);
     const prev = current;
@@ -34,40 +42,49 @@ export class Context {
     }
   }
 
+  /** A shallow copy, in O(1). Python: `Context.copy`. */
   copy(): Context {
     return new Context(this._vars);
   }
 
+  /** The value of `v` in this context, else `dflt` (undefined when not given). Python: `Context.get`. */
   get<T>(v: ContextVar<T>): T | undefined;
   get<T, D>(v: ContextVar<T>, dflt: D): T | D;
   get(v: ContextVar<unknown>, dflt?: unknown): unknown {
     return this._vars.has(v) ? this._vars.get(v) : dflt;
   }
 
+  /** Whether this context holds a value for `v`. Python: `var in context`. */
   has(v: ContextVar<unknown>): boolean {
     return this._vars.has(v);
   }
 
+  /** How many variables have a value here. Python: `len(context)`. */
   get size(): number {
     return this._vars.size;
   }
 
+  /** The variables that have a value here. Python: `Context.keys`. */
   keys(): IterableIterator<ContextVar<unknown>> {
     return this._vars.keys();
   }
 
+  /** The values, in the order of keys(). Python: `Context.values`. */
   values(): IterableIterator<unknown> {
     return this._vars.values();
   }
 
+  /** `[variable, value]` pairs. Python: `Context.items`. */
   entries(): IterableIterator<[ContextVar<unknown>, unknown]> {
     return this._vars.entries();
   }
 
+  /** Iterates over the variables (as keys()). Python: `iter(context)`. */
   [Symbol.iterator](): IterableIterator<ContextVar<unknown>> {
     return this._vars.keys();
   }
 
+  /** `<Context vars=N>`. */
   toString(): string {
     return `<Context vars=${this._vars.size}>`;
   }
@@ -163,23 +180,37 @@ export function copyContext(): Context {
   return new Context(current._vars);
 }
 
+/**
+ * What `ContextVar.set()` returns: `var.reset(token)` restores the value the variable had before
+ * (Python's `contextvars.Token`).
+ */
 export class Token<T> {
+  /** The marker `oldValue` holds when the variable had no value before (Python: `Token.MISSING`). */
   static readonly MISSING = MISSING;
   /** @internal */ _used = false;
   constructor(
+    /** The variable that made this token (Python: `Token.var`). */
     readonly var_: ContextVar<T>,
+    /** The variable's value before set(), or `Token.MISSING` (Python: `Token.old_value`). */
     readonly oldValue: T | typeof MISSING,
     /** @internal */ readonly _ctx: Context,
   ) {}
+  /** The variable that made this token (Python: `Token.var`). */
   get var(): ContextVar<T> {
     return this.var_;
   }
+  /** `<Token var=…>` (`<Token used var=…>` once reset() used it). */
   toString(): string {
     return `<Token${this._used ? ' used' : ''} var=${this.var_}>`;
   }
 }
 
+/**
+ * A context variable: Python's `contextvars.ContextVar`. Its value is per context, so each task sees
+ * its own (API.md §6.5). TypeError for a name that is not a string.
+ */
 export class ContextVar<T> {
+  /** The variable's name (Python: `ContextVar.name`). */
   readonly name: string;
   private readonly _default: T | typeof MISSING;
 
@@ -189,7 +220,10 @@ export class ContextVar<T> {
     this._default = opts && 'default' in opts ? (opts.default as T) : MISSING;
   }
 
-  /** The value in the current context; else `dflt`, else the variable's default; else throws LookupError-like Error. */
+  /**
+   * The value in the current context; else `dflt`, else the variable's default; else throws
+   * LookupError-like Error. Python: `ContextVar.get`.
+   */
   get(dflt?: T): T {
     const vars = current._vars;
     if (vars.has(this)) return vars.get(this) as T;
@@ -200,6 +234,7 @@ export class ContextVar<T> {
     throw e;
   }
 
+  /** Sets the value in the current context; returns a Token for reset(). Python: `ContextVar.set`. */
   set(value: T): Token<T> {
     const ctx = current;
     const old = ctx._vars.has(this) ? (ctx._vars.get(this) as T) : MISSING;
@@ -209,6 +244,11 @@ export class ContextVar<T> {
     return new Token(this, old, ctx);
   }
 
+  /**
+   * Restores the value `token` recorded. TypeError for something that is not a Token, RuntimeError for
+   * a token used already, RangeError (Python's ValueError) for a token of another variable or made in
+   * another context. Python: `ContextVar.reset`.
+   */
   reset(token: Token<T>): void {
     if (!(token instanceof Token)) throw new TypeError(`expected an instance of Token, got ${typeof token}`);
     if (token._used) throw new RuntimeError(`${token} has already been used once`);
@@ -221,6 +261,7 @@ export class ContextVar<T> {
     token._used = true;
   }
 
+  /** `<ContextVar name="…">`. */
   toString(): string {
     return `<ContextVar name=${JSON.stringify(this.name)}>`;
   }

@@ -13,6 +13,10 @@ function named<T extends new (...a: any[]) => Error>(cls: T, name: string): T {
   return cls;
 }
 
+/**
+ * Python's RuntimeError: the loop or a primitive used in a state that does not allow it ('Event loop
+ * is closed', 'no running event loop', …).
+ */
 export class RuntimeError extends Error {}
 named(RuntimeError, 'RuntimeError');
 
@@ -20,7 +24,10 @@ named(RuntimeError, 'RuntimeError');
 export class CancelledError extends Error {}
 named(CancelledError, 'CancelledError');
 
-/** A Future or Task method was called in a state that does not allow it. */
+/**
+ * A Future or Task method was called in a state that does not allow it. asyncio:
+ * `asyncio.InvalidStateError`.
+ */
 export class InvalidStateError extends Error {}
 named(InvalidStateError, 'InvalidStateError');
 
@@ -28,9 +35,11 @@ named(InvalidStateError, 'InvalidStateError');
 export class TimeoutError extends Error {}
 named(TimeoutError, 'TimeoutError');
 
+/** `Queue.getNowait()` on an empty queue (asyncio.QueueEmpty). */
 export class QueueEmpty extends Error {}
 named(QueueEmpty, 'QueueEmpty');
 
+/** `Queue.putNowait()` on a full queue, or a full cross-thread inbox (asyncio.QueueFull). */
 export class QueueFull extends Error {}
 named(QueueFull, 'QueueFull');
 
@@ -38,6 +47,7 @@ named(QueueFull, 'QueueFull');
 export class QueueShutDown extends Error {}
 named(QueueShutDown, 'QueueShutDown');
 
+/** A Barrier was reset or aborted while tasks waited on it (asyncio.BrokenBarrierError). */
 export class BrokenBarrierError extends RuntimeError {}
 named(BrokenBarrierError, 'BrokenBarrierError');
 
@@ -47,7 +57,9 @@ named(BrokenBarrierError, 'BrokenBarrierError');
  * `unhandled errors in a TaskGroup (2 sub-exceptions)`; `groupMessage` is the bare message.
  */
 export class ExceptionGroup extends AggregateError {
+  /** The message as given, without the count of sub-exceptions (Python: `ExceptionGroup.message`). */
   readonly groupMessage: string;
+  /** The grouped exceptions, frozen (Python: `ExceptionGroup.exceptions`). */
   readonly exceptions: readonly unknown[];
 
   constructor(message: string, exceptions: Iterable<unknown>) {
@@ -66,7 +78,10 @@ export class ExceptionGroup extends AggregateError {
     return this.split(match)[0];
   }
 
-  /** [matching, rest]: two groups (or null) that partition the exceptions, keeping nesting. */
+  /**
+   * `[matching, rest]`: two groups (or null) that partition the exceptions, keeping nesting. Python:
+   * `ExceptionGroup.split`.
+   */
   split(match: (e: unknown) => boolean): [ExceptionGroup | null, ExceptionGroup | null] {
     if (typeof match !== 'function') throw new TypeError(`split() needs a predicate, got ${describe(match)}`);
     if (match(this)) return [this, null];
@@ -90,7 +105,10 @@ export class ExceptionGroup extends AggregateError {
 }
 named(ExceptionGroup, 'ExceptionGroup');
 
-/** What the host cannot offer (reactor-style I/O in a completion-based host, for one). */
+/**
+ * What the host cannot offer (reactor-style I/O in a completion-based host, for one). Python:
+ * `NotImplementedError`.
+ */
 export class NotImplementedError extends Error {}
 named(NotImplementedError, 'NotImplementedError');
 

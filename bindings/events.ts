@@ -13,12 +13,19 @@ import { getCurrent, getRunning, setCurrent } from './thread.js';
 import { running } from './running.js';
 import type { CoreKind } from './core/types.js';
 
-/** A new event loop; `opts.core` picks the core (default: what install() chose, else 'wasm'). */
+/**
+ * A new event loop; `opts.core` picks the core (default: what install() chose, else 'wasm'). TypeError
+ * (RangeError for an out-of-range number) for a bad option (API.md §1.1). asyncio:
+ * `asyncio.new_event_loop`.
+ */
 export function newEventLoop(opts?: LoopOptions): EventLoop {
   return new EventLoop(opts);
 }
 
-/** The loop running in this thread; throws RuntimeError('no running event loop') if none. */
+/**
+ * The loop running in this thread; throws RuntimeError('no running event loop') if none. API.md §1.4.
+ * asyncio: `asyncio.get_running_loop`.
+ */
 export function getRunningLoop(): EventLoop {
   const loop = getRunning();
   if (loop === null) throw new RuntimeError('no running event loop');
@@ -28,6 +35,7 @@ export function getRunningLoop(): EventLoop {
 /**
  * The running loop, else this thread's loop, else — on the main thread only — a new loop that
  * becomes this thread's loop. In a worker with no loop set, throws RuntimeError.
+ * API.md §1.2. asyncio: `asyncio.get_event_loop`.
  */
 export function getEventLoop(): EventLoop {
   const running = getRunning();
@@ -40,28 +48,40 @@ export function getEventLoop(): EventLoop {
   return loop;
 }
 
-/** Sets this thread's loop (null to unset). */
+/**
+ * Sets this thread's loop (null to unset). TypeError for anything but an EventLoop or null (API.md
+ * §1.3). asyncio: `asyncio.set_event_loop`.
+ */
 export function setEventLoop(loop: EventLoop | null): void {
   if (loop !== null && !(loop instanceof EventLoop)) throw new TypeError(`loop must be an EventLoop or null, got ${describe(loop)}`);
   setCurrent(loop);
 }
 
-/** Like uvloop.install(): loops made from now on without an explicit core use `core`. */
+/**
+ * Like uvloop.install(): loops made from now on without an explicit core use `core`. TypeError for a
+ * core other than 'wasm' or 'js' (API.md §1.5). uvloop: `uvloop.install`.
+ */
 export function install(core: CoreKind = 'wasm'): void {
   _setDefaultCore(checkCoreKind(core));
 }
 
-/** asyncio.create_task: a task on the running loop. */
+/**
+ * asyncio.create_task: a task on the running loop. RuntimeError where no loop runs. asyncio:
+ * `asyncio.create_task`.
+ */
 export function createTask<T>(coro: CoroutineLike<T>, opts?: TaskOptions): Task<T> {
   return createTaskOn(getRunningLoop(), coro, opts);
 }
 
-/** The task running right now on `loop` (default: the running loop), or null. */
+/**
+ * The task running right now on `loop` (default: the running loop), or null. asyncio:
+ * `asyncio.current_task`.
+ */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
   return currentTaskOf(loop ?? getRunningLoop());
 }
 
-/** The tasks of `loop` (default: the running loop) that are not done yet. */
+/** The tasks of `loop` (default: the running loop) that are not done yet. asyncio: `asyncio.all_tasks`. */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   return allTasksOf(loop ?? getRunningLoop());
 }
@@ -70,6 +90,7 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
  * A Future for `aw`: Futures as they are, coroutines as Tasks, promises wrapped — on `opts.loop`,
  * else the loop of the task calling, else the running loop (never the thread's default loop,
  * which nobody may run: with none of them it throws, as every toolkit function does).
+ * TypeError for something not awaitable. asyncio: `asyncio.ensure_future`.
  */
 export function ensureFuture<T>(aw: unknown, opts?: { loop?: EventLoop }): Future<T> {
   if (opts?.loop != null) return ensureFutureOn<T>(aw, opts.loop);
@@ -99,6 +120,7 @@ export interface RunOptions extends LoopOptions {}
  * shut down once its running calls finished, and the loop is closed.
  * Refuses to run inside a running loop. Pass the function (`run(main)`), not its promise
  * (`run(main())`): the promise's first segment would run before the loop and outside the task.
+ * RuntimeError inside a running loop; main's exception comes out of it (API.md §1.6).
  */
 export async function run<T>(main: CoroutineLike<T>, opts?: RunOptions): Promise<T> {
   if (getRunning() !== null) {

@@ -34,6 +34,7 @@ export interface Executor {
   shutdown?(wait: boolean): Promise<void> | void;
 }
 
+/** Options of `new WorkerPoolExecutor()`. */
 export interface WorkerPoolExecutorOptions {
   /** Workers at most (default: the host's logical processors). */
   maxWorkers?: number;
@@ -111,6 +112,7 @@ function resolveScript(script: string | URL): string {
 
 /** A pool of worker threads (Node) or Web Workers (browsers, Deno, Bun). */
 export class WorkerPoolExecutor implements Executor {
+  /** Workers at most, as given (default: the host's logical processors). */
   readonly maxWorkers: number;
   private readonly script: string | null;
   private readonly source: string;
@@ -133,6 +135,12 @@ export class WorkerPoolExecutor implements Executor {
     this.source = WORKER_SOURCE.replace('%SCRIPT%', JSON.stringify(this.script));
   }
 
+  /**
+   * Starts `fn(...args)` in a worker (a function is sent by its source; a string names an export of
+   * the pool's module); a promise of its result, with `cancel()` to drop the call if it has not
+   * started. RuntimeError after shutdown or where the host cannot start workers; TypeError for
+   * anything but a function or a name.
+   */
   submit(fn: unknown, args: unknown[]): Promise<unknown> & { cancel: () => void } {
     if (this.closed) throw new RuntimeError('cannot schedule new futures after shutdown');
     if (host.spawnWorker === null) throw new RuntimeError(`this host (${host.name}) cannot start workers`);

@@ -112,6 +112,13 @@ function reportUnretrieved(u: Unretrieved): void {
 
 const unretrieved = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Unretrieved>(reportUnretrieved) : null;
 
+/**
+ * asyncio's Future (API.md §6.1): a result that is not there yet. Pending until setResult,
+ * setException or cancel; done callbacks are scheduled with callSoon, never called inline. It is a
+ * thenable (`await fut`) and iterable (`yield* fut` in a generator coroutine). `new Future()` binds to
+ * `{ loop }`, else to getEventLoop()'s loop (RuntimeError in a worker thread with no loop set);
+ * TypeError for options that are not an object.
+ */
 export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _state: FutureState = FutureState.PENDING;
   /** @internal */ _result: T | undefined = undefined;
@@ -142,19 +149,25 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (loop.getDebug()) this._sourceTraceback = new Error().stack ?? null;
   }
 
+  /** The loop this future is bound to. asyncio: `Future.get_loop`. */
   getLoop(): FutureLoop {
     return this._loop;
   }
 
+  /** Whether it finished: with a result, an exception, or cancelled. asyncio: `Future.done`. */
   done(): boolean {
     return this._state !== FutureState.PENDING;
   }
 
+  /** Whether it was cancelled. asyncio: `Future.cancelled`. */
   cancelled(): boolean {
     return this._state === FutureState.CANCELLED;
   }
 
-  /** The result; throws the exception, CancelledError, or InvalidStateError('Result is not ready.'). */
+  /**
+   * The result; throws the exception it finished with, CancelledError if cancelled, or
+   * InvalidStateError('Result is not ready.') while pending. asyncio: `Future.result`.
+   */
   result(): T {
     if (this._state === FutureState.CANCELLED) throw this._makeCancelledError();
     if (this._state !== FutureState.FINISHED) throw new InvalidStateError('Result is not ready.');
@@ -165,7 +178,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this._result as T;
   }
 
-  /** The exception (null if it finished with a result); throws if pending or cancelled. */
+  /**
+   * The exception (null if it finished with a result); CancelledError if cancelled, InvalidStateError
+   * while pending. asyncio: `Future.exception`.
+   */
   exception(): unknown {
     if (this._state === FutureState.CANCELLED) throw this._makeCancelledError();
     if (this._state !== FutureState.FINISHED) throw new InvalidStateError('Exception is not set.');
@@ -192,6 +208,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return true;
   }
 
+  /**
+   * Finishes it with `result` and schedules its done callbacks; InvalidStateError if it is done
+   * already. asyncio: `Future.set_result`.
+   */
   setResult(result: T): void {
     if (this._state !== FutureState.PENDING) throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
     this._result = result;
@@ -199,7 +219,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._scheduleCallbacks();
   }
 
-  /** Finishes with `exception` (an instance, or an Error class to instantiate). */
+  /**
+   * Finishes it with `exception` (an instance, or an Error class to instantiate); InvalidStateError if
+   * done already, TypeError for undefined or null. asyncio:
+   * `Future.set_exception`.
+   */
   setException(exception: unknown): void {
     if (this._state !== FutureState.PENDING) throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
     if (exception === undefined || exception === null) throw new TypeError(`setException() needs an exception, got ${describe(exception)}`);
@@ -225,7 +249,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._scheduleCallbacks();
   }
 
-  /** Runs `fn(this)` (through callSoon) when the future is done, in `context` or a copy of the current one. */
+  /**
+   * Runs `fn(this)` through callSoon when the future is done (scheduled at once if it is done already), in
+   * `context` or a copy of the current one; TypeError for a non-function or a context that is not a
+   * Context. asyncio: `Future.add_done_callback`.
+   */
   addDoneCallback(fn: DoneCallback<T>, context?: Context): void {
     checkCallable(fn, 'addDoneCallback');
     if (context !== undefined && !isInstance(context, Context)) throw new TypeError(`context must be a Context, got ${describe(context)}`);
@@ -234,7 +262,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     else (this._callbacks ??= []).push([fn, ctx]);
   }
 
-  /** Removes every registration of `fn`; returns how many there were. */
+  /**
+   * Removes every registration of `fn`; returns how many there were. asyncio:
+   * `Future.remove_done_callback`.
+   */
   removeDoneCallback(fn: DoneCallback<T>): number {
     const cbs = this._callbacks;
     if (!cbs) return 0;
@@ -258,10 +289,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return (t === (this as unknown) ? selfThen : marksOf(t).futureThen) as never;
   }
 
+  /** A promise of the outcome, with `onrejected` attached, as `Promise.prototype.catch`. */
   catch<R = never>(onrejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
     return this._promise().catch(onrejected);
   }
 
+  /** A promise of the outcome, with `onfinally` attached, as `Promise.prototype.finally`. */
   finally(onfinally?: (() => void) | null): Promise<T> {
     return this._promise().finally(onfinally);
   }
@@ -328,6 +361,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
+  /** `'Future'` (`'Task'` for a task). */
   get [Symbol.toStringTag](): string {
     return 'Future';
   }
@@ -348,6 +382,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return info;
   }
 
+  /** The future's repr, as asyncio's: `<Future pending cb=[…]>`, `<Future finished result=1>`. */
   toString(): string {
     return `<${className(this) ?? this[Symbol.toStringTag]} ${this._reprInfo().join(' ')}>`;
   }
@@ -434,6 +469,7 @@ function reprValue(v: unknown): string {
   return safeRepr(v, 40);
 }
 
+/** Whether `v` is a wasmloop Future (a Task included). asyncio: `asyncio.isfuture`. */
 export function isFuture(v: unknown): v is Future<unknown> {
   return v instanceof Future;
 }

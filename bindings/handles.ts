@@ -41,6 +41,10 @@ interface DebugInfo {
 }
 const debugInfo = new WeakMap<Handle, DebugInfo>();
 
+/**
+ * A scheduled callback, as `loop.callSoon()` returns it: asyncio's `asyncio.Handle` (API.md §2.14).
+ * Made by the loop only.
+ */
 export class Handle {
   // `declare`: no class-field definitions (ES2022 would define each field, then assign it); the
   // constructor stores each field once, in this order, so every handle has one shape
@@ -63,7 +67,10 @@ export class Handle {
     this._flags = (argsKind << ARGS_SHIFT) | (explicit ? EXPLICIT_CONTEXT : 0);
   }
 
-  /** Prevents the callback from running; idempotent, and a no-op once it ran. */
+  /**
+   * Prevents the callback from running; idempotent, and a no-op once it ran (API.md §2.12). asyncio:
+   * `Handle.cancel`.
+   */
   cancel(): void {
     if ((this._flags & CANCELLED) !== 0) return;
     this._flags |= CANCELLED;
@@ -75,11 +82,12 @@ export class Handle {
     this._flags &= ~ARGS_BITS;
   }
 
+  /** Whether cancel() was called (API.md §2.14). asyncio: `Handle.cancelled`. */
   cancelled(): boolean {
     return (this._flags & CANCELLED) !== 0;
   }
 
-  /** The context the callback runs in. */
+  /** The context the callback runs in. asyncio: `Handle.get_context`. */
   getContext(): Context {
     return (this._flags & EXPLICIT_CONTEXT) !== 0 ? (this._ctx as Context) : new Context(this._ctx as Vars);
   }
@@ -95,6 +103,7 @@ export class Handle {
     return debugInfo.get(this)?.traceback ?? null;
   }
 
+  /** @internal */
   set _sourceTraceback(tb: string | null) {
     debugInfo.set(this, { traceback: tb, repr: null });
   }
@@ -140,6 +149,10 @@ export class Handle {
     return `<${[this._kind(), ...this._info()].join(' ')}>`;
   }
 
+  /**
+   * The handle's repr: `<Handle printNow()>`, `<Handle cancelled>`; in debug mode with where it was
+   * made (API.md §2.14, §5.3).
+   */
   toString(): string {
     return debugInfo.get(this)?.repr ?? this._describe();
   }
@@ -149,6 +162,10 @@ export class Handle {
   }
 }
 
+/**
+ * A callback scheduled for a time, as `loop.callLater()`/`callAt()` return it: asyncio's
+ * `asyncio.TimerHandle` (API.md §2.14).
+ */
 export class TimerHandle extends Handle {
   /** @internal */ declare _when: number;
 
@@ -158,7 +175,10 @@ export class TimerHandle extends Handle {
     this._when = when;
   }
 
-  /** The loop time at which the callback is scheduled to run. */
+  /**
+   * The loop time at which the callback is scheduled to run (a negative delay was taken as 0).
+   * asyncio: `TimerHandle.when`.
+   */
   when(): number {
     return this._when;
   }

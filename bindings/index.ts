@@ -1,6 +1,7 @@
 /**
  * wasmloop — Python's asyncio event loop for JavaScript runtimes.
  * The portable entry: imports nothing host-specific at load time.
+ * @module wasmloop
  */
 export { EventLoop, HOST_TURN_MS } from './loop.js';
 export type { ClockKind, LoopOptions, ExceptionContext, ExceptionHandler, LoopObserver } from './loop.js';

@@ -16,9 +16,11 @@ import type { Trace, TraceBuffers } from './trace.js';
 
 /** One pending task of an inspected loop. */
 export interface TaskInfo {
+  /** The task's name. */
   name: string;
   /** its coroutine, as its repr shows it (`main()`, `generator`, `promise`) */
   coro: string;
+  /** Pending, or cancelling (a cancellation was requested and not yet honoured). */
   state: 'pending' | 'cancelling';
   /** the Future it is suspended on (its repr), when known */
   waitingOn: string | null;
@@ -26,13 +28,22 @@ export interface TaskInfo {
   callGraph: string;
 }
 
+/**
+ * What `remote.inspect()` gives: a look at a loop from its port (its thread, clock, pending tasks and
+ * load). No asyncio counterpart.
+ */
 export interface LoopInspection {
+  /** The name of the loop's thread. */
   thread: string;
+  /** The loop's core: 'wasm' or 'js'. */
   core: string;
+  /** The loop's clock: 'monotonic' or 'virtual'. */
   clock: string;
   /** the loop's time when it answered */
   time: number;
+  /** Its pending tasks. */
   tasks: TaskInfo[];
+  /** Its load metrics (as `loop.stats()`). */
   stats: LoopStats;
 }
 

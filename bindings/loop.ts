@@ -37,13 +37,25 @@ import { hostIO, reactorOnly } from './io/host.js';
 import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOptions, SubprocessOptions, SubprocessTransport, Transport, UnixServerOptions } from './io/host.js';
 import type { ProtocolLike, SubprocessProtocolLike } from './io/protocols.js';
 
+/**
+ * A loop's clock: `'monotonic'` (the host's performance.now, in seconds) or `'virtual'` (starts at 0
+ * and jumps to the next timer whenever nothing is ready; API.md §4).
+ */
 export type ClockKind = 'monotonic' | 'virtual';
 
+/**
+ * Options of `newEventLoop()` (API.md §1.1). Each is checked: a bad value is a TypeError (RangeError
+ * for an out-of-range number) and no loop is made.
+ */
 export interface LoopOptions {
   /** `'wasm'` (default, or what `install()` chose) or `'js'`. */
   core?: CoreKind;
   /** `'monotonic'` (default) or `'virtual'`. */
   clock?: ClockKind;
+  /**
+   * Debug mode (default: on where the environment has `WASMLOOP_DEBUG=1`): slow callbacks are reported
+   * and handles remember where they were made. asyncio's `debug`.
+   */
   debug?: boolean;
   /**
    * Most bytes the core's memory may grow to (default 1 GiB): the WASM core's WebAssembly memory
@@ -56,15 +68,28 @@ export interface LoopOptions {
   inboxBytes?: number;
 }
 
+/**
+ * What an error report carries (asyncio's exception handler `context` dict): a message, the exception,
+ * and the handle, future or task involved; other keys are allowed.
+ */
 export interface ExceptionContext {
+  /** What happened, in words (asyncio's `message`). */
   message?: string;
+  /** The thrown value, when there is one. */
   exception?: unknown;
+  /** The callback's handle, when a callback threw. */
   handle?: Handle;
+  /** The future whose exception was never retrieved, or which a callback concerned. */
   future?: Future<unknown>;
+  /** The task involved (a task step, a task destroyed while pending). */
   task?: Future<unknown>;
   [key: string]: unknown;
 }
 
+/**
+ * A loop's exception handler: called with the loop and the report; what it throws goes to the default
+ * handler (asyncio's `loop.set_exception_handler` handler).
+ */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 
 /**
@@ -151,9 +176,17 @@ export interface InboxOwner {
 }
 
 
+/**
+ * Python's asyncio event loop (`asyncio.AbstractEventLoop`, as `asyncio.BaseEventLoop` implements it)
+ * on a WASM or a JS core: callbacks, timers, futures and tasks, one iteration at a time, in the thread
+ * that made it. Make one with `newEventLoop()`; API.md is its contract. Loop I/O methods
+ * (createConnection, subprocessExec, …) need a host module: `import 'wasmloop/node'`, else they throw
+ * NotImplementedError naming it.
+ */
 export class EventLoop implements HandleOwner, FutureLoop {
   /** Which core this loop drives. */
   readonly core: CoreKind;
+  /** Which clock this loop keeps: `'monotonic'` or `'virtual'`. */
   readonly clock: ClockKind;
   /** Callbacks slower than this (seconds) are reported in debug mode. */
   slowCallbackDuration = 0.1;
@@ -222,17 +255,24 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   // ---- time ---------------------------------------------------------------------------------
 
-  /** The loop's clock, in seconds. */
+  /** The loop's clock, in seconds: monotonic, or virtual (API.md §2.5, §4). asyncio: `loop.time`. */
   time(): number {
     return this._virtual ? this._vnow : host.now() / 1000;
   }
 
-  /** Smallest time step the clock shows, in seconds. */
+  /**
+   * Smallest time step the clock shows, in seconds: a timer due within it of now is ready (API.md
+   * §2.10). asyncio: `loop._clock_resolution`.
+   */
   get clockResolution(): number {
     return this._resolution;
   }
 
-  /** Moves a virtual clock forward by `seconds`. */
+  /**
+   * Moves a virtual clock forward by `seconds`, waking the loop (API.md §4.2). Throws RuntimeError on
+   * a monotonic loop, TypeError for a non-number, RangeError for NaN, a negative or an infinite
+   * number. No asyncio counterpart (its tests advance a mocked clock).
+   */
   advance(seconds: number): void {
     if (!this._virtual) throw new RuntimeError("advance() needs a virtual clock: newEventLoop({ clock: 'virtual' })");
     checkNumber(seconds, 'advance', 'seconds');
@@ -244,7 +284,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   // ---- scheduling ---------------------------------------------------------------------------
 
-  /** Runs `callback(...args)` at the next iteration, FIFO. A trailing Context argument is the context. */
+  /**
+   * Runs `callback(...args)` at the next iteration, FIFO. A trailing Context argument is the context.
+   * TypeError for a callback that is not a function (or is a coroutine); RuntimeError once closed;
+   * RangeError when the core's memory is exhausted (API.md §2.1, §2.6, §9.1). asyncio:
+   * `loop.call_soon`.
+   */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
   // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
@@ -259,7 +304,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._soonArgs(callback, Array.prototype.slice.call(arguments, 1));
   }
 
-  /** Like callSoon, and wakes the loop if it waits (see `port()` for other threads). */
+  /**
+   * Like callSoon, and wakes the loop if it waits (see `port()` for other threads). Errors as
+   * callSoon's (API.md §2.4). asyncio: `loop.call_soon_threadsafe`.
+   */
   callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
   callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A, Context]): Handle;
   callSoonThreadsafe(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
@@ -270,7 +318,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return h;
   }
 
-  /** Runs `callback(...args)` `delay` seconds from now (a negative delay acts as 0). */
+  /**
+   * Runs `callback(...args)` `delay` seconds from now (a negative delay acts as 0). TypeError for a
+   * delay that is not a number, RangeError for NaN (Infinity: never fires); otherwise errors as
+   * callSoon's (API.md §2.2, §9.1). asyncio: `loop.call_later`.
+   */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
   // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
@@ -286,7 +338,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
   }
 
-  /** Runs `callback(...args)` at loop time `when` or later. */
+  /**
+   * Runs `callback(...args)` at loop time `when` or later. Errors as callLater's (API.md §2.3).
+   * asyncio: `loop.call_at`.
+   */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
   // @ts-expect-error TS2394: the implementation reads its arguments through `arguments`, not a rest array (one allocation less per call)
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
@@ -398,7 +453,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   // ---- running ------------------------------------------------------------------------------
 
-  /** Runs iterations until stop(); resolves after the iteration in which stop() was called. */
+  /**
+   * Runs iterations until stop(); resolves after the iteration in which stop() was called (API.md
+   * §3.1). Rejects with RuntimeError when the loop is closed, already running, or another loop runs in
+   * this thread. asyncio: `loop.run_forever` (which blocks: see runForeverSync).
+   */
   runForever(): Promise<void> {
     try {
       this._enter();
@@ -408,7 +467,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._runAsync().finally(() => this._leave());
   }
 
-  /** Runs until `aw` (a Future, Task, coroutine or promise) is done; returns its result or throws. */
+  /**
+   * Runs until `aw` (a Future, Task, coroutine or promise, wrapped with ensureFuture) is done; gives
+   * its result or throws its exception (API.md §3.2). RuntimeError if the loop stops first ('Event
+   * loop stopped before Future completed.') or cannot run; RangeError for a future of another loop;
+   * TypeError for something not awaitable. asyncio: `loop.run_until_complete`.
+   */
   runUntilComplete<T>(aw: PromiseLike<T> | Future<T> | Generator<unknown, T, any> | (() => unknown)): Promise<T> {
     let fut: Future<T>;
     let onDone: (f: Future<T>) => void;
@@ -435,7 +499,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
       });
   }
 
-  /** runForever, blocking the calling thread between iterations (Atomics.wait). */
+  /**
+   * runForever, blocking the calling thread between iterations with Atomics.wait until the next timer
+   * or a cross-thread wake-up (API.md §3.3). Throws RuntimeError where the host forbids blocking (a
+   * browser's main thread), or when nothing could ever wake it. asyncio: `loop.run_forever`.
+   */
   runForeverSync(): void {
     this._checkClosed();
     this._checkNotRunning();
@@ -448,7 +516,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
     }
   }
 
-  /** runUntilComplete, blocking the calling thread. Promises do not advance while it blocks. */
+  /**
+   * runUntilComplete, blocking the calling thread (API.md §3.3). Promises do not advance while it
+   * blocks, so a promise or an async function is refused at the call site with a TypeError; generator
+   * coroutines, futures, callbacks and timers run. asyncio: `loop.run_until_complete`.
+   */
   runUntilCompleteSync<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseLike<T>): T {
     this._checkClosed();
     this._checkNotRunning();
@@ -474,22 +546,31 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return fut.result();
   }
 
-  /** The current iteration finishes, then the runner returns. */
+  /**
+   * The current iteration finishes, then the runner returns; before a run, the next runForever runs
+   * exactly one iteration (API.md §3.4). asyncio: `loop.stop`.
+   */
   stop(): void {
     this._stopping = true;
     this._wake();
     this._notifyBlocked();
   }
 
+  /** Whether a runner is running this loop (API.md §3.5). asyncio: `loop.is_running`. */
   isRunning(): boolean {
     return this._running;
   }
 
+  /** Whether close() was called (API.md §3.5). asyncio: `loop.is_closed`. */
   isClosed(): boolean {
     return this._closed;
   }
 
-  /** Drops every pending callback and timer and frees the core. Idempotent; not while running. */
+  /**
+   * Drops every pending callback and timer and frees the core's memory; idempotent. Throws
+   * RuntimeError('Cannot close a running event loop') while running; afterwards scheduling throws
+   * RuntimeError('Event loop is closed') (API.md §3.6). asyncio: `loop.close`.
+   */
   close(): void {
     if (this._running) throw new RuntimeError('Cannot close a running event loop');
     if (this._closed) return;
@@ -505,130 +586,225 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._core.close();
   }
 
-  /** Schedules a coroutine (generator, generator or async function, or promise) as a Task. */
+  /**
+   * Schedules a coroutine (generator, generator or async function, or promise) as a Task, through the
+   * task factory if one is set (API.md §6.3). TypeError for something that is not a coroutine;
+   * RuntimeError once closed. asyncio: `loop.create_task`.
+   */
   createTask<T>(coro: Generator<unknown, T, any> | PromiseLike<T> | (() => unknown), opts: { name?: string; context?: Context } = {}): Task<T> {
     this._checkClosed();
     return createTaskOn(this, coro as CoroutineLike<T>, opts);
   }
 
-  /** Sets the factory createTask uses (null for the default Task). */
+  /**
+   * Sets the factory createTask uses, `(loop, coro, opts) => Future` (null: the default Task);
+   * TypeError for anything else. asyncio: `loop.set_task_factory`.
+   */
   setTaskFactory(factory: ((loop: EventLoop, coro: any, opts: { name?: string; context?: Context }) => Future<unknown>) | null): void {
     if (factory !== null && !isCallable(factory)) throw new TypeError(`task factory must be a callable or null, got ${describe(factory)}`);
     this._extra.taskFactory = factory ?? undefined;
   }
 
+  /** The factory set with setTaskFactory, or null. asyncio: `loop.get_task_factory`. */
   getTaskFactory(): unknown {
     return this._extra.taskFactory ?? null;
   }
 
-  /** A new Future bound to this loop. */
+  /** A new pending Future bound to this loop (API.md §6.3). asyncio: `loop.create_future`. */
   createFuture<T = unknown>(): Future<T> {
     return new Future<T>({ loop: this });
   }
 
   // ---- threads (threads.ts, executor.ts) ----------------------------------------------------
 
-  /** A structured-cloneable descriptor of this loop's inbox: `connect(port)` in another thread submits to this loop. */
+  /**
+   * A structured-cloneable descriptor of this loop's shared-memory inbox: `connect(port)` in another
+   * thread gives a RemoteLoop that submits to this loop (API.md §8.1). TypeError where the host has no
+   * SharedArrayBuffer; RuntimeError once closed. No asyncio counterpart (asyncio's threads share the
+   * loop object).
+   */
   port(): LoopPort {
     this._checkClosed();
     return portOf(this);
   }
 
-  /** Makes `fn` callable by name from other threads (`remote.callSoonThreadsafe(name, …)`); `null` removes it. */
+  /**
+   * Makes `fn` callable by name from other threads (`remote.callSoonThreadsafe(name, …)`,
+   * `remote.runThreadsafe(name, …)`); `null` removes it (API.md §8.1). TypeError for a bad name or
+   * function; RuntimeError once closed. No asyncio counterpart.
+   */
   expose(name: string, fn: ((...args: any[]) => unknown) | null): void {
     this._checkClosed();
     exposeOn(this, name, fn);
   }
 
-  /** Runs `fn(...args)` in `executor` (null: the loop's default worker pool); a Future of its result. */
+  /**
+   * Runs `fn(...args)` in `executor` (null: the loop's default worker pool); a Future of its result. A
+   * function is shipped to a worker by its source, so it must not close over variables; a string names
+   * a function of the pool's module. TypeError for bad arguments; RuntimeError once closed. asyncio:
+   * `loop.run_in_executor`.
+   */
   runInExecutor<T = unknown>(executor: Executor | null | undefined, fn: ((...args: any[]) => T | PromiseLike<T>) | string, ...args: unknown[]): Future<Awaited<T>> {
     this._checkClosed();
     return runInExecutorOn(this, executor, fn, args) as Future<Awaited<T>>;
   }
 
-  /** Sets the executor runInExecutor(null, …) uses. */
+  /**
+   * Sets the executor runInExecutor(null, …) uses; TypeError for something that is not an Executor.
+   * asyncio: `loop.set_default_executor`.
+   */
   setDefaultExecutor(executor: Executor): void {
     this._checkClosed();
     setDefaultExecutorOn(this, executor);
   }
 
-  /** Shuts the default executor down, waiting for its running calls (asyncio's shutdown_default_executor). */
+  /**
+   * Shuts the default executor down, waiting for its running calls. asyncio:
+   * `loop.shutdown_default_executor`.
+   */
   shutdownDefaultExecutor(): Promise<void> {
     return shutdownDefaultExecutorOn(this, true);
   }
 
   // ---- host I/O (asyncio's loop I/O methods; a host module provides them, see io/host.ts) ----
 
-  /** Connects over TCP; the protocol gets the transport's events as loop callbacks. */
+  /**
+   * Connects over TCP to `host`:`port`; gives `[transport, protocol]` once connected, and the protocol
+   * gets the transport's events as loop callbacks. Fails with the matching OSError
+   * (ConnectionRefusedError, GaiError, …); NotImplementedError without a host module (`import
+   * 'wasmloop/node'`). asyncio: `loop.create_connection`.
+   */
   createConnection<P extends ProtocolLike>(protocolFactory: () => P, host: string, port: number, opts: ConnectionOptions = {}): Future<[Transport, P]> {
     return hostIO('createConnection').createConnection(this, protocolFactory, host, port, opts);
   }
 
-  /** Listens on TCP (`host` null: every interface; a list: each of them); each connection gets a new protocol. */
+  /**
+   * Listens on TCP (`host` null: every interface; a list: each of them); each connection gets a new
+   * protocol. Gives the Server once it listens; OSError if it cannot; NotImplementedError without a
+   * host module. asyncio: `loop.create_server`.
+   */
   createServer(protocolFactory: () => ProtocolLike, host: string | string[] | null | undefined, port: number, opts: ServerOptions = {}): Future<Server> {
     return hostIO('createServer').createServer(this, protocolFactory, host, port, opts);
   }
 
+  /**
+   * Connects to the Unix socket at `path`; gives `[transport, protocol]`. OSError (FileNotFoundError,
+   * ConnectionRefusedError) if it cannot; NotImplementedError without a host module. asyncio:
+   * `loop.create_unix_connection`.
+   */
   createUnixConnection<P extends ProtocolLike>(protocolFactory: () => P, path: string): Future<[Transport, P]> {
     return hostIO('createUnixConnection').createUnixConnection(this, protocolFactory, path);
   }
 
+  /**
+   * Listens on the Unix socket at `path`; each connection gets a new protocol. Gives the Server;
+   * OSError if it cannot; NotImplementedError without a host module. asyncio:
+   * `loop.create_unix_server`.
+   */
   createUnixServer(protocolFactory: () => ProtocolLike, path: string, opts: UnixServerOptions = {}): Future<Server> {
     return hostIO('createUnixServer').createUnixServer(this, protocolFactory, path, opts);
   }
 
-  /** Runs `program` with `args`; the protocol gets the pipes' data and the exit. */
+  /**
+   * Runs `program` with `args` (no shell); gives `[transport, protocol]`, and the protocol gets the
+   * pipes' data and the exit. FileNotFoundError if the program is missing; NotImplementedError without
+   * a host module. asyncio: `loop.subprocess_exec`.
+   */
   subprocessExec<P extends SubprocessProtocolLike>(protocolFactory: () => P, program: string, args: string[] = [], opts: SubprocessOptions = {}): Future<[SubprocessTransport, P]> {
     return hostIO('subprocessExec').subprocessExec(this, protocolFactory, program, args, opts);
   }
 
+  /** Runs `cmd` through the system shell; otherwise as subprocessExec. asyncio: `loop.subprocess_shell`. */
   subprocessShell<P extends SubprocessProtocolLike>(protocolFactory: () => P, cmd: string, opts: SubprocessOptions = {}): Future<[SubprocessTransport, P]> {
     return hostIO('subprocessShell').subprocessShell(this, protocolFactory, cmd, opts);
   }
 
-  /** Runs `callback(...args)` as a loop callback whenever signal `sig` ('SIGINT' or its number) arrives. */
+  /**
+   * Runs `callback(...args)` as a loop callback whenever signal `sig` ('SIGINT' or its number)
+   * arrives, replacing an earlier handler. TypeError/RangeError for a bad signal or callback,
+   * RuntimeError for SIGKILL/SIGSTOP or outside the main thread; NotImplementedError without a host
+   * module. asyncio: `loop.add_signal_handler`.
+   */
   addSignalHandler(sig: string | number, callback: (...args: any[]) => unknown, ...args: unknown[]): void {
     hostIO('addSignalHandler').addSignalHandler(this, sig, callback, args);
   }
 
+  /** Removes the handler of signal `sig`; true if there was one. asyncio: `loop.remove_signal_handler`. */
   removeSignalHandler(sig: string | number): boolean {
     return hostIO('removeSignalHandler').removeSignalHandler(this, sig);
   }
 
+  /**
+   * Resolves `host` and `port` as Python's `socket.getaddrinfo` does, as a Future of AddrInfo tuples;
+   * GaiError when the name does not resolve. asyncio: `loop.getaddrinfo`.
+   */
   getaddrinfo(host: string | null, port: number | string | null, opts: GetAddrInfoOptions = {}): Future<AddrInfo[]> {
     return hostIO('getaddrinfo').getaddrinfo(this, host, port, opts);
   }
 
+  /**
+   * Turns a socket address into `[host, service]`, as Python's `socket.getnameinfo` does (flags:
+   * NI_NUMERICHOST, NI_NUMERICSERV). asyncio: `loop.getnameinfo`.
+   */
   getnameinfo(sockaddr: [string, number] | [string, number, number, number], flags = 0): Future<[string, string]> {
     return hostIO('getnameinfo').getnameinfo(this, sockaddr, flags);
   }
 
   // Readiness-based calls a completion-based host cannot offer: each throws NotImplementedError saying why.
+  /**
+   * Readiness-based I/O (asyncio: `loop.add_reader`): a completion-based JavaScript host cannot offer
+   * it, so it always throws NotImplementedError saying why and what to use instead (API.md §7.1).
+   */
   addReader(..._args: unknown[]): never { throw reactorOnly('addReader'); }
+  /** Always throws NotImplementedError, as addReader does (asyncio: `loop.remove_reader`). */
   removeReader(..._args: unknown[]): never { throw reactorOnly('removeReader'); }
+  /** Always throws NotImplementedError, as addReader does (asyncio: `loop.add_writer`). */
   addWriter(..._args: unknown[]): never { throw reactorOnly('addWriter'); }
+  /** Always throws NotImplementedError, as addReader does (asyncio: `loop.remove_writer`). */
   removeWriter(..._args: unknown[]): never { throw reactorOnly('removeWriter'); }
+  /**
+   * Raw-socket I/O on a selector: always throws NotImplementedError saying why; use transports or
+   * streams (asyncio: `loop.sock_recv`).
+   */
   sockRecv(..._args: unknown[]): never { throw reactorOnly('sockRecv'); }
+  /** Always throws NotImplementedError, as sockRecv does (asyncio: `loop.sock_recv_into`). */
   sockRecvInto(..._args: unknown[]): never { throw reactorOnly('sockRecvInto'); }
+  /** Always throws NotImplementedError, as sockRecv does (asyncio: `loop.sock_recvfrom`). */
   sockRecvfrom(..._args: unknown[]): never { throw reactorOnly('sockRecvfrom'); }
+  /** Always throws NotImplementedError, as sockRecv does (asyncio: `loop.sock_sendall`). */
   sockSendall(..._args: unknown[]): never { throw reactorOnly('sockSendall'); }
+  /** Always throws NotImplementedError, as sockRecv does (asyncio: `loop.sock_sendto`). */
   sockSendto(..._args: unknown[]): never { throw reactorOnly('sockSendto'); }
+  /** Always throws NotImplementedError, as sockRecv does (asyncio: `loop.sock_connect`). */
   sockConnect(..._args: unknown[]): never { throw reactorOnly('sockConnect'); }
+  /** Always throws NotImplementedError, as sockRecv does (asyncio: `loop.sock_accept`). */
   sockAccept(..._args: unknown[]): never { throw reactorOnly('sockAccept'); }
+  /** Always throws NotImplementedError, as sockRecv does (asyncio: `loop.sock_sendfile`). */
   sockSendfile(..._args: unknown[]): never { throw reactorOnly('sockSendfile'); }
 
   // ---- errors and debug ---------------------------------------------------------------------
 
+  /**
+   * Sets the handler error reports go to (null: the default handler); TypeError for anything else
+   * (API.md §5.1). asyncio: `loop.set_exception_handler`.
+   */
   setExceptionHandler(handler: ExceptionHandler | null): void {
     if (handler !== null && !isCallable(handler)) throw new TypeError(`A callable object or null is expected, got ${describe(handler)}`);
     this._exceptionHandler = handler;
   }
 
+  /**
+   * The handler set with setExceptionHandler, or null (API.md §5.1). asyncio:
+   * `loop.get_exception_handler`.
+   */
   getExceptionHandler(): ExceptionHandler | null {
     return this._exceptionHandler;
   }
 
-  /** Logs the context through console.error: the message, each other key, and the exception with its stack. */
+  /**
+   * Logs the report through console.error: the message, each other key, and the exception with its
+   * stack (API.md §5.1). asyncio: `loop.default_exception_handler`.
+   */
   defaultExceptionHandler(context: ExceptionContext): void {
     // every value is the user's: read as data (no getters) and formatted by safeString (repr.ts)
     const message = peek(context, 'message');
@@ -651,7 +827,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
     else console.error(lines.join('\n'));
   }
 
-  /** Routes an error report to the handler set with setExceptionHandler, else the default one. */
+  /**
+   * Routes an error report to the handler set with setExceptionHandler, else the default one; a
+   * handler that throws falls back to the default one. TypeError unless `context` is an object (API.md
+   * §5.1). asyncio: `loop.call_exception_handler`.
+   */
   callExceptionHandler(context: ExceptionContext): void {
     if (context === null || typeof context !== 'object') throw new TypeError(`callExceptionHandler() expects a context object, got ${describe(context)}`);
     if (this._exceptionHandler === null) {
@@ -673,17 +853,25 @@ export class EventLoop implements HandleOwner, FutureLoop {
     }
   }
 
+  /** Whether debug mode is on (API.md §5.2). asyncio: `loop.get_debug`. */
   getDebug(): boolean {
     return this._debug;
   }
 
+  /**
+   * Turns debug mode on or off: slow callbacks reported, handles remembering where they were made
+   * (API.md §5.2). TypeError for a non-boolean. asyncio: `loop.set_debug`.
+   */
   setDebug(enabled: boolean): void {
     if (typeof enabled !== 'boolean') throw new TypeError(`setDebug() expects a boolean, got ${describe(enabled)}`);
     this._debug = enabled;
     this._instrumented = enabled || this._observer !== null || this._tracer !== null;
   }
 
-  /** Sets the observer told about each iteration and callback (null removes it). */
+  /**
+   * Sets the observer told about each iteration and callback (null removes it). TypeError for anything
+   * else. No asyncio counterpart.
+   */
   setObserver(observer: LoopObserver | null): void {
     if (observer !== null && (typeof observer !== 'object' || (typeof observer.iteration !== 'function' && typeof observer.callback !== 'function')))
       throw new TypeError(`an observer must be an object with an iteration() or callback() method, or null, got ${describe(observer)}`);
@@ -691,11 +879,15 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._instrumented = this._debug || observer !== null || this._tracer !== null;
   }
 
+  /** The observer set with setObserver, or null. No asyncio counterpart. */
   getObserver(): LoopObserver | null {
     return this._observer;
   }
 
-  /** Load metrics since the loop was made or last reset (stats.ts); `{ reset: true }` resets them after reading. */
+  /**
+   * Load metrics since the loop was made or last reset (stats.ts); `{ reset: true }` resets them after
+   * reading. No asyncio counterpart.
+   */
   stats(opts?: { reset?: boolean }): LoopStats {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`stats() options must be an object, got ${describe(opts)}`);
     const s = this._stats.snapshot();
@@ -703,7 +895,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return s;
   }
 
-  /** Starts recording a trace of the loop into a ring of `capacity` events (trace.ts). */
+  /**
+   * Starts recording a trace of the loop into a ring of `capacity` events (trace.ts). No asyncio
+   * counterpart.
+   */
   startTrace(opts: TraceOptions = {}): void {
     this._checkClosed();
     if (this._tracer !== null) throw new RuntimeError('startTrace(): a trace is already being recorded');
@@ -718,7 +913,10 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return tr;
   }
 
-  /** Stops recording; the trace in Chrome's Trace Event Format (JSON object format), for Perfetto. */
+  /**
+   * Stops recording; the trace in Chrome's Trace Event Format (JSON object format), for Perfetto. No
+   * asyncio counterpart.
+   */
   stopTrace(): Trace {
     const tr = this._tracer;
     if (tr === null) throw new RuntimeError('stopTrace(): no trace is being recorded (startTrace() first)');
@@ -742,11 +940,15 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return this._tracer === null ? null : this._tracer.ring.buffers;
   }
 
-  /** Starts the load metrics afresh. */
+  /** Starts the load metrics afresh. No asyncio counterpart. */
   resetStats(): void {
     this._stats.reset();
   }
 
+  /**
+   * The loop's repr: `<wasmloop.EventLoop core=wasm clock=monotonic running=false closed=false
+   * debug=false>` (API.md §5.3).
+   */
   toString(): string {
     return `<wasmloop.EventLoop core=${this.core} clock=${this.clock} running=${this._running} closed=${this._closed} debug=${this._debug}>`;
   }

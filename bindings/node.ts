@@ -3,6 +3,7 @@
  * Importing it gives every loop asyncio's I/O methods (loop.createConnection, createServer,
  * createUnixConnection/Server, subprocessExec/Shell, addSignalHandler, getaddrinfo, …) and
  * exports asyncio's stream and subprocess functions, which use the running loop.
+ * @module wasmloop/node
  */
 import { setHostIO } from './io/host.js';
 import { nodeIO } from './hosts/node/index.js';
@@ -13,12 +14,15 @@ import type { ProtocolLike } from './io/protocols.js';
 
 setHostIO(nodeIO);
 
-/** loop.createConnection on the running loop. */
+/**
+ * loop.createConnection on the running loop. RuntimeError where no loop runs. asyncio:
+ * `loop.create_connection`.
+ */
 export function createConnection<P extends ProtocolLike>(protocolFactory: () => P, host: string, port: number, opts?: ConnectionOptions): Future<[Transport, P]> {
   return getRunningLoop().createConnection(protocolFactory, host, port, opts);
 }
 
-/** loop.createServer on the running loop. */
+/** loop.createServer on the running loop. RuntimeError where no loop runs. asyncio: `loop.create_server`. */
 export function createServer(protocolFactory: () => ProtocolLike, host: string | string[] | null | undefined, port: number, opts?: ServerOptions): Future<Server> {
   return getRunningLoop().createServer(protocolFactory, host, port, opts);
 }

@@ -23,6 +23,7 @@
  * the Future at once, which JavaScript awaits: `await pyodide.runPython('loop.run_until_complete_async(main())')`.
  *
  * This module does not import Pyodide: it takes the instance that `loadPyodide()` gave.
+ * @module wasmloop/pyodide
  */
 import { newEventLoop } from './events.js';
 import type { EventLoop, LoopOptions } from './loop.js';
@@ -31,27 +32,45 @@ import { host } from './hosts/index.js';
 
 /** The parts of a Pyodide instance (`await loadPyodide()`) this module uses. */
 export interface PyodideLike {
+  /** Runs Python source, in `options.globals` when given; gives the last expression's value. */
   runPython(code: string, options?: { globals?: unknown }): any;
+  /** Converts a JavaScript value to a Python object. */
   toPy(obj: unknown): any;
 }
 
+/** Options of `installPyodideLoop()`: the `newEventLoop` options that apply to the loops Python makes. */
 export type PyodideLoopOptions = Pick<LoopOptions, 'core' | 'clock' | 'debug' | 'maximumMemory' | 'maxEntries'>;
 
 /** What the Python loop holds of its wasmloop loop: plain functions over numbers. */
 export interface PyodideBridge {
   /** The wasmloop loop under the Python loop. */
   readonly loop: EventLoop;
+  /** The wasmloop loop's clock resolution, in seconds. */
   readonly clockResolution: number;
+  /** Whether this thread may block (run_forever on the blocking runner). */
   readonly canBlock: boolean;
+  /** Why this thread may not block ('' where it may). */
   readonly blockingRefusal: string;
+  /**
+   * Gives the Python side's two entry points: `drain()` runs Python's ready callbacks, `fire(hid)` a
+   * Python timer.
+   */
   bind(drain: () => void, fire: (hid: number) => void): void;
+  /** Schedules a drain at the next iteration (Python's call_soon). */
   soon(): void;
+  /** Schedules a drain and wakes the loop (Python's call_soon_threadsafe). */
   soonThreadsafe(): void;
+  /** Fires Python timer `hid` at loop time `when` (Python's call_at). */
   at(when: number, hid: number): void;
+  /** Cancels Python timer `hid`. */
   cancel(hid: number): void;
+  /** The loop's time, in seconds. */
   time(): number;
+  /** Stops the loop after the current iteration. */
   stop(): void;
+  /** Cancels every Python timer and closes the loop. */
   close(): void;
+  /** Runs the loop on the blocking runner until stop(). */
   runForeverSync(): void;
   /**
    * Runs the loop on the promise-based runner; once it stopped, `done(error?)` (the Python side's
@@ -59,6 +78,7 @@ export interface PyodideBridge {
    * Python would become a Future of the loop.
    */
   runForeverAsync(done: (error?: unknown) => unknown): { readonly outcome: Promise<unknown> };
+  /** Calls `resolve` (or `reject`) with the outcome of a run runForeverAsync gave. */
   thenRun(run: { readonly outcome: Promise<unknown> }, resolve: (v: unknown) => void, reject?: (e: unknown) => void): void;
 }
 

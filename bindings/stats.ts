@@ -25,12 +25,17 @@ export const SAMPLE_EVERY = 64;
 
 /** p50/p99/max of a lag, in seconds; `count` samples. */
 export interface LagStats {
+  /** The median. */
   p50: number;
+  /** The 99th percentile. */
   p99: number;
+  /** The largest seen. */
   max: number;
+  /** How many were measured. */
   count: number;
 }
 
+/** What `loop.stats()` gives: a loop's load since it was made or last reset. No asyncio counterpart. */
 export interface LoopStats {
   /** loop iterations (core ticks) */
   iterations: number;

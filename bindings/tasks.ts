@@ -25,11 +25,22 @@ import { ARGS_NONE, ARGS_ONE, TASK_OF } from './handles.js';
 import type { EventLoop } from './loop.js';
 import { running, swapRunning, type Marks, type Runner } from './running.js';
 
+/**
+ * A generator coroutine: a generator function's generator that `yield*`s wasmloop awaitables and
+ * returns a `T` (API.md §6.2).
+ */
 export type Coroutine<T> = Generator<unknown, T, any>;
+/**
+ * What a Task can drive: a generator coroutine, a promise, or a function returning either (an async
+ * function included).
+ */
 export type CoroutineLike<T> = Coroutine<T> | PromiseLike<T> | (() => Coroutine<T> | PromiseLike<T> | T);
 
+/** Options of `createTask` (asyncio's `name` and `context` keyword arguments). */
 export interface TaskOptions {
+  /** The task's name (default `Task-<n>`). */
   name?: string;
+  /** The context the task runs in (default: a copy of the current one). */
   context?: Context;
 }
 
@@ -82,6 +93,12 @@ export function cancelAwaitable(w: object, msg: string | undefined): boolean {
   return false;
 }
 
+/**
+ * asyncio's Task (API.md §6.2, §6.3): drives a coroutine — a generator stepped as asyncio steps
+ * coroutines, or an async function or promise followed through the host's promise machinery — and
+ * finishes with its outcome. Made by `loop.createTask()`/`createTask()`; `new Task()` is for task
+ * factories. TypeError for something that is not a coroutine.
+ */
 export class Task<T = unknown> extends Future<T> implements Runner {
   /** @internal */ _coro: Coroutine<T> | null = null;
   /** @internal */ _start: (() => unknown) | null = null;
@@ -148,19 +165,28 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     if (loop._tracer !== null) loop._tracer.taskBegin(this, taskStep, taskWakeup);
   }
 
+  /** The task's name. asyncio: `Task.get_name`. */
   getName(): string {
     return this._name;
   }
 
+  /**
+   * Renames the task (the name is converted to a string; TypeError if it cannot be). asyncio:
+   * `Task.set_name`.
+   */
   setName(name: unknown): void {
     this._name = toText(name, 'task name');
   }
 
-  /** The generator, or the promise of an async function once it started (null before). */
+  /**
+   * The generator, or the promise of an async function once it started (null before). asyncio:
+   * `Task.get_coro`.
+   */
   getCoro(): Coroutine<T> | PromiseLike<T> | null {
     return this._coro ?? this._promiseLike;
   }
 
+  /** The context the task runs in. asyncio: `Task.get_context`. */
   getContext(): Context {
     return this._context;
   }
@@ -178,6 +204,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
    * Requests cancellation. A generator task: the Future it is suspended on is cancelled, or
    * CancelledError is thrown into it at its next step. Promise-based code running for the task:
    * the last wasmloop awaitable it awaited is cancelled, or the next one it awaits is.
+   * asyncio: `Task.cancel`.
    */
   override cancel(rawMsg?: string | null): boolean {
     if (this.done()) {
@@ -208,12 +235,15 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     return true;
   }
 
-  /** How many cancellation requests are pending (not withdrawn by uncancel()). */
+  /** How many cancellation requests are pending (not withdrawn by uncancel()). asyncio: `Task.cancelling`. */
   cancelling(): number {
     return this._numCancelsRequested;
   }
 
-  /** Withdraws one cancellation request; returns how many are left. At 0 a pending one is dropped. */
+  /**
+   * Withdraws one cancellation request; returns how many are left. At 0 a pending one is dropped.
+   * asyncio: `Task.uncancel`.
+   */
   uncancel(): number {
     if (this._numCancelsRequested > 0) {
       this._numCancelsRequested--;
@@ -237,6 +267,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     return info;
   }
 
+  /** `'Task'`. */
   override get [Symbol.toStringTag](): string {
     return 'Task';
   }
@@ -483,6 +514,7 @@ function cancelledMessage(e: unknown): string | undefined {
   return typeof m === 'string' && m !== '' ? m : undefined;
 }
 
+/** A task factory for `loop.setTaskFactory`: `(loop, coro, opts) => Future` (asyncio's task factory). */
 export type TaskFactory = (loop: EventLoop, coro: CoroutineLike<unknown>, opts: TaskOptions) => Future<unknown>;
 
 /** Wraps `aw` in a Future: a Future as is, a coroutine (generator or function) in a Task, a promise in a Future. */

@@ -34,6 +34,7 @@ import { portBuffers } from './trace-ring.js';
 
 /** What `loop.port()` returns: plain data, structured-cloneable, for `connect()` in any thread. */
 export interface LoopPort extends InboxRegion {
+  /** Marks the object as a wasmloop port (format version 1). */
   readonly wasmloopPort: 1;
   /** The owning thread (a port used there must never block waiting for room). */
   readonly owner: string;
@@ -45,6 +46,7 @@ export interface LoopPort extends InboxRegion {
   readonly trace?: TraceBuffers | null;
 }
 
+/** Options of `connect(port, opts)`. */
 export interface ConnectOptions {
   /**
    * Seconds a submission may wait for room in a full inbox before it throws TimeoutError (with
@@ -401,6 +403,7 @@ interface Waiting {
  * for room asynchronously, up to `timeout` too (then its promise rejects with TimeoutError), and
  * callSoonThreadsafe/stop throw QueueFull while the inbox is full or earlier runThreadsafe calls
  * from this handle still wait for room.
+ * No asyncio counterpart (API.md §8.1).
  */
 export class RemoteLoop {
   private readonly v: InboxViews;
@@ -531,6 +534,7 @@ export class RemoteLoop {
     return (Atomics.load(this.v.c, this.v.ctrl + C_TAIL) & CLOSED) !== 0;
   }
 
+  /** `<wasmloop.RemoteLoop thread=… closed=…>`. */
   toString(): string {
     return `<wasmloop.RemoteLoop thread=${this.port.thread} closed=${this.isClosed()}>`;
   }
@@ -699,7 +703,10 @@ function reentered(): RuntimeError {
   return new RuntimeError('a submission through this RemoteLoop was made while it was encoding the arguments of another (from a getter or a toString of an argument): refused, nothing submitted');
 }
 
-/** A RemoteLoop for a port that `loop.port()` made in any thread (this one included). */
+/**
+ * A RemoteLoop for a port that `loop.port()` made in any thread (this one included). No asyncio
+ * counterpart (API.md §8.1).
+ */
 export function connect(port: LoopPort, opts?: ConnectOptions): RemoteLoop {
   return new RemoteLoop(port, opts);
 }

@@ -47,6 +47,7 @@ import { CB, COUNTER, FLOW_F, FLOW_S, ITER, TASK_B, TASK_E, TraceRing, snapshot,
 
 export type { TraceBuffers } from './trace-ring.js';
 
+/** Options of `loop.startTrace()`. */
 export interface TraceOptions {
   /** Events the ring holds (default 1 << 18); the oldest are dropped past it. */
   capacity?: number;
@@ -54,21 +55,42 @@ export interface TraceOptions {
 
 /** One Trace Event Format event. */
 export interface TraceEvent {
+  /** What the event is: an iteration, a callback's repr, a task's name, a counter's name. */
   name: string;
+  /** The phase: X complete, C counter, s/f flow start and end, b/e async begin and end, M metadata. */
   ph: 'X' | 'C' | 's' | 'f' | 'b' | 'e' | 'M';
+  /** When it began, in microseconds of the loop's clock. */
   ts: number;
+  /** The process id the viewer groups by (one for the loop). */
   pid: number;
+  /** The track the event is drawn on (one for the loop). */
   tid: number;
+  /** The category, for filtering. */
   cat?: string;
+  /** How long it took, in microseconds (complete events). */
   dur?: number;
+  /** The id that pairs flow or async events. */
   id?: number;
+  /** A flow end binds to the enclosing slice. */
   bp?: 'e';
+  /** Details shown with the event. */
   args?: Record<string, unknown>;
 }
 
+/**
+ * What `loop.stopTrace()` gives: Chrome's Trace Event Format in its JSON object form, for Perfetto or
+ * chrome://tracing. No asyncio counterpart.
+ */
 export interface Trace {
+  /** The events, oldest first. */
   traceEvents: TraceEvent[];
+  /** How viewers show times: milliseconds. */
   displayTimeUnit: 'ms';
+  /**
+   * Facts about the recording: `dropped`, the events lost because the ring was full (the oldest go
+   * first); `clock` and `core`, the loop's; `capacity`, the events the ring holds; `producer`,
+   * what made the trace.
+   */
   otherData: {
     dropped: number;
     clock: string;

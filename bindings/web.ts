@@ -10,6 +10,7 @@
  * half-close (canWriteEof() is false) and has no read backpressure: pauseReading() holds messages
  * in the transport while the host keeps receiving. Write flow control polls `bufferedAmount`
  * (no host event reports it) every 10 ms while the protocol is paused.
+ * @module wasmloop/web
  */
 import { NotImplementedError, describe } from './errors.js';
 import { Future } from './futures.js';
@@ -25,24 +26,39 @@ import { StreamReader, StreamWriter, checkLimit, streamPair } from './io/streams
 
 /** The parts of a WebSocket (browser, Node, Deno, Bun, or the `ws` package) the transport uses. */
 export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /** Bytes queued by send() and not yet transmitted. */
   readonly bufferedAmount: number;
+  /** The subprotocol the server chose. */
   readonly protocol: string;
+  /** The extensions the server chose. */
   readonly extensions: string;
+  /** The URL connected to. */
   readonly url: string;
+  /** How binary messages arrive (the transport sets 'arraybuffer'). */
   binaryType: string;
+  /** Sends one message. */
   send(data: string | ArrayBufferLike | ArrayBufferView): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Listens for 'open', 'message', 'close' or 'error'. */
   addEventListener(type: string, listener: (ev: any) => void): void;
+  /** Stops listening. */
   removeEventListener(type: string, listener: (ev: any) => void): void;
 }
 
+/** A WebSocket class: the host's global one, or one such as the `ws` package's. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 const OPEN = 1;
 const POLL_SECONDS = 0.01;
 const utf8 = new TextEncoder();
 
+/**
+ * A transport over a WebSocket (see the module's comment): asyncio's Transport contract where a
+ * WebSocket can follow it. Made by `createWebSocketConnection`.
+ */
 export class WebSocketTransport extends BaseTransport implements Transport {
   /** @internal */ _ws: WebSocketLike;
   private _closing = false;
@@ -78,10 +94,12 @@ export class WebSocketTransport extends BaseTransport implements Transport {
     this.write(concatBytes(Array.from(list, (d) => toBytes(d, 'writelines'))));
   }
 
+  /** Always throws NotImplementedError: a WebSocket cannot half-close (use close()). */
   writeEof(): never {
     throw new NotImplementedError('a WebSocket cannot half-close: use close()');
   }
 
+  /** False: a WebSocket cannot half-close. */
   canWriteEof(): boolean {
     return false;
   }
@@ -106,21 +124,25 @@ export class WebSocketTransport extends BaseTransport implements Transport {
     this._loop._soonAlways(() => this._lose(null));
   }
 
+  /** True once close() or abort() was called or the connection was lost. */
   isClosing(): boolean {
     return this._closing;
   }
 
+  /** Holds received messages in the transport until resumeReading() (the host keeps receiving). */
   pauseReading(): void {
     if (this._closing || this._paused) return;
     this._paused = true;
   }
 
+  /** Delivers held and later messages again. */
   resumeReading(): void {
     if (this._closing || !this._paused) return;
     this._paused = false;
     this._schedule();
   }
 
+  /** Whether messages are delivered (not paused, not closing). */
   isReading(): boolean {
     return !this._paused && !this._closing;
   }
@@ -206,6 +228,7 @@ export class WebSocketTransport extends BaseTransport implements Transport {
 
 function noop(): void {}
 
+/** Options of `createWebSocketConnection()` and `openWebSocket()`. */
 export interface WebSocketOptions {
   /** Subprotocols to offer. */
   protocols?: string | string[];
@@ -222,7 +245,10 @@ function webSocketClass(opts: WebSocketOptions): WebSocketConstructor {
   return WS;
 }
 
-/** Opens a WebSocket to `url`; gives [transport, protocol] once it is open. Cancelling it closes the socket. */
+/**
+ * Opens a WebSocket to `url`; gives [transport, protocol] once it is open. Cancelling it closes the
+ * socket. No asyncio counterpart (browsers' WebSocket; asyncio has none).
+ */
 export function createWebSocketConnection<P extends ProtocolLike>(protocolFactory: () => P, url: string | URL, opts: WebSocketOptions = {}): Future<[WebSocketTransport, P]> {
   checkProtocolFactory(protocolFactory, 'createWebSocketConnection');
   if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(`createWebSocketConnection() url must be a string or URL, got ${describe(url)}`);
@@ -268,7 +294,10 @@ export function createWebSocketConnection<P extends ProtocolLike>(protocolFactor
   return fut;
 }
 
-/** A WebSocket as a [StreamReader, StreamWriter] pair: each write is one binary message; received messages feed the reader. */
+/**
+ * A WebSocket as a [StreamReader, StreamWriter] pair: each write is one binary message; received
+ * messages feed the reader. No asyncio counterpart.
+ */
 export function openWebSocket(url: string | URL, opts: WebSocketOptions & { limit?: number } = {}): Future<[StreamReader, StreamWriter]> {
   const loop = opts.loop ?? getRunningLoop();
   checkLimit(opts.limit);
@@ -277,8 +306,13 @@ export function openWebSocket(url: string | URL, opts: WebSocketOptions & { limi
 
 // ---- fetch --------------------------------------------------------------------------------------
 
+/**
+ * Which body reader `fetch(…, { read })` uses: the Response method of that name (`'bytes'`: a
+ * Uint8Array).
+ */
 export type FetchBody = 'text' | 'json' | 'arrayBuffer' | 'bytes' | 'blob';
 
+/** The host fetch's RequestInit, plus the loop and which body to read. */
 export interface FetchInit extends RequestInit {
   /** The loop (default: the running loop). */
   loop?: EventLoop;
@@ -290,6 +324,7 @@ export interface FetchInit extends RequestInit {
  * The host's fetch as a loop Future. Cancelling the Future (or the task awaiting it) aborts the
  * request through an AbortController — the body too when `read` is given. A connection failure
  * becomes the matching OSError where the host says which (ConnectionRefusedError, …).
+ * No asyncio counterpart.
  */
 export function fetch(input: RequestInfo | URL, init?: FetchInit & { read?: undefined }): Future<Response>;
 export function fetch(input: RequestInfo | URL, init: FetchInit & { read: 'text' }): Future<string>;

@@ -8,7 +8,13 @@
 //  4. no test is skipped or focused (.skip / .only / .todo);
 //  5. no link leaves the repository: a Markdown link or a `../` path in a doc or a source file
 //     resolves inside it (the contract is docs/API.md, the benchmark's bench/README.md), and a
-//     Markdown link's file exists.
+//     Markdown link's file exists;
+//  6. the contract is proven: every rule of docs/API.md (**§N.M**) is named by the `// proves:` line
+//     of at least one test file, and every rule a `// proves:` line names exists;
+//  7. the API reference builds: typedoc (typedoc.json, `npm run docs`) validates that every export
+//     of the public entries is documented, that nothing they reference is left out, and that no
+//     {@link} is broken; here it runs without writing the site (a few seconds).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -72,10 +78,11 @@ for (const file of walk(join(root, 'test'))) {
 }
 // 5: links. The files a reader of the repository or the package sees (not build output).
 const SKIP = new Set(['node_modules', 'dist', 'build', '.git', 'results']);
+const SKIP_PATHS = new Set([join(root, 'docs', 'reference')]); // npm run docs's output (not committed)
 function sources(dir, out = []) {
   for (const name of readdirSync(dir)) {
-    if (SKIP.has(name)) continue;
     const p = join(dir, name);
+    if (SKIP.has(name) || SKIP_PATHS.has(p)) continue;
     if (statSync(p).isDirectory()) sources(p, out);
     else if (/\.(md|ts|mts|cts|mjs|js|json|html)$/.test(name)) out.push(p);
   }
@@ -99,6 +106,30 @@ for (const file of sources(root)) {
     if (!inside(to)) problems.push(`${r}: ${m[1]}${m[2]} leaves the repository (the contract is docs/API.md)`);
     else if (to.endsWith('.md') && !existsSync(to)) problems.push(`${r}: ${m[1]}${m[2]} names a missing file`);
   }
+}
+// 6: rules and the tests that prove them
+const contract = readFileSync(join(root, 'docs', 'API.md'), 'utf8');
+const rules = new Set([...contract.matchAll(/\*\*§(\d+\.\d+)\*\*/g)].map((m) => m[1]));
+const proven = new Set();
+for (const file of walk(join(root, 'test'))) {
+  if (!file.endsWith('.test.ts')) continue;
+  const src = readFileSync(file, 'utf8');
+  for (const m of src.matchAll(/^\/\/ proves:(.*)$/gm)) {
+    const items = m[1].split(',').map((s) => s.trim());
+    for (const item of items) {
+      const rule = /^§(\d+\.\d+)$/.exec(item)?.[1];
+      if (rule === undefined) problems.push(`${rel(file)}: '${item}' in its proves line is not a rule number (write: // proves: §2.3, §2.4)`);
+      else if (!rules.has(rule)) problems.push(`${rel(file)}: proves §${rule}, which docs/API.md does not have`);
+      else proven.add(rule);
+    }
+  }
+}
+for (const rule of rules) if (!proven.has(rule)) problems.push(`docs/API.md: §${rule} is proven by no test (tag the test file that asserts it: // proves: §${rule})`);
+if (rules.size === 0) problems.push('docs/API.md: no numbered rule found (**§N.M**)');
+// 7: the API reference
+{
+  const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--emit', 'none'], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) problems.push(`typedoc (npm run docs) failed:\n${(r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '').trim()}`);
 }
 if (problems.length) {
   for (const p of problems) console.error(p);

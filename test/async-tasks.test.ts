@@ -4,6 +4,7 @@
  * cancellation). What differs from generator tasks is pinned down here, next to the README's
  * "Generator tasks and async-function tasks".
  */
+// proves: §6.2
 import { describe, expect, it } from 'vitest';
 import { CancelledError, ContextVar, Future, Queue, RuntimeError, Task, createTask, currentTask, ensureFuture, gather, sleep } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';

@@ -1,4 +1,5 @@
 /** API.md §9: every bad input throws at the call site; nothing is scheduled; the loop still works. */
+// proves: §2.2, §9.1
 import { describe, expect, it } from 'vitest';
 import { newEventLoop } from '../bindings/index.js';
 import { CORES, vloop } from './helpers.js';

@@ -2,6 +2,7 @@
  * API.md §3: the blocking runners, on both cores.
  * @needs blocking — runForeverSync and runUntilCompleteSync sleep in Atomics.wait
  */
+// proves: §3.3
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, newEventLoop, sleep, wait } from '../bindings/index.js';
 import { CORES, fullCoreLoop, vloop } from './helpers.js';

@@ -3,6 +3,7 @@
  * waiting, before the start, twice with messages, a task that catches and continues, uncancel(),
  * cancel racing a completion, cancel reaching awaited tasks and helpers.
  */
+// proves: §6.2, §6.3
 import { describe, expect, it } from 'vitest';
 import { CancelledError, Queue, currentTask, ensureFuture, sleep, type Future, type Task } from '../bindings/index.js';
 import { CORES, iterations, vloop } from './helpers.js';

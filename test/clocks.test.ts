@@ -1,4 +1,5 @@
 /** API.md §4: the monotonic and the virtual clock. */
+// proves: §2.5, §4.1, §4.2
 import { describe, expect, it } from 'vitest';
 import { newEventLoop } from '../bindings/index.js';
 import { CORES, vloop } from './helpers.js';

@@ -2,6 +2,7 @@
  * API.md §6, contextvars: ContextVar get/set/reset with tokens, Context, copyContext(); each task
  * runs in its own copy; callbacks run in the context they were scheduled with.
  */
+// proves: §2.6, §6.5
 import { describe, expect, it } from 'vitest';
 import { Context, ContextVar, RuntimeError, Token, copyContext, gather, sleep } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';

@@ -3,6 +3,7 @@
  * a shared and over an ordinary memory. Then a differential test: random operation sequences give
  * the same observable results on JsCore and on each WasmCore.
  */
+// proves: §9.1
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Core, MEMORY_EXHAUSTED } from '../bindings/core/types.js';

@@ -4,6 +4,7 @@
  * its private selector and `_ready`/`_scheduled` lists is checked here through behaviour. Both
  * cores, virtual clock. Python's ValueError is wasmloop's RangeError (API.md §9).
  */
+// proves: §2.1, §2.2, §2.3, §3.2, §3.4, §3.6, §5.1, §5.2, §9.1
 import { describe, expect, it } from 'vitest';
 import { EventLoop, Handle, RuntimeError, Task, TimerHandle, ensureFuture, gather, newEventLoop, sleep, type ExceptionContext } from '../bindings/index.js';
 import { CORES, captureConsole, iterations, vloop } from './helpers.js';

@@ -6,6 +6,7 @@
  * which need a forced collection (futures-gc.test.ts). Reprs are wasmloop's: strings and error
  * messages quoted as JSON, callbacks by name. Both cores, virtual clock.
  */
+// proves: §6.1
 import { describe, expect, it } from 'vitest';
 import { CancelledError, Future, InvalidStateError, RuntimeError, isFuture, newEventLoop, setEventLoop, type EventLoop } from '../bindings/index.js';
 import type { FutureLoop } from '../bindings/futures.js';

@@ -4,6 +4,7 @@
  * `loop.createTask(c)`). Reprs are wasmloop's (`<Lock [locked]>`: no address), with asyncio's
  * extras. Both cores, virtual clock. Python's ValueError is RangeError (API.md §9).
  */
+// proves: §6.4
 import { describe, expect, it } from 'vitest';
 import { Barrier, BoundedSemaphore, BrokenBarrierError, CancelledError, Condition, Event, Lock, RuntimeError, Semaphore, TaskGroup, TimeoutError, gather, sleep, wait, waitFor, type EventLoop, type Task } from '../bindings/index.js';
 import { CORES, runTask, vloop } from './helpers.js';

@@ -4,6 +4,7 @@
  * the test reads the same internal lists. Both cores, virtual clock (asyncio's test loop with a
  * time generator is exactly that). Python's ValueError is RangeError (API.md §9).
  */
+// proves: §6.4
 import { describe, expect, it } from 'vitest';
 import { CancelledError, Event, LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, TaskGroup, TimeoutError, sleep, wait, waitFor, type Task } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';

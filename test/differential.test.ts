@@ -3,6 +3,7 @@
  * from outside and from inside callbacks, on the virtual clock, give the same trace on the WASM
  * core, the JS core and a small reference model of asyncio's rules (API.md §2 and §4).
  */
+// proves: §2.2, §2.3, §2.8, §2.10, §2.11, §2.12
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newEventLoop, type Handle } from '../bindings/index.js';

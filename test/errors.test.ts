@@ -1,4 +1,5 @@
 /** API.md §5: the exception handler, debug mode, representation. */
+// proves: §2.14, §5.1, §5.2, §5.3
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, newEventLoop, type ExceptionContext } from '../bindings/index.js';
 import { host } from '../bindings/hosts/index.js';

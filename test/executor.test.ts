@@ -4,6 +4,7 @@
  * test` runs it in every host. What a shipped function reports about where it ran it learns from
  * its own global: a worker's global is not the test's.
  */
+// proves: §7.1
 import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, RuntimeError, WorkerPoolExecutor, newEventLoop, type Executor } from '../bindings/index.js';
 import { CORES } from './helpers.js';

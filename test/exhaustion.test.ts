@@ -2,6 +2,7 @@
  * A core with no slot to spare (maxEntries reached, or failAfter's injected refusal): nothing is
  * left half-done (issue #14, defects 4-6). test/fault-injection.test.ts sweeps whole programs.
  */
+// proves: §9.1
 import { describe, expect, it } from 'vitest';
 import { allTasks, asCompleted, getRunningLoop, run, sleep, timeout, type EventLoop } from '../bindings/index.js';
 import { MEMORY_EXHAUSTED } from '../bindings/core/types.js';

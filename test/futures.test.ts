@@ -3,6 +3,7 @@
  * test_futures.py asserts), and the thenable and iterable faces. The "exception was never
  * retrieved" report needs a forced garbage collection: test/futures-gc.test.ts.
  */
+// proves: §6.1
 import { describe, expect, it } from 'vitest';
 import { CancelledError, Context, ContextVar, Future, InvalidStateError, RuntimeError, copyContext, isFuture } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';

@@ -2,6 +2,7 @@
  * sleep, gather, shield, wait and asCompleted: what CPython's test_tasks.py asserts about them,
  * re-expressed on the virtual clock.
  */
+// proves: §6.4
 import { describe, expect, it } from 'vitest';
 import {
   ALL_COMPLETED,

@@ -2,6 +2,7 @@
  * Hostile values through another thread's submissions (issue 14; test/hostile.test.ts has the rest).
  * @needs shared — ports live in SharedArrayBuffers
  */
+// proves: §8.1
 import { describe, expect, it } from 'vitest';
 import { connect } from '../bindings/index.js';
 import { CORES, vloop } from './helpers.js';

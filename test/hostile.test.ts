@@ -7,6 +7,7 @@
  * runs), every awaiter wakes, nothing is left unhandled, and a bad input gets the documented error
  * at the call site with nothing half-done. Portable: runs in Chromium too.
  */
+// proves: §5.1, §9.1
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {

@@ -4,6 +4,7 @@
  * legitimately differ (a browser window may not block) the test checks that the difference is the
  * documented one, so each runtime proves its own side.
  */
+// proves: §1.2, §1.7, §3.3
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, getEventLoop, newEventLoop, setEventLoop } from '../bindings/index.js';

@@ -4,6 +4,7 @@
  * (test/threads.test.ts does the same across real worker threads.)
  * @needs shared — ports live in SharedArrayBuffers (test/hosts.test.ts checks the refusal where there are none)
  */
+// proves: §2.4, §2.6, §8.1
 import { describe, expect, it } from 'vitest';
 import { Context, ContextVar, QueueFull, RuntimeError, connect, newEventLoop, type EventLoop, type RemoteLoop } from '../bindings/index.js';
 import { Reader, Writer } from '../bindings/serialize.js';

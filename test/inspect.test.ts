@@ -1,4 +1,5 @@
 /** API.md §5: Node's inspect shows a loop as its repr (Node-only: it needs node:util). */
+// proves: §5.3
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CORES, vloop } from './helpers.js';

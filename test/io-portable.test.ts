@@ -1,4 +1,5 @@
 /** The portable entry alone: no host I/O is loaded, and the loop says what to import. */
+// proves: §7.1
 import { expect, it } from 'vitest';
 import { NotImplementedError, newEventLoop } from '../bindings/index.js';
 

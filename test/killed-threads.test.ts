@@ -9,6 +9,7 @@
  * never committed, and a reservation never claimed.
  * @needs blocking — the producers wait for room in Atomics.wait; the watchdog too
  */
+// proves: §8.1
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -2,6 +2,7 @@
  * Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier: what CPython's test_locks.py
  * asserts, re-expressed, from generator tasks (`yield*`) and async-function tasks (`await`).
  */
+// proves: §6.4
 import { describe, expect, it } from 'vitest';
 import {
   Barrier,

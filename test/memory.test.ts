@@ -1,4 +1,5 @@
 /** 10,000,000 schedule+cancel cycles stay under a fixed memory bound, on both cores. */
+// proves: §2.13
 import { describe, expect, it } from 'vitest';
 import { CORES, vloop } from './helpers.js';
 

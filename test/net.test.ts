@@ -1,4 +1,5 @@
 /** Transports and protocols over TCP and Unix sockets on loopback (wasmloop/node), on both cores. */
+// proves: §7.1
 import { afterAll, describe, expect, it } from 'vitest';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -1,4 +1,5 @@
 /** API.md §2: the seven ordering rules, on both cores, on the virtual clock. */
+// proves: §2.1, §2.7, §2.8, §2.9, §2.10, §2.11, §2.12, §2.13
 import { describe, expect, it } from 'vitest';
 import { CORES, runFor, vloop } from './helpers.js';
 

@@ -7,6 +7,7 @@
  * first and feeds from a callback after it: the read then waits and is woken, the order in which
  * a reader that retried synchronously from feedData saw less than asyncio's (issue 14, defect 22).
  */
+// proves: §7.1
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, type EventLoop, wait } from '../bindings/index.js';
 import { FlowControlProtocol, IncompleteReadError, LimitOverrunError, StreamReader } from '../bindings/web.js';

@@ -5,6 +5,7 @@
  * fed by their children, the cancellation count after a failing group (nested, or cancelled from
  * outside as well). Both cores, virtual clock, generator and async-function tasks.
  */
+// proves: §6.4
 import { describe, expect, it } from 'vitest';
 import { CancelledError, ContextVar, Event, ExceptionGroup, TaskGroup, TimeoutError, allTasks, copyContext, currentTask, sleep, timeout, wait, waitFor, type Task } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';

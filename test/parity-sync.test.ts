@@ -5,6 +5,7 @@
  * Condition.wait, queues shut down with unfinished items. Every waiter runs as a generator task
  * (`yield*`) and as an async-function task (`await`); both cores, virtual clock.
  */
+// proves: §6.4
 import { describe, expect, it } from 'vitest';
 import {
   Barrier,

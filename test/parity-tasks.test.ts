@@ -4,6 +4,7 @@
  * cancelling, messages surviving wait(), gather and shield together, explicit task contexts.
  * Each runs on both cores on the virtual clock, from generator and async-function tasks.
  */
+// proves: §6.2, §6.3, §6.4
 import { describe, expect, it } from 'vitest';
 import { CancelledError, ContextVar, FIRST_COMPLETED, FIRST_EXCEPTION, Future, InvalidStateError, asCompleted, copyContext, currentTask, ensureFuture, gather, shield, sleep, wait, type Task } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';

@@ -1,4 +1,5 @@
 /** API.md §1: loops and the per-thread policy (main thread; workers are covered by the threads suite). */
+// proves: §1.2, §1.3, §1.4, §1.5, §1.6
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLoop, RuntimeError, getEventLoop, getRunningLoop, install, newEventLoop, run, setEventLoop } from '../bindings/index.js';
 import { CORES } from './helpers.js';

@@ -1,4 +1,5 @@
 /** Subprocesses, signals and name resolution through wasmloop/node, on both cores. */
+// proves: §7.1
 import { afterAll, describe, expect, it } from 'vitest';
 import { RuntimeError } from '../bindings/index.js';
 import {

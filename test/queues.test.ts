@@ -3,6 +3,7 @@
  * 3.13's shutdown), and the W6 ping-pong (two tasks, two Queue(1)) checked for correctness with
  * generator tasks and with async-function tasks.
  */
+// proves: §6.4
 import { describe, expect, it } from 'vitest';
 import {
   CancelledError,

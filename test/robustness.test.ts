@@ -3,6 +3,7 @@
  * backpressure, servers closed under live connections, refused connections, 1,000 concurrent
  * connections. Every error must reach a protocol or an awaiting task: no unhandled rejection.
  */
+// proves: §7.1
 import { afterAll, describe, expect, it } from 'vitest';
 import type * as net from 'node:net';
 import { ConnectionError, ConnectionRefusedError, Protocol, openConnection, startServer, type Server, type Transport } from '../bindings/node.js';

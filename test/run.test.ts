@@ -2,6 +2,7 @@
  * run(main) as asyncio.run: a new loop runs main as a task; leftover tasks are cancelled and
  * awaited; the loop is closed; it refuses to run inside a running loop.
  */
+// proves: §1.6
 import { describe, expect, it } from 'vitest';
 import { CancelledError, RuntimeError, allTasks, createTask, currentTask, getRunningLoop, newEventLoop, run, sleep, type EventLoop, type ExceptionContext } from '../bindings/index.js';
 import { CORES } from './helpers.js';

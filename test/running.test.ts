@@ -1,4 +1,5 @@
 /** API.md §3: running and stopping, on both cores. */
+// proves: §1.7, §3.1, §3.2, §3.4, §3.5, §3.6, §3.7
 import { describe, expect, it } from 'vitest';
 import { Future, RuntimeError, newEventLoop } from '../bindings/index.js';
 import { CORES, countCalls, vloop } from './helpers.js';

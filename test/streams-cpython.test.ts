@@ -18,6 +18,7 @@
  * Without /usr/bin/python3 the comparisons cannot run: with CI=true that fails; elsewhere it
  * warns and the comparisons are skipped.
  */
+// proves: §7.1
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';

@@ -1,4 +1,5 @@
 /** StreamReader/StreamWriter semantics (asyncio.streams), fed by hand on the virtual clock. */
+// proves: §7.1
 import { describe, expect, it } from 'vitest';
 import { CancelledError, ContextVar, RuntimeError, currentTask, sleep, timeout } from '../bindings/index.js';
 import { DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, StreamReader, openConnection, startServer } from '../bindings/node.js';

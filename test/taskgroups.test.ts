@@ -2,6 +2,7 @@
  * TaskGroup and ExceptionGroup: what CPython's test_taskgroups.py asserts, re-expressed, with
  * generator and async-function parents.
  */
+// proves: §6.4
 import { describe, expect, it } from 'vitest';
 import { CancelledError, ExceptionGroup, RuntimeError, TaskGroup, currentTask, eagerTaskFactory, sleep, timeout, type Task } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';

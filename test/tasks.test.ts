@@ -3,6 +3,7 @@
  * CPython's test_tasks.py asserts), names, currentTask/allTasks, task factories and eager tasks.
  * Cancellation has its own file (cancellation.test.ts); async-function tasks theirs.
  */
+// proves: §6.2, §6.3
 import { describe, expect, it } from 'vitest';
 import {
   Context,

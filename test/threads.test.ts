@@ -4,6 +4,7 @@
  * worker does lives in test/workers/roles.mjs, which imports no host module, so that a browser
  * runner can drive the same roles in Web Workers.
  */
+// proves: §1.2, §1.7, §3.3, §8.1
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';

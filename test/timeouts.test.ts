@@ -2,6 +2,7 @@
  * timeout / timeoutAt / Timeout and waitFor: what CPython's test_timeouts.py and test_waitfor.py
  * assert, re-expressed on the virtual clock, from generator and async-function tasks.
  */
+// proves: §6.4
 import { describe, expect, it } from 'vitest';
 import { CancelledError, RuntimeError, Timeout, TimeoutError, currentTask, sleep, timeout, timeoutAt, waitFor } from '../bindings/index.js';
 import { CORES, iterations, runTask, vloop } from './helpers.js';

@@ -1,4 +1,5 @@
 /** wasmloop/web in Node, against loopback servers: the same checks Deno, Bun and browsers run. */
+// proves: §7.1
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wl from '../bindings/index.js';
 import * as web from '../bindings/web.js';

@@ -92,9 +92,11 @@ export interface WakeCell {
 
 /** Where an inbox lives: what a port carries to other threads (all structured-cloneable). */
 export interface InboxRegion {
+  /** The shared memory holding the inbox's control block. */
   readonly ctrlBuffer: SharedArrayBuffer;
   /** Word index of the control block in ctrlBuffer. */
   readonly ctrl: number;
+  /** The shared memory holding the inbox's ring of records. */
   readonly ringBuffer: SharedArrayBuffer;
 }
 

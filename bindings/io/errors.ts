@@ -15,6 +15,7 @@ function named<T extends new (...a: any[]) => Error>(cls: T, name: string): T {
 export class OSError extends Error {
   /** Positive errno (Python's numbering), or null when the host gave none. */
   errno: number | null;
+  /** The error's text, without the errno (Python: `OSError.strerror`). */
   strerror: string;
   /** The host's error code, e.g. 'ECONNREFUSED' (null when there is none). */
   code: string | null;
@@ -47,7 +48,9 @@ named(GaiError, 'GaiError');
 
 /** asyncio.IncompleteReadError: EOF came before `expected` bytes; `partial` holds what was read. */
 export class IncompleteReadError extends Error {
+  /** The bytes read before the end of the stream. */
   partial: Uint8Array;
+  /** How many bytes were asked for (null: readuntil's separator was never found). */
   expected: number | null;
   constructor(partial: Uint8Array, expected: number | null) {
     super(`${partial.length} bytes read on a total of ${expected === null ? 'undefined' : expected} expected bytes`);

@@ -16,21 +16,67 @@ import type { ProtocolLike, SubprocessProtocolLike } from './protocols.js';
 
 /** A byte-stream transport (asyncio.Transport). */
 export interface Transport {
+  /**
+   * Queues `data` for sending without blocking; the write buffer absorbs what the peer cannot take
+   * yet. asyncio: `WriteTransport.write`.
+   */
   write(data: Uint8Array | ArrayBuffer | ArrayBufferView): void;
+  /**
+   * Writes each piece of `list` in order, as one write of their concatenation. asyncio:
+   * `WriteTransport.writelines`.
+   */
   writelines(list: Iterable<Uint8Array | ArrayBuffer | ArrayBufferView>): void;
+  /**
+   * Closes the write end once the buffer is flushed (a half-close); throws where the transport cannot
+   * (see canWriteEof). asyncio: `WriteTransport.write_eof`.
+   */
   writeEof(): void;
+  /** Whether writeEof() is supported. asyncio: `WriteTransport.can_write_eof`. */
   canWriteEof(): boolean;
+  /**
+   * Closes after the buffered data is sent; the protocol's connectionLost(null) follows as a loop
+   * callback. Idempotent. asyncio: `BaseTransport.close`.
+   */
   close(): void;
+  /**
+   * Closes at once, dropping buffered data; connectionLost(null) follows as a loop callback. asyncio:
+   * `WriteTransport.abort`.
+   */
   abort(): void;
+  /**
+   * True once close() or abort() was called or the connection was lost. asyncio:
+   * `BaseTransport.is_closing`.
+   */
   isClosing(): boolean;
+  /**
+   * Stops delivering received data to the protocol until resumeReading(); a no-op while closing or
+   * already paused. asyncio: `ReadTransport.pause_reading`.
+   */
   pauseReading(): void;
+  /** Delivers received data again after pauseReading(). asyncio: `ReadTransport.resume_reading`. */
   resumeReading(): void;
+  /**
+   * Whether received data is being delivered (not paused, not closing). asyncio:
+   * `ReadTransport.is_reading`.
+   */
   isReading(): boolean;
+  /**
+   * Transport details by name ('peername', 'sockname', 'socket', …), or `dflt` when the transport has
+   * none. asyncio: `BaseTransport.get_extra_info`.
+   */
   getExtraInfo(name: string, dflt?: unknown): unknown;
+  /**
+   * Sets the high and low water marks of the write buffer: pauseWriting() past `high`, resumeWriting()
+   * below `low`. RangeError unless 0 ≤ low ≤ high. asyncio: `WriteTransport.set_write_buffer_limits`.
+   */
   setWriteBufferLimits(high?: number | null, low?: number | null): void;
+  /** Bytes buffered and not yet sent. asyncio: `WriteTransport.get_write_buffer_size`. */
   getWriteBufferSize(): number;
+  /** `[low, high]`, the write buffer's water marks. asyncio: `WriteTransport.get_write_buffer_limits`. */
   getWriteBufferLimits(): [number, number];
+  /** The protocol receiving this transport's events. asyncio: `BaseTransport.get_protocol`. */
   getProtocol(): ProtocolLike;
+  /** Hands the transport's later events to `protocol`. asyncio: `BaseTransport.set_protocol`. */
   setProtocol(protocol: ProtocolLike): void;
 }
 
@@ -38,6 +84,7 @@ export interface Transport {
 export interface ServerSocket {
   /** `[host, port]` (IPv6: `[host, port, flowinfo, scopeId]`), or the path of a Unix socket. */
   getsockname(): [string, number] | [string, number, number, number] | string;
+  /** The address family: AF_INET, AF_INET6 or AF_UNIX. */
   readonly family: number;
 }
 
@@ -49,29 +96,69 @@ export interface Server {
   waitClosed(): Future<void>;
   /** Serves until cancelled (or until close()); cancelling it closes the server. */
   serveForever(): Future<void>;
+  /**
+   * Starts accepting connections (when the server was made with `startServing: false`); done once it
+   * listens. asyncio: `Server.start_serving`.
+   */
   startServing(): Future<void>;
+  /** Whether the server accepts connections. asyncio: `Server.is_serving`. */
   isServing(): boolean;
+  /**
+   * Closes every connection the server accepted (their buffered data is sent first). asyncio:
+   * `Server.close_clients` (3.13).
+   */
   closeClients(): void;
+  /**
+   * Aborts every connection the server accepted, dropping buffered data. asyncio:
+   * `Server.abort_clients` (3.13).
+   */
   abortClients(): void;
+  /** The loop the server serves on. asyncio: `Server.get_loop`. */
   getLoop(): EventLoop;
+  /** The listening sockets (empty once closed). asyncio: `Server.sockets`. */
   readonly sockets: readonly ServerSocket[];
 }
 
 /** asyncio.SubprocessTransport. */
 export interface SubprocessTransport {
+  /** The child's process id. asyncio: `SubprocessTransport.get_pid`. */
   getPid(): number;
+  /**
+   * The exit status once the child exited (a negative signal number if a signal ended it), else null.
+   * asyncio: `SubprocessTransport.get_returncode`.
+   */
   getReturncode(): number | null;
+  /**
+   * The transport of the child's pipe `fd` (0, 1 or 2), or null if that stream is not a pipe. asyncio:
+   * `SubprocessTransport.get_pipe_transport`.
+   */
   getPipeTransport(fd: number): Transport | null;
+  /**
+   * Sends `signal` (a name such as 'SIGTERM', or its number) to the child: a no-op once it exited,
+   * ProcessLookupError once the transport let it go (after connectionLost), RangeError for an
+   * unknown signal. asyncio: `SubprocessTransport.send_signal`.
+   */
   sendSignal(signal: string | number): void;
+  /** Asks the child to stop (SIGTERM). asyncio: `SubprocessTransport.terminate`. */
   terminate(): void;
+  /** Kills the child (SIGKILL). asyncio: `SubprocessTransport.kill`. */
   kill(): void;
+  /** Closes the pipes and kills the child if it still runs. asyncio: `BaseTransport.close`. */
   close(): void;
+  /** True once close() was called. asyncio: `BaseTransport.is_closing`. */
   isClosing(): boolean;
+  /**
+   * Transport details by name ('subprocess': the host's child process object), or `dflt`. asyncio:
+   * `BaseTransport.get_extra_info`.
+   */
   getExtraInfo(name: string, dflt?: unknown): unknown;
+  /** The protocol receiving the child's events. asyncio: `BaseTransport.get_protocol`. */
   getProtocol(): SubprocessProtocolLike;
+  /** Hands the child's later events to `protocol`. asyncio: `BaseTransport.set_protocol`. */
   setProtocol(protocol: SubprocessProtocolLike): void;
 }
 
+/** Options of `loop.createConnection` (asyncio's keyword arguments of `loop.create_connection`). */
 export interface ConnectionOptions {
   /** Binds the local end first: `[host, port]`. */
   localAddr?: [string, number];
@@ -79,6 +166,7 @@ export interface ConnectionOptions {
   family?: number;
 }
 
+/** Options of `loop.createServer` (asyncio's keyword arguments of `loop.create_server`). */
 export interface ServerOptions {
   /** The listen backlog (default 100, asyncio's). */
   backlog?: number;
@@ -90,28 +178,49 @@ export interface ServerOptions {
   ipv6Only?: boolean;
 }
 
+/** Options of `loop.createUnixServer` (asyncio's keyword arguments of `loop.create_unix_server`). */
 export interface UnixServerOptions {
+  /** The listen backlog (default 100, asyncio's). */
   backlog?: number;
+  /** Accept connections at once (default true); else from startServing()/serveForever(). */
   startServing?: boolean;
 }
 
 /** How a child's standard stream is set up: PIPE, DEVNULL, STDOUT (stderr only), a file descriptor, or null to inherit. */
 export type StdioSpec = number | null | undefined;
 
+/**
+ * How `loop.subprocessExec`/`subprocessShell` start the child (asyncio's keyword arguments of
+ * `loop.subprocess_exec`).
+ */
 export interface SubprocessOptions {
+  /** The child's standard input (default PIPE for the loop methods). */
   stdin?: StdioSpec;
+  /** The child's standard output (default PIPE for the loop methods). */
   stdout?: StdioSpec;
+  /** The child's standard error (default PIPE for the loop methods; STDOUT joins it to stdout). */
   stderr?: StdioSpec;
+  /** The child's working directory (default: this process's). */
   cwd?: string;
+  /** The child's environment (default: this process's); an undefined value leaves that variable out. */
   env?: Record<string, string | undefined>;
 }
 
+/**
+ * One result of `loop.getaddrinfo`: `[family, type, proto, canonname, sockaddr]`, as Python's
+ * `socket.getaddrinfo` gives it.
+ */
 export type AddrInfo = [family: number, type: number, proto: number, canonname: string, sockaddr: [string, number] | [string, number, number, number]];
 
+/** Filters of `loop.getaddrinfo` (Python's `socket.getaddrinfo` arguments). */
 export interface GetAddrInfoOptions {
+  /** AF_INET, AF_INET6, or 0 (AF_UNSPEC: both). */
   family?: number;
+  /** SOCK_STREAM, SOCK_DGRAM, or 0 (any). */
   type?: number;
+  /** IPPROTO_TCP, IPPROTO_UDP, or 0 (any). */
   proto?: number;
+  /** AI_* flags (AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST), or-ed. */
   flags?: number;
 }
 

@@ -83,9 +83,11 @@ function indexOf(buf: Uint8Array, sep: Uint8Array, from: number): number {
   return -1;
 }
 
+/** Options of `new StreamReader()` (asyncio's `limit` and `loop` arguments). */
 export interface StreamReaderOptions {
   /** Most bytes readline/readuntil look through for a separator (default 64 KiB). */
   limit?: number;
+  /** The loop (default: the current one, as `getEventLoop()` gives it). */
   loop?: EventLoop;
 }
 
@@ -136,32 +138,44 @@ export class StreamReader {
     return this._size;
   }
 
+  /** The exception set with setException, else null. asyncio: `StreamReader.exception`. */
   exception(): unknown {
     return this._exception;
   }
 
-  /** Every pending and later read fails with `exc`. */
+  /** Every pending and later read fails with `exc`. asyncio: `StreamReader.set_exception`. */
   setException(exc: unknown): void {
     this._exception = exc;
     this._wakeup();
   }
 
+  /**
+   * Attaches the transport whose reading the reader pauses and resumes (done by StreamReaderProtocol);
+   * RuntimeError if one is set already. asyncio: `StreamReader.set_transport`.
+   */
   setTransport(transport: ReadingTransport): void {
     if (this._transport !== null) throw new RuntimeError('Transport already set');
     this._transport = transport;
   }
 
+  /**
+   * Marks the end of the data: reads return what is buffered, then the end. asyncio:
+   * `StreamReader.feed_eof`.
+   */
   feedEof(): void {
     this._eof = true;
     this._wakeup();
   }
 
-  /** True when the buffer is empty and EOF was fed. */
+  /** True when the buffer is empty and EOF was fed. asyncio: `StreamReader.at_eof`. */
   atEof(): boolean {
     return this._eof && this._size === 0;
   }
 
-  /** Appends received bytes. The reader keeps `data` as it is (no copy): do not change it afterwards. */
+  /**
+   * Appends received bytes. The reader keeps `data` as it is (no copy): do not change it afterwards.
+   * asyncio: `StreamReader.feed_data`.
+   */
   feedData(data: Uint8Array | ArrayBuffer | ArrayBufferView): void {
     if (this._eof) throw new RuntimeError('feedData() after feedEof()');
     const bytes = toBytes(data, 'feedData');
@@ -180,7 +194,10 @@ export class StreamReader {
     }
   }
 
-  /** Up to `n` bytes (all of them until EOF when n < 0); an empty array at EOF. */
+  /**
+   * Up to `n` bytes (all of them until EOF when n < 0); an empty array at EOF. asyncio:
+   * `StreamReader.read`.
+   */
   read(n = -1): Future<Uint8Array> {
     if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`read() n must be an integer, got ${describe(n)}`);
     if (n === 0) return settled(this._loop, () => this._check(EMPTY));
@@ -234,7 +251,10 @@ export class StreamReader {
     return this._op('readuntil', this._untilStep(separators(separator)));
   }
 
-  /** Exactly `n` bytes; IncompleteReadError (with what was read) when EOF comes first. */
+  /**
+   * Exactly `n` bytes; IncompleteReadError (with what was read) when EOF comes first. asyncio:
+   * `StreamReader.readexactly`.
+   */
   readexactly(n: number): Future<Uint8Array> {
     if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`readexactly() n must be an integer, got ${describe(n)}`);
     if (n < 0) throw new RangeError('readexactly size can not be less than zero');
@@ -259,6 +279,7 @@ export class StreamReader {
     }
   }
 
+  /** The reader's repr, as asyncio's: `<StreamReader 5 bytes eof>`. */
   toString(): string {
     const info = ['StreamReader'];
     if (this._size) info.push(`${this._size} bytes`);
@@ -459,15 +480,24 @@ export class FlowControlProtocol {
     this._loop = loop ?? getEventLoop();
   }
 
+  /** The transport's buffer is full: drain() waits from now on. asyncio: `BaseProtocol.pause_writing`. */
   pauseWriting(): void {
     this._paused = true;
   }
 
+  /**
+   * The transport's buffer drained: the drain() waiters are released. asyncio:
+   * `BaseProtocol.resume_writing`.
+   */
   resumeWriting(): void {
     this._paused = false;
     for (const w of this._drainWaiters.splice(0)) if (!w.done()) w.setResult();
   }
 
+  /**
+   * The connection is gone: drain() waiters are released, or fail with `exc`. asyncio:
+   * `BaseProtocol.connection_lost`.
+   */
   connectionLost(exc: unknown): void {
     this._connectionLost = true;
     if (!this._paused) return;
@@ -490,6 +520,10 @@ export class FlowControlProtocol {
   }
 }
 
+/**
+ * What `startServer` calls for each connection: `(reader, writer)`; a coroutine (generator, or a
+ * promise from an async function) it returns runs as a task (asyncio's `client_connected_cb`).
+ */
 export type ClientConnectedCallback = (reader: StreamReader, writer: StreamWriter) => unknown;
 
 /** asyncio.StreamReaderProtocol: feeds a StreamReader; on a server, calls the client-connected callback. */
@@ -508,6 +542,10 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     this._closed = new Future<void>({ loop: this._loop });
   }
 
+  /**
+   * Wires the reader and, on a server, makes the writer and starts the client-connected callback.
+   * asyncio: `StreamReaderProtocol.connection_made`.
+   */
   connectionMade(transport: WritingTransport & ReadingTransport): void {
     this._transport = transport;
     const reader = this._streamReader;
@@ -557,6 +595,10 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     });
   }
 
+  /**
+   * Feeds EOF to the reader (or `exc` as its exception) and settles the close waiter. asyncio:
+   * `StreamReaderProtocol.connection_lost`.
+   */
   override connectionLost(exc: unknown): void {
     const reader = this._streamReader;
     if (reader !== null) {
@@ -578,6 +620,7 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     this._transport = null;
   }
 
+  /** Feeds the bytes to the reader. asyncio: `StreamReaderProtocol.data_received`. */
   dataReceived(data: Uint8Array): void {
     this._streamReader?.feedData(data);
   }
@@ -595,7 +638,9 @@ export class StreamReaderProtocol extends FlowControlProtocol {
 
 /** What a StreamWriter needs from its protocol (StreamReaderProtocol, or a subprocess's stream protocol). */
 export interface WriterProtocol {
+  /** @internal */
   _drainHelper(): Future<void>;
+  /** @internal */
   _getCloseWaiter(writer: StreamWriter): Future<void>;
 }
 
@@ -613,44 +658,64 @@ export class StreamWriter {
     this._loop = loop;
   }
 
+  /** The underlying transport. asyncio: `StreamWriter.transport`. */
   get transport(): WritingTransport {
     return this._transport;
   }
 
+  /**
+   * Writes `data` to the transport without waiting; follow with `drain()` for flow control. asyncio:
+   * `StreamWriter.write`.
+   */
   write(data: Uint8Array | ArrayBuffer | ArrayBufferView): void {
     this._transport.write(data);
   }
 
+  /** Writes each piece in order. asyncio: `StreamWriter.writelines`. */
   writelines(list: Iterable<Uint8Array | ArrayBuffer | ArrayBufferView>): void {
     this._transport.writelines(list);
   }
 
+  /** Closes the write end after the buffered data (a half-close). asyncio: `StreamWriter.write_eof`. */
   writeEof(): void {
     this._transport.writeEof();
   }
 
+  /** Whether writeEof() is supported. asyncio: `StreamWriter.can_write_eof`. */
   canWriteEof(): boolean {
     return this._transport.canWriteEof();
   }
 
+  /** Closes the transport; `waitClosed()` tells when it is closed. asyncio: `StreamWriter.close`. */
   close(): void {
     this._transport.close();
   }
 
+  /** Whether close() was called or the connection was lost. asyncio: `StreamWriter.is_closing`. */
   isClosing(): boolean {
     return this._transport.isClosing();
   }
 
-  /** Done when the connection is closed (fails with the error that closed it, if any). */
+  /**
+   * Done when the connection is closed (fails with the error that closed it, if any). asyncio:
+   * `StreamWriter.wait_closed`.
+   */
   waitClosed(): Future<void> {
     return this._protocol._getCloseWaiter(this);
   }
 
+  /**
+   * Transport details by name ('peername', 'sockname', …), or `dflt`. asyncio:
+   * `StreamWriter.get_extra_info`.
+   */
   getExtraInfo(name: string, dflt: unknown = undefined): unknown {
     return this._transport.getExtraInfo(name, dflt);
   }
 
-  /** Waits until the write buffer is at the low-water mark or below; fails if the connection is lost. */
+  /**
+   * Waits until the write buffer is at the low-water mark or below; fails if the connection is lost.
+   * asyncio: `StreamWriter.drain`.
+   */
   drain(): Future<void> {
     const exc = this._reader?.exception();
     if (exc !== null && exc !== undefined) return settled<void>(this._loop, () => {
@@ -665,6 +730,7 @@ export class StreamWriter {
     return out;
   }
 
+  /** The writer's repr, as asyncio's: `<StreamWriter transport=… reader=…>`. */
   toString(): string {
     return `<StreamWriter transport=${String(this._transport)}${this._reader ? ` reader=${this._reader}` : ''}>`;
   }
@@ -672,6 +738,7 @@ export class StreamWriter {
 
 // ---- asyncio.open_connection / start_server and their Unix forms ------------------------------
 
+/** Options of the stream functions (asyncio's `limit` argument). */
 export interface StreamOptions {
   /** The StreamReader's limit (default 64 KiB). */
   limit?: number;
@@ -729,12 +796,20 @@ export function startServer(clientConnected: ClientConnectedCallback, host: stri
   return loop.createServer(() => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop), host, port, rest);
 }
 
+/**
+ * asyncio.open_unix_connection: a connection to the Unix socket at `path` as a [StreamReader,
+ * StreamWriter] pair; OSError if it cannot connect. Uses the running loop (RuntimeError without one).
+ */
 export function openUnixConnection(path: string, opts: StreamOptions = {}): Future<[StreamReader, StreamWriter]> {
   const loop = runningLoop();
   checkLimit(opts.limit);
   return streamPair(loop, opts.limit, (f) => loop.createUnixConnection(f, path));
 }
 
+/**
+ * asyncio.start_unix_server: `clientConnected(reader, writer)` for each connection to the Unix socket
+ * at `path`; gives the Server. Uses the running loop (RuntimeError without one).
+ */
 export function startUnixServer(clientConnected: ClientConnectedCallback, path: string, opts: StreamOptions & UnixServerOptions = {}): Future<Server> {
   const loop = runningLoop();
   checkClientConnected(clientConnected, 'startUnixServer');

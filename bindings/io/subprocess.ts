@@ -24,8 +24,11 @@ export const DEVNULL = -3;
 
 /** asyncio.subprocess.SubprocessStreamProtocol. */
 export class SubprocessStreamProtocol extends FlowControlProtocol {
+  /** The writer of the child's stdin, when it is a pipe. */
   stdin: StreamWriter | null = null;
+  /** The reader of the child's stdout, when it is a pipe. */
   stdout: StreamReader | null = null;
+  /** The reader of the child's stderr, when it is a pipe. */
   stderr: StreamReader | null = null;
   /** @internal */ _transport: SubprocessTransport | null = null;
   private readonly _limit: number;
@@ -39,6 +42,10 @@ export class SubprocessStreamProtocol extends FlowControlProtocol {
     this._stdinClosed = new Future<void>({ loop });
   }
 
+  /**
+   * Makes the readers and the writer of the child's pipes. asyncio:
+   * `SubprocessStreamProtocol.connection_made`.
+   */
   connectionMade(transport: SubprocessTransport): void {
     this._transport = transport;
     for (const fd of [1, 2]) {
@@ -54,11 +61,16 @@ export class SubprocessStreamProtocol extends FlowControlProtocol {
     if (stdin !== null) this.stdin = new StreamWriter(stdin as WritingTransport, this, null, this._loop);
   }
 
+  /** Feeds the bytes of pipe `fd` to its reader. asyncio: `SubprocessStreamProtocol.pipe_data_received`. */
   pipeDataReceived(fd: number, data: Uint8Array): void {
     const reader = fd === 1 ? this.stdout : fd === 2 ? this.stderr : null;
     reader?.feedData(data);
   }
 
+  /**
+   * Ends the reader of pipe `fd` (or closes the stdin writer). asyncio:
+   * `SubprocessStreamProtocol.pipe_connection_lost`.
+   */
   pipeConnectionLost(fd: number, exc: unknown): void {
     if (fd === 0) {
       this.stdin?.close();
@@ -81,6 +93,10 @@ export class SubprocessStreamProtocol extends FlowControlProtocol {
     this._maybeCloseTransport();
   }
 
+  /**
+   * The child exited: the transport closes once every pipe is closed. asyncio:
+   * `SubprocessStreamProtocol.process_exited`.
+   */
   processExited(): void {
     this._processExited = true;
     this._maybeCloseTransport();
@@ -101,9 +117,13 @@ export class SubprocessStreamProtocol extends FlowControlProtocol {
 
 /** asyncio.subprocess.Process. */
 export class Process {
+  /** The child's stdin as a StreamWriter, when it is a pipe (else null). asyncio: `Process.stdin`. */
   readonly stdin: StreamWriter | null;
+  /** The child's stdout as a StreamReader, when it is a pipe (else null). asyncio: `Process.stdout`. */
   readonly stdout: StreamReader | null;
+  /** The child's stderr as a StreamReader, when it is a pipe (else null). asyncio: `Process.stderr`. */
   readonly stderr: StreamReader | null;
+  /** The child's process id. asyncio: `Process.pid`. */
   readonly pid: number;
   private readonly _transport: SubprocessTransport & { _wait(): Future<number> };
   private readonly _loop: EventLoop;
@@ -117,24 +137,34 @@ export class Process {
     this.pid = transport.getPid();
   }
 
-  /** The exit status once the child has exited (−N when a signal N ended it), else null. */
+  /**
+   * The exit status once the child has exited (−N when a signal N ended it), else null. asyncio:
+   * `Process.returncode`.
+   */
   get returncode(): number | null {
     return this._transport.getReturncode();
   }
 
-  /** Waits for the child to exit; gives its returncode. */
+  /** Waits for the child to exit; gives its returncode. asyncio: `Process.wait`. */
   wait(): Future<number> {
     return this._transport._wait();
   }
 
+  /**
+   * Sends `signal` ('SIGTERM' or its number) to the child: a no-op once it exited,
+   * ProcessLookupError once its transport let it go, RangeError for an unknown signal. asyncio:
+   * `Process.send_signal`.
+   */
   sendSignal(signal: string | number): void {
     this._transport.sendSignal(signal);
   }
 
+  /** Asks the child to stop (SIGTERM). asyncio: `Process.terminate`. */
   terminate(): void {
     this._transport.terminate();
   }
 
+  /** Kills the child (SIGKILL). asyncio: `Process.kill`. */
   kill(): void {
     this._transport.kill();
   }
@@ -143,6 +173,7 @@ export class Process {
    * Sends `input` (if given) to stdin and closes it, reads stdout and stderr to EOF, waits for the
    * exit; gives [stdout, stderr] (null for a stream that is not a PIPE). Reading starts before
    * writing, so a child that writes much while it reads cannot deadlock it.
+   * asyncio: `Process.communicate`.
    */
   communicate(input: Uint8Array | ArrayBuffer | ArrayBufferView | null = null): Future<[Uint8Array | null, Uint8Array | null]> {
     const proc = this;
@@ -174,6 +205,7 @@ export class Process {
     );
   }
 
+  /** `<Process pid>`, as asyncio's repr. */
   toString(): string {
     return `<Process ${this.pid}>`;
   }

@@ -30,6 +30,7 @@ export type ResultOf<A> =
             : Awaited<V>
           : never;
 
+/** Options of `gather()` (asyncio's `return_exceptions`). */
 export interface GatherOptions {
   /** Collect exceptions (and CancelledErrors of cancelled children) as results instead of failing. */
   returnExceptions: boolean;
@@ -91,6 +92,8 @@ function isOptions(v: unknown): v is GatherOptions {
  * exception fails it (the others keep running), unless `{ returnExceptions: true }` is passed
  * last. Cancelling the gather cancels every child; a child's cancellation fails the gather with
  * CancelledError.
+ * TypeError for an argument that is not awaitable; RuntimeError where no loop runs. asyncio:
+ * `asyncio.gather`.
  */
 export function gather<T extends readonly unknown[]>(...args: [...T, GatherOptions]): Future<{ -readonly [K in keyof T]: ResultOf<T[K]> | unknown }>;
 export function gather<T extends readonly unknown[]>(...aws: T): Future<{ -readonly [K in keyof T]: ResultOf<T[K]> }>;
@@ -176,6 +179,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
 /**
  * Protects `aw` from cancellation: a Future that follows it; cancelling that Future does not
  * cancel `aw` (a Task keeps running). If `aw` itself is cancelled, the Future is too.
+ * asyncio: `asyncio.shield`.
  */
 export function shield<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseLike<T> | (() => unknown)): Future<T> {
   const inner = ensureFutureOn<T>(aw, aw instanceof Future ? (aw.getLoop() as EventLoop) : callerLoop('shield'));
@@ -203,11 +207,16 @@ export function shield<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseLi
   return outer;
 }
 
+/** `wait()` returns when any awaitable is done (asyncio.FIRST_COMPLETED). */
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
+/** `wait()` returns when any awaitable fails, else when all are done (asyncio.FIRST_EXCEPTION). */
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
+/** `wait()` returns when every awaitable is done (asyncio.ALL_COMPLETED). */
 export const ALL_COMPLETED = 'ALL_COMPLETED';
+/** When `wait()` returns: FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED. */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
+/** Options of `wait()` (asyncio's `timeout` and `return_when`). */
 export interface WaitOptions {
   /** seconds, or null (default) for none: then it returns with what is done so far */
   timeout?: number | null;
@@ -224,6 +233,8 @@ function collectFutures(fs: unknown, fn: string): Future<unknown>[] {
 /**
  * Waits for the Futures and Tasks in `fs` until `returnWhen` (or `timeout`); returns
  * `[done, pending]` Sets. Never raises their exceptions and never cancels them.
+ * TypeError for anything but Futures and Tasks; RangeError (asyncio's ValueError) for an empty set
+ * or a bad `returnWhen`. asyncio: `asyncio.wait`.
  */
 export function wait<T>(fs: Iterable<Future<T>>, opts: WaitOptions = {}): Coro<[Set<Future<T>>, Set<Future<T>>]> {
   const list = collectFutures(fs, 'wait');
@@ -281,6 +292,7 @@ export interface AsCompleted<T> extends Iterable<Coro<T>>, AsyncIterable<Future<
  * gives one coroutine per awaitable (`yield* next` / `await next`: the next result, or its
  * exception); `for await (const fut of asCompleted(fs))` gives the futures themselves as they
  * complete. With `timeout`, the remaining ones throw TimeoutError once it passes.
+ * asyncio: `asyncio.as_completed`.
  */
 export function asCompleted<T>(fs: Iterable<Future<T> | Generator<unknown, T, any> | PromiseLike<T> | (() => unknown)>, opts: { timeout?: number | null } = {}): AsCompleted<T> {
   const args = collectFutures(fs, 'asCompleted') as unknown[];

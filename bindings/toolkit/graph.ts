@@ -25,21 +25,32 @@ import { Task, allTasksOf, currentTaskOf } from '../tasks.js';
 
 /** One frame of a call stack: a function, where it is (null where the host does not say), and how it runs. */
 export interface CallStackEntry {
+  /** The function's name. */
   name: string;
+  /** Its file, when the host's stack shows it. */
   file: string | null;
+  /** Its line, when known. */
   line: number | null;
+  /** Its column, when known. */
   column: number | null;
   /** `async` (an async function awaiting), `generator`, `sync`, or `task`: a suspended task's coroutine */
   kind: 'async' | 'generator' | 'sync' | 'task';
 }
 
+/**
+ * A future, what it runs through, and who awaits it: asyncio.graph's FutureCallGraph, as
+ * `captureCallGraph()` gives it.
+ */
 export interface FutureCallGraph {
+  /** The future (or task) this graph is about. */
   future: Future<unknown>;
   /** Newest frame first, down to the task's coroutine. */
   callStack: CallStackEntry[];
+  /** The graphs of the futures and tasks that await this one. */
   awaitedBy: FutureCallGraph[];
 }
 
+/** Options of `captureCallGraph()`/`formatCallGraph()`/`printCallGraph()` (asyncio's `depth` and `limit`). */
 export interface CallGraphOptions {
   /** For the current task: how many frames to skip from the top (1: start at the caller). */
   depth?: number;

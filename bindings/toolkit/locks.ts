@@ -61,21 +61,28 @@ const acquireEnter = coroutine(function* (cm: AcquireRelease): Generator<unknown
 const rethrowCoro = coroutine(rethrow);
 const runCoro = coroutine(withContextGen);
 
-/** A mutex: one holder at a time, FIFO among waiters. */
+/**
+ * A mutex: one holder at a time, FIFO among waiters. asyncio: `asyncio.Lock` (`async with lock` is
+ * `lock.run(body)`).
+ */
 export class Lock extends AcquireRelease {
   /** @internal */ _waiters: Future<boolean>[] | null = null;
   /** @internal */ _locked = false;
 
+  /** Whether the lock is held. asyncio: `Lock.locked`. */
   locked(): boolean {
     return this._locked;
   }
 
-  /** Waits until the lock is free, then takes it; returns true. */
+  /**
+   * Waits until the lock is free, then takes it; returns true. Fair: waiters get it in the order they
+   * came. asyncio: `Lock.acquire`.
+   */
   acquire(): Coro<boolean> {
     return lockAcquire(this);
   }
 
-  /** Frees the lock and wakes the first waiter; RuntimeError if it is not locked. */
+  /** Frees the lock and wakes the first waiter; RuntimeError if it is not locked. asyncio: `Lock.release`. */
   release(): void {
     if (!this._locked) throw new RuntimeError('Lock is not acquired.');
     this._locked = false;
@@ -111,27 +118,29 @@ const lockAcquire = coroutine(function* (lock: Lock): Generator<unknown, boolean
   return true;
 });
 
-/** A flag that tasks can wait for. */
+/** A flag that tasks can wait for. asyncio: `asyncio.Event`. */
 export class Event extends LoopBound {
   /** @internal */ _waiters: Future<boolean>[] = [];
   /** @internal */ _value = false;
 
+  /** Whether the flag is set. asyncio: `Event.is_set`. */
   isSet(): boolean {
     return this._value;
   }
 
-  /** Sets the flag and wakes every waiter. */
+  /** Sets the flag and wakes every waiter. asyncio: `Event.set`. */
   set(): void {
     if (this._value) return;
     this._value = true;
     for (const fut of this._waiters) if (!fut.done()) fut.setResult(true);
   }
 
+  /** Clears the flag: wait() waits again. asyncio: `Event.clear`. */
   clear(): void {
     this._value = false;
   }
 
-  /** Waits until the flag is set; returns true. */
+  /** Waits until the flag is set; returns true. asyncio: `Event.wait`. */
   wait(): Coro<boolean> {
     return eventWait(this);
   }
@@ -148,7 +157,7 @@ const eventWait = coroutine(function* (ev: Event): Generator<unknown, boolean, u
   return true;
 });
 
-/** A condition variable over a Lock (its own, or one given). */
+/** A condition variable over a Lock (its own, or one given). asyncio: `asyncio.Condition`. */
 export class Condition extends AcquireRelease {
   /** @internal */ _lock: Lock;
   /** @internal */ _waiters: Future<boolean>[] = [];
@@ -159,14 +168,17 @@ export class Condition extends AcquireRelease {
     this._lock = lock ?? new Lock();
   }
 
+  /** Whether the underlying lock is held. asyncio: `Condition.locked`. */
   locked(): boolean {
     return this._lock.locked();
   }
 
+  /** Acquires the underlying lock; returns true. asyncio: `Condition.acquire`. */
   acquire(): Coro<boolean> {
     return this._lock.acquire();
   }
 
+  /** Releases the underlying lock; RuntimeError if it is not locked. asyncio: `Condition.release`. */
   release(): void {
     this._lock.release();
   }
@@ -174,24 +186,29 @@ export class Condition extends AcquireRelease {
   /**
    * Releases the lock, waits for notify(), and takes the lock again before returning true — even
    * when cancelled (the CancelledError comes after the lock is held again).
+   * asyncio: `Condition.wait`.
    */
   wait(): Coro<boolean> {
     return condWait(this);
   }
 
-  /** Waits until `predicate()` is truthy; returns its last value. */
+  /** Waits until `predicate()` is truthy; returns its last value. asyncio: `Condition.wait_for`. */
   waitFor<T>(predicate: () => T): Coro<T> {
     if (typeof predicate !== 'function') throw new TypeError(`waitFor() needs a predicate function, got ${describe(predicate)}`);
     return condWaitFor(this, predicate) as Coro<T>;
   }
 
-  /** Wakes up to `n` waiters; the lock must be held. */
+  /**
+   * Wakes up to `n` waiters; the lock must be held. RuntimeError otherwise, TypeError for a
+   * non-number. asyncio: `Condition.notify`.
+   */
   notify(n = 1): void {
     if (typeof n !== 'number' || n !== n) throw new TypeError(`notify() needs a number, got ${describe(n)}`);
     if (!this.locked()) throw new RuntimeError('cannot notify on un-acquired lock');
     this._notify(n);
   }
 
+  /** Wakes every waiter; RuntimeError unless the lock is held. asyncio: `Condition.notify_all`. */
   notifyAll(): void {
     this.notify(this._waiters.length);
   }
@@ -250,7 +267,10 @@ const condWaitFor = coroutine(function* (cond: Condition, predicate: () => unkno
   return result;
 });
 
-/** A counter of free slots; acquire() waits at 0. FIFO: a newcomer never overtakes a waiter. */
+/**
+ * A counter of free slots; acquire() waits at 0. FIFO: a newcomer never overtakes a waiter. RangeError
+ * for a negative initial value. asyncio: `asyncio.Semaphore`.
+ */
 export class Semaphore extends AcquireRelease {
   /** @internal */ _waiters: Future<boolean>[] | null = null;
   /** @internal */ _value: number;
@@ -262,15 +282,20 @@ export class Semaphore extends AcquireRelease {
     this._value = value;
   }
 
-  /** Whether acquire() would wait (no free slot, or others are queued first). */
+  /** Whether acquire() would wait (no free slot, or others are queued first). asyncio: `Semaphore.locked`. */
   locked(): boolean {
     return this._value === 0 || (this._waiters !== null && this._waiters.some((w) => !w.cancelled()));
   }
 
+  /**
+   * Takes a slot, waiting while none is free (first come, first served); returns true. asyncio:
+   * `Semaphore.acquire`.
+   */
   acquire(): Coro<boolean> {
     return semAcquire(this);
   }
 
+  /** Gives a slot back and wakes the first waiter. asyncio: `Semaphore.release`. */
   release(): void {
     this._value++;
     this._wakeUpNext();
@@ -315,7 +340,7 @@ const semAcquire = coroutine(function* (sem: Semaphore): Generator<unknown, bool
   return true;
 });
 
-/** A Semaphore that refuses to be released above its initial value. */
+/** A Semaphore that refuses to be released above its initial value. asyncio: `asyncio.BoundedSemaphore`. */
 export class BoundedSemaphore extends Semaphore {
   /** @internal */ _boundValue: number;
 
@@ -324,6 +349,10 @@ export class BoundedSemaphore extends Semaphore {
     this._boundValue = value;
   }
 
+  /**
+   * Gives a slot back; RangeError (asyncio's ValueError) if that would exceed the initial value.
+   * asyncio: `BoundedSemaphore.release`.
+   */
   override release(): void {
     if (this._value >= this._boundValue) throw new RangeError('BoundedSemaphore released too many times');
     super.release();
@@ -338,7 +367,10 @@ const enum BarrierState {
 }
 const BARRIER_STATES = ['filling', 'draining', 'resetting', 'broken'];
 
-/** Lets `parties` tasks wait until all of them arrived, then releases them together. */
+/**
+ * Lets `parties` tasks wait until all of them arrived, then releases them together. RangeError unless
+ * `parties` > 0. asyncio: `asyncio.Barrier`.
+ */
 export class Barrier extends LoopBound implements AsyncContextManager<number> {
   /** @internal */ _cond = new Condition();
   /** @internal */ _parties: number;
@@ -352,17 +384,20 @@ export class Barrier extends LoopBound implements AsyncContextManager<number> {
     this._parties = parties;
   }
 
-  /** Waits until `parties` tasks wait; returns this task's arrival index (0 … parties-1). */
+  /**
+   * Waits until `parties` tasks wait; returns this task's arrival index (0 … parties-1).
+   * BrokenBarrierError if the barrier is broken or reset meanwhile. asyncio: `Barrier.wait`.
+   */
   wait(): Coro<number> {
     return barrierWait(this);
   }
 
-  /** Back to the empty state; tasks waiting now get BrokenBarrierError. */
+  /** Back to the empty state; tasks waiting now get BrokenBarrierError. asyncio: `Barrier.reset`. */
   reset(): Coro<void> {
     return barrierReset(this);
   }
 
-  /** Breaks the barrier: waiting and future wait() calls get BrokenBarrierError. */
+  /** Breaks the barrier: waiting and future wait() calls get BrokenBarrierError. asyncio: `Barrier.abort`. */
   abort(): Coro<void> {
     return barrierAbort(this);
   }
@@ -375,20 +410,26 @@ export class Barrier extends LoopBound implements AsyncContextManager<number> {
     return rethrowCoro(error);
   }
 
+  /**
+   * `async with barrier as index: return body(index)`: waits for the barrier, then runs `body` with
+   * this task's arrival index. asyncio: `async with barrier`.
+   */
   run<R>(body: Body<number, R>): Coro<R> {
     checkBody(body, 'run');
     return runCoro(this, body) as Coro<R>;
   }
 
+  /** How many tasks must wait for the barrier to pass. asyncio: `Barrier.parties`. */
   get parties(): number {
     return this._parties;
   }
 
-  /** How many tasks wait while the barrier fills. */
+  /** How many tasks wait while the barrier fills. asyncio: `Barrier.n_waiting`. */
   get nWaiting(): number {
     return this._state === BarrierState.FILLING ? this._count : 0;
   }
 
+  /** Whether the barrier is broken (by abort()). asyncio: `Barrier.broken`. */
   get broken(): boolean {
     return this._state === BarrierState.BROKEN;
   }

@@ -32,7 +32,7 @@ function removeItem<T>(list: T[], item: T): void {
   if (i >= 0) list.splice(i, 1);
 }
 
-/** A FIFO queue; `maxsize <= 0` means unbounded. */
+/** A FIFO queue; `maxsize <= 0` means unbounded. asyncio: `asyncio.Queue`. */
 export class Queue<T = unknown> extends LoopBound {
   /** @internal */ _maxsize: number;
   /** @internal */ _getters: Future<void>[] = [];
@@ -74,29 +74,32 @@ export class Queue<T = unknown> extends LoopBound {
     return item;
   }
 
-  /** Number of items in the queue. */
+  /** Number of items in the queue. asyncio: `Queue.qsize`. */
   qsize(): number {
     return this._size();
   }
 
+  /** The most items the queue holds (0: no limit). asyncio: `Queue.maxsize`. */
   get maxsize(): number {
     return this._maxsize;
   }
 
+  /** Whether the queue holds no item. asyncio: `Queue.empty`. */
   empty(): boolean {
     return this._size() === 0;
   }
 
+  /** Whether the queue holds maxsize items (never, when maxsize is 0). asyncio: `Queue.full`. */
   full(): boolean {
     return this._maxsize > 0 && this._size() >= this._maxsize;
   }
 
-  /** Puts `item`, waiting while the queue is full; QueueShutDown after shutdown(). */
+  /** Puts `item`, waiting while the queue is full; QueueShutDown after shutdown(). asyncio: `Queue.put`. */
   put(item: T): Coro<void> {
     return queuePut(this, item);
   }
 
-  /** Puts `item` now; QueueFull if full, QueueShutDown after shutdown(). */
+  /** Puts `item` now; QueueFull if full, QueueShutDown after shutdown(). asyncio: `Queue.put_nowait`. */
   putNowait(item: T): void {
     if (this._isShutdown) throw new QueueShutDown('');
     if (this.full()) throw new QueueFull('');
@@ -106,12 +109,18 @@ export class Queue<T = unknown> extends LoopBound {
     wakeupNext(this._getters);
   }
 
-  /** Takes the next item, waiting while the queue is empty; QueueShutDown once shut down and empty. */
+  /**
+   * Takes the next item, waiting while the queue is empty; QueueShutDown once shut down and empty.
+   * asyncio: `Queue.get`.
+   */
   get(): Coro<T> {
     return queueGet(this) as Coro<T>;
   }
 
-  /** Takes the next item now; QueueEmpty if empty (QueueShutDown if also shut down). */
+  /**
+   * Takes the next item now; QueueEmpty if empty (QueueShutDown if also shut down). asyncio:
+   * `Queue.get_nowait`.
+   */
   getNowait(): T {
     if (this.empty()) {
       if (this._isShutdown) throw new QueueShutDown('');
@@ -122,13 +131,16 @@ export class Queue<T = unknown> extends LoopBound {
     return item;
   }
 
-  /** Marks one item taken with get() as processed; RangeError if called more often than put(). */
+  /**
+   * Marks one item taken with get() as processed; RangeError if called more often than put(). asyncio:
+   * `Queue.task_done`.
+   */
   taskDone(): void {
     if (this._unfinishedTasks <= 0) throw new RangeError('taskDone() called too many times');
     if (--this._unfinishedTasks === 0) this._finished.set();
   }
 
-  /** Waits until every item put was marked processed with taskDone(). */
+  /** Waits until every item put was marked processed with taskDone(). asyncio: `Queue.join`. */
   join(): Coro<void> {
     return queueJoin(this);
   }
@@ -137,6 +149,7 @@ export class Queue<T = unknown> extends LoopBound {
    * Stops the queue: put() and putNowait() throw QueueShutDown, get() throws it once the queue is
    * empty, and waiting putters and getters are woken to see it. With `immediate`, the items are
    * dropped (counted as done for join()) and getters throw at once.
+   * asyncio: `Queue.shutdown` (3.13).
    */
   shutdown(immediate = false): void {
     this._isShutdown = true;
@@ -234,7 +247,10 @@ export function defaultCompare(a: unknown, b: unknown): number {
   throw new TypeError(`'<' not supported between ${describe(a)} and ${describe(b)}: give PriorityQueue a compare function`);
 }
 
-/** A queue that hands out the smallest item first (`compare`, default defaultCompare). */
+/**
+ * A queue that hands out the smallest item first (`compare`, default defaultCompare). asyncio:
+ * `asyncio.PriorityQueue`.
+ */
 export class PriorityQueue<T = unknown> extends Queue<T> {
   private _heap: T[] = [];
   private readonly _compare: (a: T, b: T) => number;
@@ -295,7 +311,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
   }
 }
 
-/** A queue that hands out the most recently added item first. */
+/** A queue that hands out the most recently added item first. asyncio: `asyncio.LifoQueue`. */
 export class LifoQueue<T = unknown> extends Queue<T> {
   private _stack: T[] = [];
 

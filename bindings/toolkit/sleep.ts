@@ -113,7 +113,11 @@ function wake<T>(fut: SleepFuture<T>, result: T): void {
   if (!fut.done()) fut.setResult(result);
 }
 
-/** A Future that resolves with `result` after `delay` seconds of loop time (unbound until used, where no loop runs). */
+/**
+ * A Future that resolves with `result` after `delay` seconds of loop time (unbound until used, where
+ * no loop runs). TypeError for a delay that is not a number, RangeError for NaN. asyncio:
+ * `asyncio.sleep`.
+ */
 export function sleep(delay: number): Future<void>;
 export function sleep<T>(delay: number, result: T): Future<T>;
 export function sleep<T>(delay: number, result?: T): Future<T | undefined> {

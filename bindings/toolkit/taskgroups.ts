@@ -16,6 +16,11 @@ import type { CoroutineLike, Task, TaskOptions } from '../tasks.js';
 import { callerLoop, checkBody, withContextGen, type AsyncContextManager, type Body } from './base.js';
 import { futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './graph.js';
 
+/**
+ * asyncio.TaskGroup: runs child tasks made with createTask() and waits for all of them on exit; the
+ * first failure cancels the others and the group throws an ExceptionGroup of the errors. `async with
+ * tg` is `tg.run(body)`. RuntimeError when entered twice or used before it is entered.
+ */
 export class TaskGroup implements AsyncContextManager<TaskGroup> {
   /** @internal */ _entered = false;
   /** @internal */ _exiting = false;

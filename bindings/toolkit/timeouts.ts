@@ -45,12 +45,12 @@ export class Timeout implements AsyncContextManager<Timeout> {
     this._when = when;
   }
 
-  /** The deadline (loop time), or null. */
+  /** The deadline (loop time), or null. asyncio: `Timeout.when`. */
   when(): number | null {
     return this._when;
   }
 
-  /** Moves the deadline (null: none). Only while active. */
+  /** Moves the deadline (null: none). Only while active. asyncio: `Timeout.reschedule`. */
   reschedule(when: number | null): void {
     checkSeconds(when, 'reschedule', 'when', true);
     if (this._state !== State.ENTERED) {
@@ -68,7 +68,7 @@ export class Timeout implements AsyncContextManager<Timeout> {
     this._handle = handle;
   }
 
-  /** Whether the deadline passed (the task was cancelled by this timeout). */
+  /** Whether the deadline passed (the task was cancelled by this timeout). asyncio: `Timeout.expired`. */
   expired(): boolean {
     return this._state === State.EXPIRING || this._state === State.EXPIRED;
   }
@@ -129,13 +129,19 @@ const timeoutExit = coroutine(function* (tm: Timeout, error: [] | [unknown]): Ge
   if (error.length > 0) throw error[0];
 });
 
-/** A Timeout that expires `delay` seconds from now (null: never, until rescheduled). */
+/**
+ * A Timeout that expires `delay` seconds from now (null: never, until rescheduled). TypeError for a
+ * delay that is not a number or null, RangeError for NaN. asyncio: `asyncio.timeout`.
+ */
 export function timeout(delay: number | null): Timeout {
   checkSeconds(delay, 'timeout', 'delay', true);
   return new Timeout(delay === null ? null : callerLoop().time() + delay);
 }
 
-/** A Timeout that expires at loop time `when` (null: never, until rescheduled). */
+/**
+ * A Timeout that expires at loop time `when` (null: never, until rescheduled). TypeError for a time
+ * that is not a number or null, RangeError for NaN. asyncio: `asyncio.timeout_at`.
+ */
 export function timeoutAt(when: number | null): Timeout {
   checkSeconds(when, 'timeoutAt', 'when', true);
   return new Timeout(when);
@@ -146,6 +152,7 @@ export function timeoutAt(when: number | null): Timeout {
  * cancelling it. A generator runs inline (as asyncio runs a coroutine), a function is called in
  * the waiting task, a Future or Task is cancelled at the deadline; an already-running promise can
  * only be stopped waiting for.
+ * asyncio: `asyncio.wait_for`.
  */
 export function waitFor<T>(aw: Future<T> | Generator<unknown, T, any> | PromiseLike<T> | (() => Generator<unknown, T, any> | PromiseLike<T> | T), timeout: number | null): Coro<T> {
   checkAwaitableArg(aw, 'waitFor');

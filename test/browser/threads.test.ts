@@ -5,6 +5,7 @@
  * Worker has the per-thread policy. The workers run
  * the same roles as the Node tests (test/workers/roles.mjs) through test/workers/web-agent.mjs.
  */
+// proves: §1.2, §8.1
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { C_WAITERS, C_WAKE } from '../../bindings/core/inbox.js';
 import { openSession, type Session } from './helpers.js';
