@@ -93,7 +93,9 @@ const SLOT_BYTES = 48;
 
 /** What another thread needs to read a trace: both buffers (structured-cloneable). */
 export interface TraceBuffers {
+  /** The ring: a header, then fixed-size event records (layout above). */
   readonly events: SharedArrayBuffer;
+  /** The string table: name offsets, then their UTF-8 bytes. */
   readonly strings: SharedArrayBuffer;
 }
 

@@ -97,8 +97,9 @@ export interface Trace {
     core: string;
     capacity: number;
     producer: string;
-    /** the recording thread's name, and the host's performance.timeOrigin (ms) there: mergeTraces() aligns monotonic traces by it */
+    /** The recording thread's name. */
     thread?: string;
+    /** The host's `performance.timeOrigin` (ms) in the recording thread: `mergeTraces()` aligns monotonic traces by it. */
     timeOrigin?: number;
     /** names the string table could not hold, shown as placeholders by another thread's reader */
     namesLost?: number;

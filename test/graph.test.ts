@@ -7,6 +7,7 @@
  * asyncio shows every frame of its await chain; and the current task's stack comes from the
  * host's stack trace, so only function names are compared (not whether a frame is async).
  */
+// proves: §5.7
 import { describe, expect, it } from 'vitest';
 import {
   Future,

@@ -2,6 +2,7 @@
  * remote.inspect() and remote.trace() of a loop running in a Node worker thread, on both cores:
  * the worker's loop keeps running while it answers. The worker runs the built package (dist/).
  */
+// proves: §8.2
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type LoopPort } from '../bindings/index.js';

@@ -4,6 +4,7 @@
  * loop's own thread; across threads: remote-inspect-threads.test.ts.
  * @needs shared — ports live in SharedArrayBuffers
  */
+// proves: §8.2
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, connect, gather, readTrace, sleep, type Future } from '../bindings/index.js';

@@ -1,4 +1,5 @@
 /** Load metrics (loop.stats()): counters, timer lag and ready wait, busy/idle, resets — on both cores. */
+// proves: §5.7
 import { describe, expect, it } from 'vitest';
 import { newEventLoop } from '../bindings/index.js';
 import { LogHistogram, SAMPLE_EVERY } from '../bindings/stats.js';

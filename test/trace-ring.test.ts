@@ -4,6 +4,7 @@
  * under its sequence lock, and hostile or broken buffers given to readTrace()/mergeTraces().
  * Another thread reading a live ring: trace-threads.test.ts.
  */
+// proves: §5.5
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mergeTraces, readTrace, type Trace } from '../bindings/index.js';

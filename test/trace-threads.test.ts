@@ -7,6 +7,7 @@
  * Workers run the built package (dist/) through test/workers/node-agent.mjs.
  * @needs shared
  */
+// proves: §5.5, §5.6
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, mergeTraces, newEventLoop, setEventLoop, sleep, type Trace } from '../bindings/index.js';

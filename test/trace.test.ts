@@ -3,6 +3,7 @@
  * Perfetto and chrome://tracing read it — every trace is checked against the format's rules
  * (fields each phase needs, flow and async ids that match, complete events that nest).
  */
+// proves: §5.4
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, newEventLoop, sleep, type EventLoop, type Task, type Trace, type TraceEvent } from '../bindings/index.js';
 import * as wl from '../bindings/index.js';
