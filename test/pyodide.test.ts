@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { host } from '../bindings/hosts/index.js';
 import { installPyodideLoop, type PyodideLike } from '../bindings/pyodide.js';
+import fc from 'fast-check';
 import { CORES } from './helpers.js';
+import { hostile } from './hostile-values.js';
 
 type Pyodide = PyodideLike & { setStdout(o: { batched: (line: string) => void }): void; setStderr(o: { batched: (line: string) => void }): void };
 
@@ -290,6 +292,172 @@ errors`, { globals: ns }).toJs();
       pyodide.runPython('asyncio.get_event_loop().close()', { globals: ns });
       uninstall();
       expect(pyodide.runPython('type(asyncio.get_event_loop()).__name__', { globals: ns })).toBe('WebLoop');
+    } finally {
+      ns.destroy();
+    }
+  });
+});
+
+describe.each(CORES)('hostile values from Python (%s core)', (core) => {
+  const opts = { core, clock: 'virtual' as const };
+
+  it('None, non-callables, coroutines, bad contexts, NaN, None and non-number delays raise a Python exception at the call site with nothing scheduled; huge and infinite delays are timers that do not fire', () => {
+    expect(py(`
+import asyncio, math
+loop = asyncio.new_event_loop()
+async def coro(): pass
+bad = [
+    ('call_soon(None)', lambda: loop.call_soon(None)),
+    ('call_soon(5)', lambda: loop.call_soon(5)),
+    ('call_soon(coro)', lambda: loop.call_soon(coro)),
+    ("call_soon(print, context='x')", lambda: loop.call_soon(print, context='x')),
+    ('call_soon_threadsafe(None)', lambda: loop.call_soon_threadsafe(None)),
+    ('call_later(None, print)', lambda: loop.call_later(None, print)),
+    ("call_later('1', print)", lambda: loop.call_later('1', print)),
+    ('call_later(nan, print)', lambda: loop.call_later(math.nan, print)),
+    ('call_later(10**400, print)', lambda: loop.call_later(10**400, print)),
+    ('call_later(1, None)', lambda: loop.call_later(1, None)),
+    ('call_at(nan, print)', lambda: loop.call_at(math.nan, print)),
+    ('call_at([], print)', lambda: loop.call_at([], print)),
+    ("expose('', print)", lambda: loop.expose('', print)),
+    ("expose('f', 3)", lambda: loop.expose('f', 3)),
+]
+seen = []
+for what, f in bad:
+    try:
+        f()
+        seen.append((what, 'accepted'))
+    except Exception as e:
+        seen.append((what, type(e).__name__))
+nothing = not loop._ready and not loop._timers and not loop._batch_scheduled
+fired = []
+huge = loop.call_later(1e308, fired.append, 'huge')
+inf = loop.call_later(math.inf, fired.append, 'inf')
+loop.call_later(5, loop.stop)
+loop.run_forever()
+pending = len(loop._timers)
+huge.cancel(); inf.cancel()
+left = len(loop._timers)
+loop.close()
+[seen, nothing, fired, pending, left, loop.time() >= 5]`, opts)).toEqual([
+      [
+        ['call_soon(None)', 'TypeError'],
+        ['call_soon(5)', 'TypeError'],
+        ['call_soon(coro)', 'TypeError'],
+        ["call_soon(print, context='x')", 'TypeError'],
+        ['call_soon_threadsafe(None)', 'TypeError'],
+        ['call_later(None, print)', 'TypeError'],
+        ["call_later('1', print)", 'TypeError'],
+        ['call_later(nan, print)', 'ValueError'],
+        ['call_later(10**400, print)', 'OverflowError'],
+        ['call_later(1, None)', 'TypeError'],
+        ['call_at(nan, print)', 'ValueError'],
+        ['call_at([], print)', 'TypeError'],
+        ["expose('', print)", 'TypeError'],
+        ["expose('f', 3)", 'TypeError'],
+      ],
+      true,
+      [],
+      2,
+      0,
+      true,
+    ]);
+  });
+
+  it('hostile JavaScript values as delays and callbacks (fast-check): a Python exception at the call site and nothing scheduled, or a timer the loop runs', () => {
+    installPyodideLoop(pyodide, opts);
+    const ns = pyodide.toPy({});
+    try {
+      pyodide.runPython(`
+import asyncio
+loop = asyncio.new_event_loop()
+def try_later(delay, callback):
+    before = len(loop._timers)
+    try:
+        loop.call_later(delay, callback)
+    except Exception as e:
+        assert len(loop._timers) == before, 'a refused call_later left a timer'
+        return type(e).__name__
+    assert len(loop._timers) == before + 1
+    return 'scheduled'
+`, { globals: ns });
+      const tryLater = ns.get('try_later');
+      fc.assert(
+        fc.property(hostile(), hostile(), (d, c) => {
+          const r = tryLater(d.value, c.value) as string;
+          expect(['TypeError', 'ValueError', 'OverflowError', 'scheduled']).toContain(r);
+          const r2 = tryLater(d.value, () => {});
+          const numeric = typeof d.value === 'number' || typeof d.value === 'bigint' || typeof d.value === 'boolean';
+          if (!numeric) expect(r2).toBe('TypeError');
+        }),
+        { numRuns: 200 },
+      );
+      // the loop still runs what was scheduled (hostile callables included: their errors go to the exception handler)
+      expect(pyodide.runPython(`
+errors = []
+loop.set_exception_handler(lambda l, ctx: errors.append(ctx['message']))
+js_reported = []
+loop.js_loop.setExceptionHandler(lambda l, ctx: js_reported.append(ctx.message))
+for h in list(loop._timers.values()):
+    if h.when() > loop.time() + 1e6: h.cancel()
+loop.call_later(1e6 + 1, loop.stop)
+loop.run_forever()
+left = len(loop._timers)
+loop.close()
+[left, len(js_reported)]`, { globals: ns }).toJs()).toEqual([0, 0]);
+      tryLater.destroy();
+    } finally {
+      ns.destroy();
+    }
+  });
+
+  it('wasmloop.connect() and RemoteLoop.call_soon_threadsafe refuse bad ports, names and arguments with a Python exception, submitting nothing; what they accept arrives, converted, in order', () => {
+    installPyodideLoop(pyodide, opts);
+    const ns = pyodide.toPy({});
+    try {
+      const r = pyodide.runPython(`
+import asyncio, math, wasmloop
+loop = asyncio.new_event_loop()
+got = []
+reported = []
+loop.set_exception_handler(lambda l, ctx: reported.append(ctx['message']))
+loop.expose('rec', lambda *a: got.append(a))
+remote = wasmloop.connect(loop.port())
+refused = []
+for what, f in [
+    ("connect('port')", lambda: wasmloop.connect('port')),
+    ('connect(port, timeout=nan)', lambda: wasmloop.connect(loop.port(), timeout=math.nan)),
+    ('connect(port, timeout=-1)', lambda: wasmloop.connect(loop.port(), timeout=-1)),
+    ('call_soon_threadsafe(None)', lambda: remote.call_soon_threadsafe(None)),
+    ("call_soon_threadsafe('')", lambda: remote.call_soon_threadsafe('')),
+    ("call_soon_threadsafe('rec', object())", lambda: remote.call_soon_threadsafe('rec', object())),
+    ("call_soon_threadsafe('rec', 1, print)", lambda: remote.call_soon_threadsafe('rec', 1, print)),
+]:
+    try:
+        f()
+        refused.append((what, 'accepted'))
+    except Exception as e:
+        refused.append((what, type(e).__name__))
+remote.call_soon_threadsafe('rec', 1, 'two', [3, 4.5], {'k': None}, b'xy', True)
+remote.call_soon_threadsafe('nobody', 1)
+remote.call_soon_threadsafe('rec', 2)
+remote.stop()
+loop.run_forever()
+loop.close()
+[refused, got, repr(remote), reported]`, { globals: ns }).toJs({ dict_converter: Object.fromEntries });
+      expect(r[0]).toEqual([
+        ["connect('port')", 'TypeError'],
+        ['connect(port, timeout=nan)', 'ValueError'],
+        ['connect(port, timeout=-1)', 'ValueError'],
+        ['call_soon_threadsafe(None)', 'TypeError'],
+        ["call_soon_threadsafe('')", 'TypeError'],
+        ["call_soon_threadsafe('rec', object())", 'TypeError'],
+        ["call_soon_threadsafe('rec', 1, print)", 'TypeError'],
+      ]);
+      expect(r[1]).toEqual([[1, 'two', [3, 4.5], { k: undefined }, new Uint8Array([120, 121]), true], [2]]);
+      expect(r[2]).toBe('<wasmloop.RemoteLoop>');
+      // a call to a name not exposed goes to the Python loop's exception handler
+      expect(r[3]).toEqual(["callSoonThreadsafe from another thread: no function named 'nobody' is exposed on this loop"]);
     } finally {
       ns.destroy();
     }
