@@ -1,4 +1,4 @@
-// The worker side of test/pyodide-threads.test.ts: Python in this worker's own Pyodide submits to
+// The worker side of test/pyodide.test.ts: Python in this worker's own Pyodide submits to
 // a loop in another thread through wasmloop.connect(port) (Python). wasmloop's source is bundled
 // by the test to workerData.module. Posts 'ready' once Pyodide is up; then each message
 //   { port, id, count, pad, stop, delayMs, slot }
