@@ -29,6 +29,7 @@ import { newEventLoop } from './events.js';
 import type { EventLoop, LoopOptions } from './loop.js';
 import type { TimerHandle } from './handles.js';
 import { host } from './hosts/index.js';
+import { connect, type LoopPort, type RemoteLoop } from './threads.js';
 
 /** The parts of a Pyodide instance (`await loadPyodide()`) this module uses. */
 export interface PyodideLike {
@@ -39,7 +40,7 @@ export interface PyodideLike {
 }
 
 /** Options of `installPyodideLoop()`: the `newEventLoop` options that apply to the loops Python makes. */
-export type PyodideLoopOptions = Pick<LoopOptions, 'core' | 'clock' | 'debug' | 'maximumMemory' | 'maxEntries'>;
+export type PyodideLoopOptions = Pick<LoopOptions, 'core' | 'clock' | 'debug' | 'maximumMemory' | 'maxEntries' | 'inboxBytes'>;
 
 /** What the Python loop holds of its wasmloop loop: plain functions over numbers. */
 export interface PyodideBridge {
@@ -52,10 +53,11 @@ export interface PyodideBridge {
   /** Why this thread may not block ('' where it may). */
   readonly blockingRefusal: string;
   /**
-   * Gives the Python side's two entry points: `drain()` runs Python's ready callbacks, `fire(hid)` a
-   * Python timer.
+   * Gives the Python side's entry points: `drain()` runs Python's ready callbacks, `fire(hid)` a
+   * Python timer, `call(name, …args)` an exposed function called from another thread, `report()`
+   * what the wasmloop loop reports itself (to Python's exception handler).
    */
-  bind(drain: () => void, fire: (hid: number) => void): void;
+  bind(drain: () => void, fire: (hid: number) => void, call: (name: string, ...args: unknown[]) => void, report: (message: string, error: unknown) => void): void;
   /** Schedules a drain at the next iteration (Python's call_soon). */
   soon(): void;
   /** Schedules a drain and wakes the loop (Python's call_soon_threadsafe). */
@@ -72,6 +74,10 @@ export interface PyodideBridge {
   close(): void;
   /** Runs the loop on the blocking runner until stop(). */
   runForeverSync(): void;
+  /** The wasmloop loop's port (for `connect()` in another thread). */
+  port(): LoopPort;
+  /** Exposes `name` to other threads: a call runs `call(name, ...args)` (the Python side's dispatcher); `on` false withdraws it. */
+  expose(name: string, on: boolean): void;
   /**
    * Runs the loop on the promise-based runner; once it stopped, `done(error?)` (the Python side's
    * cleanup) gives the run's outcome. Returns the run as an opaque box: a promise handed to
@@ -88,6 +94,11 @@ function makeBridge(opts: PyodideLoopOptions): PyodideBridge {
   const loop = newEventLoop({ ...opts, debug: false });
   let drain: (() => void) | null = null;
   let fire: ((hid: number) => void) | null = null;
+  let call: ((name: string, ...args: unknown[]) => void) | null = null;
+  let report: ((message: string, error: unknown) => void) | null = null;
+  // what the wasmloop loop itself reports (a call from another thread to a name not exposed, a
+  // Python callback whose error escaped the Python side) goes to the Python loop's handler
+  loop.setExceptionHandler((_l, ctx) => void report?.(String(ctx.message ?? 'Unhandled error in the wasmloop loop'), ctx.exception ?? null));
   const timers = new Map<number, TimerHandle>();
   const runDrain = (): void => drain!();
   const runTimer = (hid: number): void => {
@@ -99,9 +110,11 @@ function makeBridge(opts: PyodideLoopOptions): PyodideBridge {
     clockResolution: loop.clockResolution,
     canBlock: host.canBlock(),
     blockingRefusal: host.canBlock() ? '' : host.blockingRefusal(),
-    bind(d, f) {
+    bind(d, f, c, r) {
       drain = d;
       fire = f;
+      call = c;
+      report = r;
     },
     soon: () => void loop.callSoon(runDrain),
     soonThreadsafe: () => void loop.callSoonThreadsafe(runDrain),
@@ -116,9 +129,11 @@ function makeBridge(opts: PyodideLoopOptions): PyodideBridge {
       for (const t of timers.values()) t.cancel();
       timers.clear();
       loop.close();
-      drain = fire = null;
+      drain = fire = call = report = null;
     },
     runForeverSync: () => loop.runForeverSync(),
+    port: () => loop.port(),
+    expose: (name, on) => loop.expose(name, on ? (...args: unknown[]) => call!(name, ...args) : null),
     runForeverAsync: (done) => ({
       outcome: loop.runForever().then(
         () => done(),
@@ -143,7 +158,7 @@ export function installPyodideLoop(pyodide: PyodideLike, options: PyodideLoopOpt
   try {
     const boot = pyodide.runPython(BOOT, { globals: ns });
     try {
-      const uninstall = boot(PY_SOURCE, () => makeBridge(opts), !!opts.debug);
+      const uninstall = boot(PY_SOURCE, () => makeBridge(opts), !!opts.debug, connectRemote);
       let done = false;
       return () => {
         if (done) return;
@@ -162,28 +177,37 @@ export function installPyodideLoop(pyodide: PyodideLike, options: PyodideLoopOpt
   }
 }
 
+/** What Python's `wasmloop.connect(port, timeout)` calls (`timeout` None: wait for room for ever). */
+function connectRemote(port: LoopPort, timeout: number | null | undefined): RemoteLoop {
+  return connect(port, timeout == null ? {} : { timeout });
+}
+
 const BOOT = `
-def _boot(src, bridge_factory, debug):
+def _boot(src, bridge_factory, debug, connect):
     import sys, types
     m = types.ModuleType('wasmloop', 'asyncio on a wasmloop loop (installed by installPyodideLoop)')
     sys.modules['wasmloop'] = m
     exec(compile(src, '<wasmloop>', 'exec'), m.__dict__)
-    return m._install(bridge_factory, debug)
+    return m._install(bridge_factory, debug, connect)
 _boot
 `;
 
 /** The Python side: the loop class and its policy. */
 export const PY_SOURCE = `
 import asyncio
+import contextvars
+import math
+import numbers
 import sys
 import threading
 from asyncio import base_events, events, futures, tasks
 from asyncio.log import logger
-from pyodide.ffi import JsException, create_once_callable, create_proxy
+from pyodide.ffi import ConversionError, JsException, JsProxy, create_once_callable, create_proxy, to_js
 
-__all__ = ['Loop', 'LoopPolicy', 'new_event_loop']
+__all__ = ['Loop', 'LoopPolicy', 'RemoteLoop', 'connect', 'new_event_loop']
 
 _bridge_factory = None
+_connect = None
 _default_debug = False
 
 _NO_BLOCK = ('{}() cannot block this thread ({}): run this Python code in a Web Worker, '
@@ -213,7 +237,9 @@ class Loop(base_events.BaseEventLoop):
         self._fatal = None           # a SystemExit/KeyboardInterrupt raised by a callback
         super().__init__()
         self._clock_resolution = js.clockResolution
-        self._proxies = (create_proxy(self._drain), create_proxy(self._fire))
+        self._exposed = {}           # name -> what other threads may call (expose())
+        self._proxies = (create_proxy(self._drain), create_proxy(self._fire), create_proxy(self._call_exposed),
+                         create_proxy(self._report_js))
         js.bind(*self._proxies)
         self.set_debug(_default_debug if debug is None else debug)
 
@@ -232,6 +258,10 @@ class Loop(base_events.BaseEventLoop):
         return self._js_time()
 
     def _call_soon(self, callback, args, context):
+        # checked in every mode (asyncio checks only in debug mode, and a bad callback fails later,
+        # in the exception handler): a bad value is refused here, with nothing scheduled
+        self._check_callback(callback, 'call_soon')
+        _check_context(context)
         handle = events.Handle(callback, args, self, context)
         if handle._source_traceback:
             del handle._source_traceback[-1]
@@ -243,8 +273,8 @@ class Loop(base_events.BaseEventLoop):
 
     def call_soon_threadsafe(self, callback, *args, context=None):
         self._check_closed()
-        if self._debug:
-            self._check_callback(callback, 'call_soon_threadsafe')
+        self._check_callback(callback, 'call_soon_threadsafe')
+        _check_context(context)
         cls = getattr(events, '_ThreadSafeHandle', events.Handle)
         handle = cls(callback, args, self, context)
         if handle._source_traceback:
@@ -255,21 +285,41 @@ class Loop(base_events.BaseEventLoop):
             self._js.soonThreadsafe()
         return handle
 
+    def call_later(self, delay, callback, *args, context=None):
+        if delay is None:
+            raise TypeError('delay must not be None')
+        if not _is_number(delay):
+            raise TypeError(f'call_later() delay must be a number (seconds), got {_describe(delay)}')
+        return self.call_at(self.time() + delay, callback, *args, context=context)
+
     def call_at(self, when, callback, *args, context=None):
         if when is None:
             raise TypeError('when cannot be None')
+        if not _is_number(when):
+            raise TypeError(f'call_at() when must be a number (seconds), got {_describe(when)}')
+        at = float(when)             # OverflowError for an int past float's range
+        if math.isnan(at):
+            raise ValueError('call_at() when must not be NaN (a call_later() delay of NaN gives it)')
         self._check_closed()
         if self._debug:
             self._check_thread()
-            self._check_callback(callback, 'call_at')
+        self._check_callback(callback, 'call_at')
+        _check_context(context)
         timer = events.TimerHandle(when, callback, args, self, context)
         if timer._source_traceback:
             del timer._source_traceback[-1]
         hid = id(timer)
         self._timers[hid] = timer
         timer._scheduled = True
-        self._js_at(float(when), hid)
+        self._js_at(at, hid)
         return timer
+
+    def _check_callback(self, callback, method):
+        # asyncio's, with a repr that cannot fail (a JavaScript value's may throw)
+        if not isinstance(callback, JsProxy) and (asyncio.iscoroutine(callback) or asyncio.iscoroutinefunction(callback)):
+            raise TypeError(f'coroutines cannot be used with {method}()')
+        if not callable(callback):
+            raise TypeError(f'a callable object was expected by {method}(), got {_describe(callback)}')
 
     def _timer_handle_cancelled(self, handle):
         # the core drops the timer at once; _scheduled stays True, as in asyncio (whose heap
@@ -277,6 +327,41 @@ class Loop(base_events.BaseEventLoop):
         hid = id(handle)
         if self._timers.pop(hid, None) is handle and not self._closed:
             self._js.cancel(hid)
+
+    # -- other threads ----------------------------------------------------------------------
+
+    def port(self):
+        """The loop's port (a JavaScript object): post it to another worker, where
+        wasmloop.connect(port) (Python) or connect(port) (JavaScript) submits to this loop."""
+        self._check_closed()
+        return self._js.port()
+
+    def expose(self, name, fn):
+        """Lets other threads call fn by name: remote.call_soon_threadsafe(name, *args) runs
+        fn(*args) as a callback of this loop (its errors go to the exception handler). Arguments
+        arrive as Python values (structured clones, converted). fn None withdraws the name."""
+        if not isinstance(name, str) or not name:
+            raise TypeError(f'expose() needs a non-empty str name, got {_describe(name)}')
+        if fn is not None:
+            self._check_callback(fn, 'expose')
+        self._check_closed()
+        self._js.expose(name, fn is not None)
+        if fn is None:
+            self._exposed.pop(name, None)
+        else:
+            self._exposed[name] = fn
+
+    def _call_exposed(self, name, *args):
+        fn = self._exposed.get(name)
+        if fn is None:
+            return
+        if events._get_running_loop() is not self:
+            self._claim_running()
+        args = tuple(a.to_py() if isinstance(a, JsProxy) else a for a in args)
+        try:
+            self._run_handle(events.Handle(fn, args, self, None))
+        except (SystemExit, KeyboardInterrupt) as exc:
+            self._halt(exc)
 
     # -- what the core calls --------------------------------------------------------------
 
@@ -320,19 +405,37 @@ class Loop(base_events.BaseEventLoop):
             events._set_running_loop(self)
 
     def _run_handle(self, handle):
-        if not self._debug:
-            handle._run()
-            return
-        self._current_handle = handle
         try:
-            t0 = self.time()
-            handle._run()
-            dt = self.time() - t0
-            if dt >= self.slow_callback_duration:
-                logger.warning('Executing %s took %.3f seconds',
-                               base_events._format_handle(handle), dt)
-        finally:
-            self._current_handle = None
+            if not self._debug:
+                handle._run()
+                return
+            self._current_handle = handle
+            try:
+                t0 = self.time()
+                handle._run()
+                dt = self.time() - t0
+                if dt >= self.slow_callback_duration:
+                    logger.warning('Executing %s took %.3f seconds',
+                                   base_events._format_handle(handle), dt)
+            finally:
+                self._current_handle = None
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            # the handle's own report of its callback's error failed (a JavaScript callable's
+            # repr may throw): reported here, without the handle
+            self.call_exception_handler({
+                'message': 'Exception in a callback whose repr failed',
+                'exception': exc,
+            })
+
+    def _report_js(self, message, error):
+        context = {'message': message}
+        if isinstance(error, BaseException):
+            context['exception'] = error
+        elif error is not None:
+            context['js_error'] = error
+        self.call_exception_handler(context)
 
     def _halt(self, exc):
         # asyncio lets these out of run_forever(); the core must not see them as a callback's error
@@ -418,6 +521,7 @@ class Loop(base_events.BaseEventLoop):
             return
         super().close()
         self._timers.clear()
+        self._exposed.clear()
         self._js.close()
         for p in self._proxies:
             p.destroy()
@@ -471,13 +575,106 @@ class _AsyncRun:
         self._js.thenRun(self._run, resolve, reject)
 
 
+class RemoteLoop:
+    """A loop in another thread, reached through its port: wasmloop.connect(port). It calls the
+    functions that loop exposed (loop.expose(name, fn)) by name; arguments cross as structured
+    clones (None, bool, int, float, str, bytes, lists, dicts of those; JavaScript values as they
+    are). A submission that returned is in the loop's inbox, whatever happens to this thread."""
+
+    __slots__ = ('_remote',)
+
+    def __init__(self, remote):
+        self._remote = remote
+
+    def __repr__(self):
+        return '<wasmloop.RemoteLoop>'
+
+    def call_soon_threadsafe(self, name, *args):
+        """Runs the exposed function name(*args) in the loop, soon; wakes it if it sleeps."""
+        if not isinstance(name, str) or not name:
+            raise TypeError(f'call_soon_threadsafe() needs the name of an exposed function (a non-empty str), got {_describe(name)}')
+        js_args = [_to_js(a, i) for i, a in enumerate(args)]
+        try:
+            self._remote.callSoonThreadsafe(name, *js_args)
+        except JsException as exc:
+            raise _from_js(exc) from None
+
+    def stop(self):
+        """Stops the loop (as loop.stop() in its own thread)."""
+        try:
+            self._remote.stop()
+        except JsException as exc:
+            raise _from_js(exc) from None
+
+
+def connect(port, *, timeout=None):
+    """A RemoteLoop for a port that loop.port() made in another thread. timeout: seconds a
+    submission may wait for room in a full inbox (then TimeoutError, nothing submitted); None
+    waits as long as it takes."""
+    if not isinstance(port, JsProxy):
+        raise TypeError(f'connect() needs a port (the JavaScript object loop.port() gave), got {_describe(port)}')
+    if timeout is not None:
+        if not _is_number(timeout) or math.isnan(timeout) or timeout < 0:
+            raise ValueError(f'connect() timeout must be None or a non-negative number of seconds, got {_describe(timeout)}')
+        timeout = float(timeout)
+    try:
+        return RemoteLoop(_connect(port, timeout))
+    except JsException as exc:
+        raise _from_js(exc) from None
+
+
+def _is_number(v):
+    # a JavaScript value is not looked into (a revoked Proxy throws at any question)
+    return not isinstance(v, JsProxy) and isinstance(v, numbers.Real)
+
+
+def _describe(v):
+    try:
+        return repr(v)
+    except Exception:
+        return f'a {type(v).__name__} (its repr failed)'
+
+
+def _check_context(context):
+    if context is not None and not isinstance(context, contextvars.Context):
+        raise TypeError(f'context must be a contextvars.Context or None, got {_describe(context)}')
+
+
+def _to_js(value, i):
+    if value is None or isinstance(value, (bool, int, float, str, JsProxy)):
+        return value
+    try:
+        return to_js(value, create_pyproxies=False, dict_converter=_object_from_entries())
+    except (ConversionError, TypeError) as exc:
+        raise TypeError(f'argument {i} ({type(value).__name__}) cannot cross to another thread: {exc}') from None
+
+
+def _object_from_entries():
+    import js
+    return js.Object.fromEntries
+
+
+_JS_ERRORS = {'TypeError': TypeError, 'RangeError': ValueError, 'DataCloneError': TypeError,
+              'RuntimeError': RuntimeError, 'TimeoutError': TimeoutError}
+
+
+def _from_js(exc):
+    name = getattr(exc, 'name', '')
+    msg = getattr(exc, 'message', str(exc))
+    if name == 'QueueFull':
+        return asyncio.QueueFull(msg)
+    cls = _JS_ERRORS.get(name)
+    return cls(msg) if cls is not None else exc
+
+
 def _is_webloop(loop):
     return loop is not None and type(loop).__module__ == 'pyodide.webloop'
 
 
-def _install(bridge_factory, debug):
-    global _bridge_factory, _default_debug
+def _install(bridge_factory, debug, connect):
+    global _bridge_factory, _connect, _default_debug
     _bridge_factory = bridge_factory
+    _connect = connect
     _default_debug = bool(debug)
     getter = getattr(events, '_get_event_loop_policy', None) or asyncio.get_event_loop_policy
     setter = getattr(events, '_set_event_loop_policy', None) or asyncio.set_event_loop_policy

@@ -1,13 +1,24 @@
 /**
  * Python's own asyncio on wasmloop inside Pyodide (wasmloop/pyodide): the seed's Python programs
- * unmodified, then CPython's loop-level cases, on both cores. Pyodide loads once for the file.
+ * unmodified, then CPython's loop-level cases, on both cores; then Python's call_soon_threadsafe
+ * from other workers' Pyodides (issue #16 item 4). Pyodide loads once for the file on this thread,
+ * and once in each of three producer workers, which load while the other tests run.
+ * @needs blocking — the Python loops block this thread in run_forever; the producers wait for room in Atomics.wait
  */
+// proves: §8.3
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inboxTuning } from '../bindings/core/inbox.js';
 import { host } from '../bindings/hosts/index.js';
 import { installPyodideLoop, type PyodideLike } from '../bindings/pyodide.js';
+import fc from 'fast-check';
 import { CORES } from './helpers.js';
+import { hostile } from './hostile-values.js';
 
 type Pyodide = PyodideLike & { setStdout(o: { batched: (line: string) => void }): void; setStderr(o: { batched: (line: string) => void }): void };
 
@@ -18,6 +29,7 @@ let out: string[] = [];
 let err: string[] = [];
 
 beforeAll(async () => {
+  await startProducers();
   const mod = await import(/* @vite-ignore */ PYODIDE);
   pyodide = await mod.loadPyodide();
   pyodide.setStdout({ batched: (line: string) => void out.push(line) });
@@ -294,4 +306,305 @@ errors`, { globals: ns }).toJs();
       ns.destroy();
     }
   });
+});
+
+describe.each(CORES)('hostile values from Python (%s core)', (core) => {
+  const opts = { core, clock: 'virtual' as const };
+
+  it('None, non-callables, coroutines, bad contexts, NaN, None and non-number delays raise a Python exception at the call site with nothing scheduled; huge and infinite delays are timers that do not fire', () => {
+    expect(py(`
+import asyncio, math
+loop = asyncio.new_event_loop()
+async def coro(): pass
+bad = [
+    ('call_soon(None)', lambda: loop.call_soon(None)),
+    ('call_soon(5)', lambda: loop.call_soon(5)),
+    ('call_soon(coro)', lambda: loop.call_soon(coro)),
+    ("call_soon(print, context='x')", lambda: loop.call_soon(print, context='x')),
+    ('call_soon_threadsafe(None)', lambda: loop.call_soon_threadsafe(None)),
+    ('call_later(None, print)', lambda: loop.call_later(None, print)),
+    ("call_later('1', print)", lambda: loop.call_later('1', print)),
+    ('call_later(nan, print)', lambda: loop.call_later(math.nan, print)),
+    ('call_later(10**400, print)', lambda: loop.call_later(10**400, print)),
+    ('call_later(1, None)', lambda: loop.call_later(1, None)),
+    ('call_at(nan, print)', lambda: loop.call_at(math.nan, print)),
+    ('call_at([], print)', lambda: loop.call_at([], print)),
+    ("expose('', print)", lambda: loop.expose('', print)),
+    ("expose('f', 3)", lambda: loop.expose('f', 3)),
+]
+seen = []
+for what, f in bad:
+    try:
+        f()
+        seen.append((what, 'accepted'))
+    except Exception as e:
+        seen.append((what, type(e).__name__))
+nothing = not loop._ready and not loop._timers and not loop._batch_scheduled
+fired = []
+huge = loop.call_later(1e308, fired.append, 'huge')
+inf = loop.call_later(math.inf, fired.append, 'inf')
+loop.call_later(5, loop.stop)
+loop.run_forever()
+pending = len(loop._timers)
+huge.cancel(); inf.cancel()
+left = len(loop._timers)
+loop.close()
+[seen, nothing, fired, pending, left, loop.time() >= 5]`, opts)).toEqual([
+      [
+        ['call_soon(None)', 'TypeError'],
+        ['call_soon(5)', 'TypeError'],
+        ['call_soon(coro)', 'TypeError'],
+        ["call_soon(print, context='x')", 'TypeError'],
+        ['call_soon_threadsafe(None)', 'TypeError'],
+        ['call_later(None, print)', 'TypeError'],
+        ["call_later('1', print)", 'TypeError'],
+        ['call_later(nan, print)', 'ValueError'],
+        ['call_later(10**400, print)', 'OverflowError'],
+        ['call_later(1, None)', 'TypeError'],
+        ['call_at(nan, print)', 'ValueError'],
+        ['call_at([], print)', 'TypeError'],
+        ["expose('', print)", 'TypeError'],
+        ["expose('f', 3)", 'TypeError'],
+      ],
+      true,
+      [],
+      2,
+      0,
+      true,
+    ]);
+  });
+
+  it('hostile JavaScript values as delays and callbacks (fast-check): a Python exception at the call site and nothing scheduled, or a timer the loop runs', () => {
+    installPyodideLoop(pyodide, opts);
+    const ns = pyodide.toPy({});
+    try {
+      pyodide.runPython(`
+import asyncio
+loop = asyncio.new_event_loop()
+def try_later(delay, callback):
+    before = len(loop._timers)
+    try:
+        loop.call_later(delay, callback)
+    except Exception as e:
+        assert len(loop._timers) == before, 'a refused call_later left a timer'
+        return type(e).__name__
+    assert len(loop._timers) == before + 1
+    return 'scheduled'
+`, { globals: ns });
+      const tryLater = ns.get('try_later');
+      fc.assert(
+        fc.property(hostile(), hostile(), (d, c) => {
+          const r = tryLater(d.value, c.value) as string;
+          expect(['TypeError', 'ValueError', 'OverflowError', 'scheduled']).toContain(r);
+          const r2 = tryLater(d.value, () => {});
+          const numeric = typeof d.value === 'number' || typeof d.value === 'bigint' || typeof d.value === 'boolean';
+          if (!numeric) expect(r2).toBe('TypeError');
+        }),
+        { numRuns: 200 },
+      );
+      // the loop still runs what was scheduled (hostile callables included: their errors go to the exception handler)
+      expect(pyodide.runPython(`
+errors = []
+loop.set_exception_handler(lambda l, ctx: errors.append(ctx['message']))
+js_reported = []
+loop.js_loop.setExceptionHandler(lambda l, ctx: js_reported.append(ctx.message))
+for h in list(loop._timers.values()):
+    if h.when() > loop.time() + 1e6: h.cancel()
+loop.call_later(1e6 + 1, loop.stop)
+loop.run_forever()
+left = len(loop._timers)
+loop.close()
+[left, len(js_reported)]`, { globals: ns }).toJs()).toEqual([0, 0]);
+      tryLater.destroy();
+    } finally {
+      ns.destroy();
+    }
+  });
+
+  it('wasmloop.connect() and RemoteLoop.call_soon_threadsafe refuse bad ports, names and arguments with a Python exception, submitting nothing; what they accept arrives, converted, in order', () => {
+    installPyodideLoop(pyodide, opts);
+    const ns = pyodide.toPy({});
+    try {
+      const r = pyodide.runPython(`
+import asyncio, math, wasmloop
+loop = asyncio.new_event_loop()
+got = []
+reported = []
+loop.set_exception_handler(lambda l, ctx: reported.append(ctx['message']))
+loop.expose('rec', lambda *a: got.append(a))
+remote = wasmloop.connect(loop.port())
+refused = []
+for what, f in [
+    ("connect('port')", lambda: wasmloop.connect('port')),
+    ('connect(port, timeout=nan)', lambda: wasmloop.connect(loop.port(), timeout=math.nan)),
+    ('connect(port, timeout=-1)', lambda: wasmloop.connect(loop.port(), timeout=-1)),
+    ('call_soon_threadsafe(None)', lambda: remote.call_soon_threadsafe(None)),
+    ("call_soon_threadsafe('')", lambda: remote.call_soon_threadsafe('')),
+    ("call_soon_threadsafe('rec', object())", lambda: remote.call_soon_threadsafe('rec', object())),
+    ("call_soon_threadsafe('rec', 1, print)", lambda: remote.call_soon_threadsafe('rec', 1, print)),
+]:
+    try:
+        f()
+        refused.append((what, 'accepted'))
+    except Exception as e:
+        refused.append((what, type(e).__name__))
+remote.call_soon_threadsafe('rec', 1, 'two', [3, 4.5], {'k': None}, b'xy', True)
+remote.call_soon_threadsafe('nobody', 1)
+remote.call_soon_threadsafe('rec', 2)
+remote.stop()
+loop.run_forever()
+loop.close()
+[refused, got, repr(remote), reported]`, { globals: ns }).toJs({ dict_converter: Object.fromEntries });
+      expect(r[0]).toEqual([
+        ["connect('port')", 'TypeError'],
+        ['connect(port, timeout=nan)', 'ValueError'],
+        ['connect(port, timeout=-1)', 'ValueError'],
+        ['call_soon_threadsafe(None)', 'TypeError'],
+        ["call_soon_threadsafe('')", 'TypeError'],
+        ["call_soon_threadsafe('rec', object())", 'TypeError'],
+        ["call_soon_threadsafe('rec', 1, print)", 'TypeError'],
+      ]);
+      expect(r[1]).toEqual([[1, 'two', [3, 4.5], { k: undefined }, new Uint8Array([120, 121]), true], [2]]);
+      expect(r[2]).toBe('<wasmloop.RemoteLoop>');
+      // a call to a name not exposed goes to the Python loop's exception handler
+      expect(r[3]).toEqual(["callSoonThreadsafe from another thread: no function named 'nobody' is exposed on this loop"]);
+    } finally {
+      ns.destroy();
+    }
+  });
+});
+
+// ---- threads: Python in other workers' Pyodides submits to a loop blocked in run_forever ----
+
+const ROLE = new URL('./workers/pyodide-producer.mjs', import.meta.url);
+/** abandonMs while these tests run (1 s by default): a record a killed producer left uncommitted holds the others back this long. */
+const ABANDON_MS = 100;
+const KILL_AT = 300; // the flood's producer is terminated once the loop has run this many of its calls
+const N = 2000; // the survivor's calls
+
+let dir = '';
+const saved = inboxTuning.abandonMs;
+const stats = new Int32Array(new SharedArrayBuffer(16));
+
+interface Producer {
+  worker: Worker;
+  ready: Promise<unknown>;
+  done: Promise<unknown>;
+  exited: Promise<unknown>;
+  failure: unknown;
+}
+const producers: Producer[] = [];
+
+function spawn(module: string): Producer {
+  const worker = new Worker(ROLE, { workerData: { module, stats: stats.buffer } });
+  const p: Producer = { worker, ready: null!, done: null!, exited: new Promise((r) => worker.once('exit', r)), failure: null };
+  const messages: Array<(m: unknown) => void> = [];
+  p.ready = new Promise((r) => messages.push(r));
+  p.done = new Promise((r) => messages.push(r));
+  worker.on('message', (m) => messages.shift()?.(m));
+  worker.on('error', (e) => (p.failure = e));
+  producers.push(p);
+  return p;
+}
+
+let killed: Record<string, Producer>;
+let survivor: Producer;
+
+/** Starts the producers (their Pyodides load while the other tests run); `producersReady` once all are up. */
+let producersReady: Promise<unknown>;
+async function startProducers(): Promise<void> {
+  const esbuild = await import('esbuild');
+  dir = mkdtempSync(join(tmpdir(), 'wasmloop-pyodide-threads-'));
+  const outfile = join(dir, 'wasmloop-pyodide.mjs');
+  await esbuild.build({ entryPoints: [new URL('../bindings/pyodide.ts', import.meta.url).pathname], bundle: true, format: 'esm', platform: 'neutral', outfile, logLevel: 'silent' });
+  const module = pathToFileURL(outfile).href;
+  // one producer to kill per core, one survivor for both: their Pyodides load while this one does
+  killed = { wasm: spawn(module), js: spawn(module) };
+  survivor = spawn(module);
+  producersReady = Promise.all(producers.map((p) => p.ready));
+}
+
+afterAll(async () => {
+  await Promise.all(producers.map((p) => p.worker.terminate()));
+  inboxTuning.abandonMs = saved;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(CORES)('call_soon_threadsafe from Python in another worker (%s core)', (core) => {
+  beforeAll(() => {
+    inboxTuning.abandonMs = ABANDON_MS;
+    return producersReady;
+  }, 300_000);
+
+  it(`a producer terminated mid-flood after ${KILL_AT} calls ran: what it committed arrives once, in order; another worker's ${N} calls and its stop() wake the loop blocked in run_forever; the loop runs and closes as usual`, async () => {
+    const victim = killed[core]!;
+    installPyodideLoop(pyodide, { core });
+    const ns = pyodide.toPy({ KILL_AT });
+    let killCalled = 0;
+    ns.set('kill', (port: unknown) => {
+      killCalled++;
+      // terminate() stops Node's and Bun's threads at once, Deno's when it next returns to its event loop
+      void victim.worker.terminate();
+      survivor.worker.postMessage({ port, id: 2, count: N, pad: 200, stop: true, slot: 1 });
+    });
+    try {
+      pyodide.runPython(
+        `
+import asyncio
+loop = asyncio.new_event_loop()
+got = {}
+problems = []
+def rec(id, i, filler):
+    n = got.get(id, 0)
+    if i != n and len(problems) < 10:
+        problems.append(f'producer {id}: got #{i}, expected #{n}')
+    got[id] = max(n, i + 1)
+    if id == 1 and i == KILL_AT:
+        kill(port)
+loop.expose('rec', rec)
+port = loop.port()
+`,
+        { globals: ns },
+      );
+      Atomics.store(stats, 0, 0);
+      Atomics.store(stats, 1, 0);
+      victim.worker.postMessage({ port: ns.get('port'), id: 1, count: Infinity, pad: 300, stop: false, slot: 0 });
+      // blocks until the survivor's stop() arrives (after its N calls, in the inbox's order)
+      pyodide.runPython('loop.run_forever()', { globals: ns });
+      expect(killCalled).toBe(1);
+      expect(pyodide.runPython('got.get(2, 0)', { globals: ns })).toBe(N);
+      await victim.exited;
+      await survivor.done;
+      // what the victim committed before it died and the loop had not yet run (it may have run on
+      // a little after kill() and behind the survivor's stop): one more short run takes it in
+      pyodide.runPython('loop.run_until_complete(asyncio.sleep(0.25))', { globals: ns });
+      const committed = Atomics.load(stats, 0);
+      const ran = pyodide.runPython('got[1]', { globals: ns }) as number;
+      // the loop ran #KILL_AT, so the victim had returned from that submission at least (its count may lag by the one it was killed after)
+      expect(ran).toBeGreaterThan(KILL_AT);
+      expect(committed).toBeGreaterThanOrEqual(KILL_AT);
+      expect([committed, committed + 1]).toContain(ran);
+      expect(pyodide.runPython('problems', { globals: ns }).toJs()).toEqual([]);
+      expect(Atomics.load(stats, 1)).toBe(N);
+      // the loop is whole: callbacks and timers run, it stops and closes
+      expect(
+        pyodide.runPython(
+          `
+seen = []
+loop.call_soon(seen.append, 'soon')
+loop.call_later(0.01, seen.append, 'later')
+loop.call_later(0.02, loop.stop)
+loop.run_forever()
+loop.close()
+seen`,
+          { globals: ns },
+        ).toJs(),
+      ).toEqual(['soon', 'later']);
+      expect(victim.failure).toBe(null);
+      expect(survivor.failure).toBe(null);
+    } finally {
+      pyodide.runPython('loop.close() if not loop.is_closed() and not loop.is_running() else None', { globals: ns });
+      ns.destroy();
+    }
+  }, 120_000);
 });
