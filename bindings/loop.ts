@@ -7,11 +7,14 @@
  * callbacks, steps scheduled from a step, host events) that the core had no slot for; they enter
  * the ready ring right after a tick frees room (`_soonAlways`, `_drainOverflow`).
  *
- * One iteration (`_runOnce`) = one `core.tick` (a single call into the WASM core) that yields the
- * batch of slots, then the batch's callbacks, one at a time, in order. Between iterations the
- * non-blocking runner awaits once (pending promise reactions run), returns to the host at least
- * every `HOST_TURN_MS` and whenever idle, and sleeps in the host until the next timer or a
- * wake-up (scheduling onto a sleeping loop wakes it). The blocking runner sleeps in Atomics.wait.
+ * The loop itself is one screen, the section "the loop" of EventLoop (search `---- the loop`):
+ * one iteration (`_iterate`) = one `core.tick` (a single call into the WASM core) that yields the
+ * batch of slots, then the batch's callbacks, one at a time, in order; one idle policy
+ * (`_timeout`) says how long the loop may wait after it; two drivers wait that long. Between
+ * iterations the non-blocking runner (`_runAsync`) awaits once (pending promise reactions run),
+ * returns to the host at least every `HOST_TURN_MS` and whenever idle, and sleeps in the host until
+ * the next timer or a wake-up (scheduling onto a sleeping loop wakes it). The blocking runner
+ * (`_runSync`) sleeps in Atomics.wait. The clock is one object (clock.ts), real or virtual.
  */
 import { Context, currentContext, enterCallbacks, leaveCallbacks } from './context.js';
 import { type Core, type CoreKind, type WakeCell, isMemoryExhausted } from './core/types.js';
@@ -19,6 +22,7 @@ import { createJsCore } from './core/js.js';
 import { createWasmCore } from './core/wasm.js';
 import { inboxWords, sleepMark } from './core/inbox.js';
 import { RuntimeError, describe } from './errors.js';
+import { type Clock, type ClockKind, checkSeconds, createClock } from './clock.js';
 import { isInstance, peek, safeString } from './repr.js';
 import { checkCallable, isCallable } from './callables.js';
 import { Future, type FutureLoop } from './futures.js';
@@ -37,7 +41,7 @@ import { hostIO, reactorOnly } from './io/host.js';
 import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOptions, SubprocessOptions, SubprocessTransport, Transport, UnixServerOptions } from './io/host.js';
 import type { ProtocolLike, SubprocessProtocolLike } from './io/protocols.js';
 
-export type ClockKind = 'monotonic' | 'virtual';
+export type { ClockKind } from './clock.js';
 
 export interface LoopOptions {
   /** `'wasm'` (default, or what `install()` chose) or `'js'`. */
@@ -85,6 +89,8 @@ export const HOST_TURN_MS = 4;
 const RESOLVED = Promise.resolve();
 /** At most this many extra microtask turns between two iterations for async-function tasks' awaits. */
 const MAX_ASYNC_HOPS = 64;
+/** The idle policy's answer "let promise chains settle, then ask again" (`_timeout`). */
+const SETTLE = -1;
 /** How many callbacks the non-blocking runner runs between two looks at the clock. */
 const TURN_CHECK = 64;
 
@@ -97,20 +103,6 @@ function isPromiseWork(v: unknown): boolean {
   if (typeof v === 'function') return peek(v, 'constructor') === AsyncFunction;
   // a toolkit coroutine (wait(), q.get()) is a thenable generator: a task drives it without promises
   return v !== null && typeof v === 'object' && !isInstance(v, Future) && typeof peek(v, 'then') === 'function' && typeof peek(v, 'next') !== 'function';
-}
-
-let monotonicResolution = 0;
-function measureResolution(): number {
-  if (monotonicResolution > 0) return monotonicResolution;
-  let min = Infinity;
-  for (let k = 0; k < 8; k++) {
-    const a = host.now();
-    let b = host.now();
-    while (b === a) b = host.now();
-    if (b - a < min) min = b - a;
-  }
-  monotonicResolution = min / 1000;
-  return monotonicResolution;
 }
 
 let defaultCore: CoreKind = 'wasm';
@@ -151,6 +143,24 @@ export interface InboxOwner {
 }
 
 
+/**
+ * Invariants of the fields (what each method may assume, and must leave true):
+ * - `_table[slot]` is the Handle of every slot the core holds (ready ring, timers, the batch not
+ *   yet run), and `h._slot === slot`; `undefined` once it ran or was cancelled.
+ * - `_overflow` holds handles with no slot (`_slot === -1`), in order, each to run after everything
+ *   in the ready ring; non-empty only after the core refused a slot; drained right after each tick.
+ * - `_running` while a driver is on the stack (`_enter` … `_leave`); `_stopping` only while running;
+ *   `_closed` is final (the core freed, the table and `_overflow` empty).
+ * - `_sleepResolve !== null` exactly while `_runAsync` sleeps in the host (`_sleep`), `_sleepTimer`
+ *   only then; `_blocking` exactly while `_runSync` drives. Whatever adds work ends either wait
+ *   (`_wake`, `_notifyBlocked`).
+ * - `_plainFn` is UNCHECKED or the last callback that passed the callback check; UNCHECKED while the
+ *   loop sleeps, blocks, is stopped or closed.
+ * - `_promiseActivity`: a loop awaitable settled a promise since the idle policy last let promises
+ *   settle; with `_promiseBridges > 0`, a clock that jumps waits for them (`_timeout`).
+ * - `_instrumented === (_debug || _observer !== null || _tracer !== null)`.
+ * - `_clock.now()` never decreases.
+ */
 export class EventLoop implements HandleOwner, FutureLoop {
   /** Which core this loop drives. */
   readonly core: CoreKind;
@@ -160,9 +170,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** @internal */ _core: Core;
   /** @internal */ _table: Array<Handle | undefined> = [];
-  private readonly _virtual: boolean;
-  private _vnow = 0;
-  private readonly _resolution: number;
+  /** @internal real or virtual (clock.ts): the loop asks it, never which one it is */
+  readonly _clock: Clock;
   private _running = false;
   private _stopping = false;
   private _closed = false;
@@ -206,14 +215,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
   constructor(opts: LoopOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describe(opts)}`);
     this.core = opts.core === undefined ? defaultCore : checkCoreKind(opts.core);
-    const clock = opts.clock ?? 'monotonic';
-    if (clock !== 'monotonic' && clock !== 'virtual') throw new TypeError(`clock must be 'monotonic' or 'virtual', got ${describe(clock)}`);
-    this.clock = clock;
+    this._clock = createClock(opts.clock ?? 'monotonic');
+    this.clock = this._clock.kind;
     if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw new TypeError(`debug must be a boolean, got ${describe(opts.debug)}`);
     this._debug = opts.debug ?? host.env('WASMLOOP_DEBUG') === '1';
     this._instrumented = this._debug;
-    this._virtual = clock === 'virtual';
-    this._resolution = this._virtual ? 1e-9 : measureResolution();
     const limits = { maximumMemory: opts.maximumMemory, maxEntries: opts.maxEntries };
     this._core = this.core === 'wasm' ? createWasmCore(limits) : createJsCore(limits);
     if (opts.inboxBytes !== undefined) inboxWords(opts.inboxBytes); // checked now, used by port()
@@ -224,21 +230,17 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** The loop's clock, in seconds. */
   time(): number {
-    return this._virtual ? this._vnow : host.now() / 1000;
+    return this._clock.now();
   }
 
   /** Smallest time step the clock shows, in seconds. */
   get clockResolution(): number {
-    return this._resolution;
+    return this._clock.resolution;
   }
 
   /** Moves a virtual clock forward by `seconds`. */
   advance(seconds: number): void {
-    if (!this._virtual) throw new RuntimeError("advance() needs a virtual clock: newEventLoop({ clock: 'virtual' })");
-    checkNumber(seconds, 'advance', 'seconds');
-    if (seconds < 0) throw new RangeError(`advance() cannot move time backwards (got ${seconds})`);
-    if (seconds === Infinity) throw new RangeError('advance() needs a finite number of seconds (got Infinity): a virtual clock at Infinity would fire every timer, Infinity ones included');
-    this._vnow += seconds;
+    this._clock.advance(seconds);
     this._wake();
   }
 
@@ -276,7 +278,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
   callLater(delay: number, callback: (...args: any[]) => unknown, a?: any, b?: any): TimerHandle {
     this._checkClosed();
-    checkNumber(delay, 'callLater', 'delay');
+    checkSeconds(delay, 'callLater', 'delay');
     if (callback !== this._plainFn) this._checkCallback(callback, 'callLater');
     const when = this.time() + (delay > 0 ? delay : 0);
     const n = arguments.length;
@@ -292,7 +294,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
   callAt(when: number, callback: (...args: any[]) => unknown, a?: any, b?: any): TimerHandle {
     this._checkClosed();
-    checkNumber(when, 'callAt', 'when');
+    checkSeconds(when, 'callAt', 'when');
     if (callback !== this._plainFn) this._checkCallback(callback, 'callAt');
     const n = arguments.length;
     if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
@@ -792,21 +794,102 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return ensureFutureOn(aw, this) as Future<T>;
   }
 
-  /** One iteration: the core's tick, then the batch's callbacks in order, in their contexts. Returns the batch length. */
-  private _runOnce(): number {
-    const n = this._tick();
-    if (n === 0) return 0;
-    const prev = currentContext();
-    const saved = enterCallbacks();
-    try {
-      this._runBatch(n, this._core.batchBase);
-    } finally {
-      leaveCallbacks(prev, saved);
+  // ---- the loop ------------------------------------------------------------------------------
+  //
+  // The loop is written once: an iteration (`_iterate`: `_tick`, then `_runBatch`) and the idle
+  // policy (`_timeout`: how long the loop may wait before the next iteration). Two drivers run it,
+  // as Trio's `run()` and guest mode drive one `unrolled_run`: `_runAsync` waits in the host
+  // (`_sleep`, ended by `_wake`), `_runSync` in Atomics.wait (`_block`, ended by `_notifyBlocked`
+  // or another thread's submission). Neither knows which clock it has (clock.ts).
+
+  /**
+   * Driver 1, the non-blocking runner (runForever, runUntilComplete). After every iteration it
+   * awaits once, so pending promise reactions run (one `await` is the whole per-iteration cost of
+   * sharing the thread); every HOST_TURN_MS it gives the host a macrotask instead; when the idle
+   * policy says wait, it sleeps in the host.
+   */
+  private async _runAsync(): Promise<void> {
+    let turnStart = host.now();
+    let budget = TURN_CHECK; // callbacks and iterations until the next look at the clock
+    for (;;) {
+      // the callbacks' context, entered per iteration: between two, promise reactions run in theirs
+      const prev = currentContext();
+      const saved = enterCallbacks();
+      let n: number;
+      try {
+        n = this._iterate();
+      } finally {
+        leaveCallbacks(prev, saved);
+      }
+      if (this._stopping) return;
+      budget -= n + 1;
+      if (budget <= 0 && host.now() - turnStart >= HOST_TURN_MS) {
+        await host.yieldToHost(); // a macrotask: host I/O and timers get their turn
+        takeAsyncWork(); // every microtask ran
+        turnStart = host.now();
+      } else {
+        takeAsyncWork(); // what the batch itself queued runs in this first turn
+        await RESOLVED; // pending promise reactions run (one microtask turn, like `await null`, minus a promise)
+        // async-function tasks resumed by this iteration: each turn they run up to their next await
+        // of a wasmloop awaitable, whose `then` the engine calls one turn later; let those calls
+        // happen, so what they schedule runs in the next iteration, as it would in asyncio (a
+        // chain of awaits of done futures, which asyncio runs without yielding, ends too)
+        for (let hops = 0; takeAsyncWork() && hops < MAX_ASYNC_HOPS; hops++) await RESOLVED;
+      }
+      if (budget <= 0) budget = TURN_CHECK;
+      let wait = this._timeout(n, true);
+      if (wait === 0) continue;
+      if (wait === SETTLE) {
+        await host.yieldToHost(); // promise chains settle on a fresh macrotask, before time may jump
+        turnStart = host.now();
+        wait = this._timeout(n, false);
+        if (wait === 0) continue;
+      }
+      await this._sleep(wait);
+      turnStart = host.now();
     }
-    return n;
   }
 
-  /** `_runOnce` for a caller that has entered the callbacks' context itself (the blocking runner). */
+  /**
+   * Driver 2, the blocking runner (runForeverSync, runUntilCompleteSync). Nothing but callbacks
+   * runs in this thread until it returns, so it enters the callbacks' context once.
+   */
+  private _runSync(method: string): void {
+    const prev = currentContext();
+    const saved = enterCallbacks();
+    this._blocking = true;
+    try {
+      for (;;) {
+        const n = this._iterate();
+        if (this._stopping) return;
+        const wait = this._timeout(n, false);
+        if (wait !== 0) this._block(wait, method);
+      }
+    } finally {
+      this._blocking = false;
+      leaveCallbacks(prev, saved);
+    }
+  }
+
+  /**
+   * The idle policy, one for both drivers (libuv's `uv__backend_timeout`): after an iteration that
+   * ran `n` callbacks, how long the loop may wait before the next one, in seconds. 0: at once (work
+   * is ready, the loop stops, or work waiting for core memory gets the slots this batch frees; a
+   * due timer; a virtual clock that jumped). Infinity: until woken. SETTLE, only to a driver that
+   * can `settle` (promises advance while it waits): time would jump, but promise reactions may
+   * still schedule work at the present time; let them run, then ask again with `settle` false.
+   */
+  private _timeout(n: number, settle: boolean): number {
+    if (this._hasReady() || this._stopping || this._stalled(n)) return 0;
+    const clock = this._clock;
+    if (settle && clock.jumps && (this._promiseActivity || this._promiseBridges > 0)) {
+      this._promiseActivity = false;
+      return SETTLE;
+    }
+    return clock.timeout(this._core.nextDeadline());
+  }
+
+  /** One iteration: the scheduling step, then the batch's callbacks in order. Returns the batch length. */
   private _iterate(): number {
     const n = this._tick();
     if (n !== 0) this._runBatch(n, this._core.batchBase);
@@ -822,8 +905,9 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (stats.sampledAt >= 0) stats.sampleDone(); // a sampled callSoon's wait ends
     // the clock is read only when a timer may be due
     const timers = core.timerCount();
-    const now = this._virtual ? this._vnow : timers > 0 ? host.now() / 1000 : 0;
-    const n = core.tick(now, this._resolution);
+    const clock = this._clock;
+    const now = timers > 0 ? clock.now() : 0;
+    const n = core.tick(now, clock.resolution);
     stats.iterations++;
     stats.dispatched += n;
     if (timers > 0 && timers > core.timerCount()) stats.timersFired(this._table, core.mem32, core.batchBase, n, timers - core.timerCount(), now);
@@ -883,61 +967,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     tr?.end(t1);
   }
 
-  /**
-   * The non-blocking runner. After every iteration it awaits once, so pending promise reactions
-   * run (one `await` is the whole per-iteration cost of sharing the thread); every HOST_TURN_MS it
-   * gives the host a macrotask instead; when nothing is ready it sleeps in the host, or on a
-   * virtual clock jumps to the next timer once promise chains have settled.
-   */
-  private async _runAsync(): Promise<void> {
-    const core = this._core;
-    let turnStart = host.now();
-    let budget = TURN_CHECK; // callbacks and iterations until the next look at the clock
-    for (;;) {
-      const n = this._runOnce();
-      if (this._stopping) return;
-      budget -= n + 1;
-      if (budget <= 0 && host.now() - turnStart >= HOST_TURN_MS) {
-        await host.yieldToHost(); // a macrotask: host I/O and timers get their turn
-        takeAsyncWork(); // every microtask ran
-        turnStart = host.now();
-      } else {
-        takeAsyncWork(); // what the batch itself queued runs in this first turn
-        await RESOLVED; // pending promise reactions run (one microtask turn, like `await null`, minus a promise)
-        // async-function tasks resumed by this iteration: each turn they run up to their next await
-        // of a wasmloop awaitable, whose `then` the engine calls one turn later; let those calls
-        // happen, so what they schedule runs in the next iteration, as it would in asyncio (a
-        // chain of awaits of done futures, which asyncio runs without yielding, ends too)
-        for (let hops = 0; takeAsyncWork() && hops < MAX_ASYNC_HOPS; hops++) await RESOLVED;
-      }
-      if (budget <= 0) budget = TURN_CHECK;
-      if (this._hasReady() || this._stopping || this._stalled(n)) continue;
-      // nothing is ready
-      if (this._virtual) {
-        if (this._promiseActivity || this._promiseBridges > 0) {
-          // promise chains settle on a fresh macrotask, before time may jump
-          this._promiseActivity = false;
-          await host.yieldToHost();
-          turnStart = host.now();
-          if (this._hasReady() || this._stopping) continue;
-        }
-        const next = core.nextDeadline();
-        if (next !== Infinity) {
-          // a timer within clockResolution of now is ready as it is: no jump
-          if (next > this._vnow + this._resolution) this._vnow = next;
-          continue;
-        }
-        await this._sleep(Infinity);
-      } else {
-        const next = core.nextDeadline();
-        const now = host.now() / 1000;
-        if (next <= now + this._resolution) continue;
-        await this._sleep(next - now);
-      }
-      turnStart = host.now();
-    }
-  }
-
+  /** `_runAsync`'s wait: a promise that `_wake` resolves, at the latest after `seconds` (Infinity: no timer). */
   private _sleep(seconds: number): Promise<void> {
     this._plainFn = UNCHECKED;
     this._stats.slept();
@@ -991,57 +1021,26 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (Atomics.load(i32, index) !== 0 && Atomics.exchange(i32, index, 0) !== 0) Atomics.notify(i32, index);
   }
 
-  /** The blocking runner. Nothing but callbacks runs in this thread until it returns, so it enters the callbacks' context once. */
-  private _runSync(method: string): void {
-    const prev = currentContext();
-    const saved = enterCallbacks();
-    try {
-      this._runSyncLoop(method);
-    } finally {
-      leaveCallbacks(prev, saved);
-    }
-  }
-
-  private _runSyncLoop(method: string): void {
-    const core = this._core;
+  /**
+   * `_runSync`'s wait: Atomics.wait on the wake word for `seconds` (Infinity: until woken), or until
+   * a record stuck at the inbox's head must be looked at again.
+   */
+  private _block(seconds: number, method: string): void {
+    const threads = this._threads;
+    // nothing scheduled, and no other thread holds a port: no wake-up can ever come
+    if (seconds === Infinity && threads === null) throw this._wouldBlockForever(method);
     const { i32, index } = this._cell();
-    this._blocking = true;
-    try {
-      for (;;) {
-        const n = this._iterate();
-        if (this._stopping) return;
-        if (this._hasReady() || this._stalled(n)) continue;
-        const next = core.nextDeadline();
-        let ms: number | undefined;
-        if (this._virtual) {
-          if (next !== Infinity) {
-            if (next > this._vnow + this._resolution) this._vnow = next;
-            continue;
-          }
-        } else {
-          const now = host.now() / 1000;
-          if (next <= now + this._resolution) continue;
-          if (next !== Infinity) ms = (next - now) * 1000;
-        }
-        // nothing scheduled, and no other thread holds a port: no wake-up can ever come
-        if (ms === undefined && this._threads === null) throw this._wouldBlockForever(method);
-        // announce the sleep, then look once more: a submission committed before the store is seen here
-        this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
-        const mark = sleepMark(); // a fresh non-zero mark per sleep (core/inbox.ts wakeOwner)
-        Atomics.store(i32, index, mark);
-        const threads = this._threads;
-        const due = threads === null ? Infinity : threads.due(); // a record stuck at the inbox's head is looked at again
-        if (due < (ms ?? Infinity)) ms = due;
-        if (!this._stopping && core.readyCount() === 0 && (threads === null || !threads.pending())) {
-          const t0 = host.now();
-          Atomics.wait(i32, index, mark, ms);
-          this._stats.blocked(t0);
-        }
-        Atomics.store(i32, index, 0);
-      }
-    } finally {
-      this._blocking = false;
+    // announce the sleep, then look once more: a submission committed before the store is seen here
+    this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
+    const mark = sleepMark(); // a fresh non-zero mark per sleep (core/inbox.ts wakeOwner)
+    Atomics.store(i32, index, mark);
+    const ms = Math.min(seconds * 1000, threads === null ? Infinity : threads.due());
+    if (!this._stopping && this._core.readyCount() === 0 && (threads === null || !threads.pending())) {
+      const t0 = host.now();
+      Atomics.wait(i32, index, mark, ms);
+      this._stats.blocked(t0);
     }
+    Atomics.store(i32, index, 0);
   }
 }
 
@@ -1075,8 +1074,4 @@ function quietly(fn: () => void): void {
   }
 }
 
-function checkNumber(v: unknown, method: string, what: string): asserts v is number {
-  if (typeof v !== 'number') throw new TypeError(`${method}() ${what} must be a number (seconds), got ${describe(v)}`);
-  if (v !== v) throw new RangeError(`${method}() ${what} must not be NaN`);
-}
 
