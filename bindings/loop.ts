@@ -89,6 +89,8 @@ export const HOST_TURN_MS = 4;
 const RESOLVED = Promise.resolve();
 /** At most this many extra microtask turns between two iterations for async-function tasks' awaits. */
 const MAX_ASYNC_HOPS = 64;
+/** `when` for callSoon in the one dispatch (`_call`): not a deadline. */
+const SOON = NaN;
 /** The idle policy's answer "let promise chains settle, then ask again" (`_timeout`). */
 const SETTLE = -1;
 /** How many callbacks the non-blocking runner runs between two looks at the clock. */
@@ -253,12 +255,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callSoon(callback: (...args: any[]) => unknown, a?: any, b?: any): Handle {
     this._checkClosed();
     if (callback !== this._plainFn) this._checkCallback(callback, 'callSoon');
-    // no rest array: 0 or 1 argument (with or without a trailing Context) is read from a and b
-    const n = arguments.length;
-    if (n <= 1) return this._soon(callback, undefined, ARGS_NONE, null);
-    if (n === 2) return isContext(a) ? this._soon(callback, undefined, ARGS_NONE, a) : this._soon(callback, a, ARGS_ONE, null);
-    if (n === 3 && isContext(b)) return this._soon(callback, a, ARGS_ONE, b);
-    return this._soonArgs(callback, Array.prototype.slice.call(arguments, 1));
+    const n = arguments.length - 1; // no rest array: up to two arguments are read from a and b
+    return n <= 2 ? this._call(SOON, callback, n, a, b) : this._callArgs(SOON, callback, Array.prototype.slice.call(arguments, 1));
   }
 
   /** Like callSoon, and wakes the loop if it waits (see `port()` for other threads). */
@@ -267,7 +265,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callSoonThreadsafe(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
     this._checkClosed();
     if (callback !== this._plainFn) this._checkCallback(callback, 'callSoonThreadsafe');
-    const h = this._soonArgs(callback, args);
+    const h = this._callArgs(SOON, callback, args);
     this._notifyBlocked();
     return h;
   }
@@ -280,12 +278,9 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkClosed();
     checkSeconds(delay, 'callLater', 'delay');
     if (callback !== this._plainFn) this._checkCallback(callback, 'callLater');
-    const when = this.time() + (delay > 0 ? delay : 0);
-    const n = arguments.length;
-    if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
-    if (n === 3) return isContext(a) ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
-    if (n === 4 && isContext(b)) return this._at(when, callback, a, ARGS_ONE, b);
-    return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
+    const when = this._clock.now() + (delay > 0 ? delay : 0);
+    const n = arguments.length - 2;
+    return (n <= 2 ? this._call(when, callback, n, a, b) : this._callArgs(when, callback, Array.prototype.slice.call(arguments, 2))) as TimerHandle;
   }
 
   /** Runs `callback(...args)` at loop time `when` or later. */
@@ -296,11 +291,29 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkClosed();
     checkSeconds(when, 'callAt', 'when');
     if (callback !== this._plainFn) this._checkCallback(callback, 'callAt');
-    const n = arguments.length;
-    if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
-    if (n === 3) return isContext(a) ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
-    if (n === 4 && isContext(b)) return this._at(when, callback, a, ARGS_ONE, b);
-    return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
+    const n = arguments.length - 2;
+    return (n <= 2 ? this._call(when, callback, n, a, b) : this._callArgs(when, callback, Array.prototype.slice.call(arguments, 2))) as TimerHandle;
+  }
+
+  /**
+   * The one argument dispatch of callSoon, callLater and callAt, without a rest array: the `n`
+   * (at most 2) arguments after the callback are `a` and `b`; a trailing Context is the context.
+   * `when` is the timer's deadline, or SOON (NaN, which no deadline is: checkSeconds refuses it).
+   */
+  private _call(when: number, callback: (...args: any[]) => unknown, n: number, a: unknown, b: unknown): Handle {
+    if (n <= 0) return this._schedule(when, callback, undefined, ARGS_NONE, null);
+    if (n === 1) return isContext(a) ? this._schedule(when, callback, undefined, ARGS_NONE, a) : this._schedule(when, callback, a, ARGS_ONE, null);
+    return isContext(b) ? this._schedule(when, callback, a, ARGS_ONE, b) : this._schedule(when, callback, [a, b], ARGS_ARRAY, null);
+  }
+
+  /** `_call` for an argument list of any length (a trailing Context is the context). */
+  private _callArgs(when: number, callback: (...args: any[]) => unknown, args: unknown[]): Handle {
+    const ctx = args.length > 0 && isContext(args[args.length - 1]) ? (args.pop() as Context) : null;
+    return args.length <= 1 ? this._schedule(when, callback, args[0], args.length, ctx) : this._schedule(when, callback, args, ARGS_ARRAY, ctx);
+  }
+
+  private _schedule(when: number, callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): Handle {
+    return when === when ? this._at(when, callback, arg, kind, ctx) : this._soon(callback, arg, kind, ctx);
   }
 
   /** A ready handle for `callback` with `arg` held as `kind` says (handles.ts), in `ctx` or a copy of the current context. */
@@ -376,17 +389,6 @@ export class EventLoop implements HandleOwner, FutureLoop {
       if (!isMemoryExhausted(e)) throw e;
     }
     q.splice(0, i);
-  }
-
-  /** `_soon` for an argument list (a trailing Context is the context). */
-  private _soonArgs(callback: (...args: any[]) => unknown, args: unknown[]): Handle {
-    const ctx = args.length > 0 && isContext(args[args.length - 1]) ? (args.pop() as Context) : null;
-    return args.length <= 1 ? this._soon(callback, args[0], args.length, ctx) : this._soon(callback, args, ARGS_ARRAY, ctx);
-  }
-
-  private _atArgs(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
-    const ctx = args.length > 0 && isContext(args[args.length - 1]) ? (args.pop() as Context) : null;
-    return args.length <= 1 ? this._at(when, callback, args[0], args.length, ctx) : this._at(when, callback, args, ARGS_ARRAY, ctx);
   }
 
   /** @internal */
