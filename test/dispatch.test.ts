@@ -4,7 +4,7 @@
  * running callbacks cross nothing (they are loads and stores on the core's memory).
  */
 import { describe, expect, it } from 'vitest';
-import { Context, ContextVar, copyContext } from '../bindings/index.js';
+import { Context, ContextVar, type Handle, type TimerHandle, copyContext } from '../bindings/index.js';
 import { CORES, countCalls, iterations, vloop } from './helpers.js';
 
 describe.each(CORES)('batched dispatch (%s core)', (core) => {
@@ -39,7 +39,7 @@ describe.each(CORES)('batched dispatch (%s core)', (core) => {
     const shapes: unknown[][] = [[], [1], [1, 2], [1, 2, 3], [1, 2, 3, 4], [undefined], [undefined, undefined], [null, 0]];
     const seen: string[] = [];
     const expected: string[] = [];
-    const schedulers: Array<[string, (cb: (...a: unknown[]) => void, ...args: unknown[]) => { when?(): number }]> = [
+    const schedulers: Array<[string, (cb: (...a: unknown[]) => void, ...args: unknown[]) => Handle | TimerHandle]> = [
       ['callSoon', (cb, ...args) => loop.callSoon(cb, ...args)],
       ['callSoonThreadsafe', (cb, ...args) => loop.callSoonThreadsafe(cb, ...args)],
       ['callLater', (cb, ...args) => loop.callLater(1, cb, ...args)],
@@ -51,8 +51,8 @@ describe.each(CORES)('batched dispatch (%s core)', (core) => {
           const tag = `${name}(${args.length}${withCtx ? '+ctx' : ''})`;
           const cb = (...got: unknown[]) => seen.push(`${tag} ${JSON.stringify(got)} ${v.get()}`);
           const h = withCtx ? schedule(cb, ...args, ctx) : schedule(cb, ...args);
-          if (name === 'callLater') expect(h.when!()).toBe(1);
-          if (name === 'callAt') expect(h.when!()).toBe(2);
+          if (name === 'callLater') expect((h as TimerHandle).when()).toBe(1);
+          if (name === 'callAt') expect((h as TimerHandle).when()).toBe(2);
           expected.push(`${tag} ${JSON.stringify(args)} ${withCtx ? 'inner' : 'outer'}`);
         }
         // a Context that is not the last argument is passed on as one
