@@ -7,11 +7,14 @@
  * callbacks, steps scheduled from a step, host events) that the core had no slot for; they enter
  * the ready ring right after a tick frees room (`_soonAlways`, `_drainOverflow`).
  *
- * One iteration (`_runOnce`) = one `core.tick` (a single call into the WASM core) that yields the
- * batch of slots, then the batch's callbacks, one at a time, in order. Between iterations the
- * non-blocking runner awaits once (pending promise reactions run), returns to the host at least
- * every `HOST_TURN_MS` and whenever idle, and sleeps in the host until the next timer or a
- * wake-up (scheduling onto a sleeping loop wakes it). The blocking runner sleeps in Atomics.wait.
+ * The loop itself is one screen, the section "the loop" of EventLoop (search `---- the loop`):
+ * one iteration (`_iterate`) = one `core.tick` (a single call into the WASM core) that yields the
+ * batch of slots, then the batch's callbacks, one at a time, in order; one idle policy
+ * (`_timeout`) says how long the loop may wait after it; two drivers wait that long. Between
+ * iterations the non-blocking runner (`_runAsync`) awaits once (pending promise reactions run),
+ * returns to the host at least every `HOST_TURN_MS` and whenever idle, and sleeps in the host until
+ * the next timer or a wake-up (scheduling onto a sleeping loop wakes it). The blocking runner
+ * (`_runSync`) sleeps in Atomics.wait. The clock is one object (clock.ts), real or virtual.
  */
 import { Context, currentContext, enterCallbacks, leaveCallbacks } from './context.js';
 import { type Core, type CoreKind, type WakeCell, isMemoryExhausted } from './core/types.js';
@@ -19,6 +22,7 @@ import { createJsCore } from './core/js.js';
 import { createWasmCore } from './core/wasm.js';
 import { inboxWords, sleepMark } from './core/inbox.js';
 import { RuntimeError, describe } from './errors.js';
+import { type Clock, type ClockKind, checkSeconds, createClock } from './clock.js';
 import { isInstance, peek, safeString } from './repr.js';
 import { checkCallable, isCallable } from './callables.js';
 import { Future, type FutureLoop } from './futures.js';
@@ -37,11 +41,7 @@ import { hostIO, reactorOnly } from './io/host.js';
 import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOptions, SubprocessOptions, SubprocessTransport, Transport, UnixServerOptions } from './io/host.js';
 import type { ProtocolLike, SubprocessProtocolLike } from './io/protocols.js';
 
-/**
- * A loop's clock: `'monotonic'` (the host's performance.now, in seconds) or `'virtual'` (starts at 0
- * and jumps to the next timer whenever nothing is ready; API.md §4).
- */
-export type ClockKind = 'monotonic' | 'virtual';
+export type { ClockKind } from './clock.js';
 
 /**
  * Options of `newEventLoop()` (API.md §1.1). Each is checked: a bad value is a TypeError (RangeError
@@ -110,6 +110,10 @@ export const HOST_TURN_MS = 4;
 const RESOLVED = Promise.resolve();
 /** At most this many extra microtask turns between two iterations for async-function tasks' awaits. */
 const MAX_ASYNC_HOPS = 64;
+/** `when` for callSoon in the one dispatch (`_call`): not a deadline. */
+const SOON = NaN;
+/** The idle policy's answer "let promise chains settle, then ask again" (`_timeout`). */
+const SETTLE = -1;
 /** How many callbacks the non-blocking runner runs between two looks at the clock. */
 const TURN_CHECK = 64;
 
@@ -122,20 +126,6 @@ function isPromiseWork(v: unknown): boolean {
   if (typeof v === 'function') return peek(v, 'constructor') === AsyncFunction;
   // a toolkit coroutine (wait(), q.get()) is a thenable generator: a task drives it without promises
   return v !== null && typeof v === 'object' && !isInstance(v, Future) && typeof peek(v, 'then') === 'function' && typeof peek(v, 'next') !== 'function';
-}
-
-let monotonicResolution = 0;
-function measureResolution(): number {
-  if (monotonicResolution > 0) return monotonicResolution;
-  let min = Infinity;
-  for (let k = 0; k < 8; k++) {
-    const a = host.now();
-    let b = host.now();
-    while (b === a) b = host.now();
-    if (b - a < min) min = b - a;
-  }
-  monotonicResolution = min / 1000;
-  return monotonicResolution;
 }
 
 let defaultCore: CoreKind = 'wasm';
@@ -182,6 +172,23 @@ export interface InboxOwner {
  * that made it. Make one with `newEventLoop()`; API.md is its contract. Loop I/O methods
  * (createConnection, subprocessExec, …) need a host module: `import 'wasmloop/node'`, else they throw
  * NotImplementedError naming it.
+ *
+ * Invariants of the fields (what each method may assume, and must leave true):
+ * - `_table[slot]` is the Handle of every slot the core holds (ready ring, timers, the batch not
+ *   yet run), and `h._slot === slot`; `undefined` once it ran or was cancelled.
+ * - `_overflow` holds handles with no slot (`_slot === -1`), in order, each to run after everything
+ *   in the ready ring; non-empty only after the core refused a slot; drained right after each tick.
+ * - `_running` while a driver is on the stack (`_enter` … `_leave`); `_stopping` only while running;
+ *   `_closed` is final (the core freed, the table and `_overflow` empty).
+ * - `_sleepResolve !== null` exactly while `_runAsync` sleeps in the host (`_sleep`), `_sleepTimer`
+ *   only then; `_blocking` exactly while `_runSync` drives. Whatever adds work ends either wait
+ *   (`_wake`, `_notifyBlocked`).
+ * - `_plainFn` is UNCHECKED or the last callback that passed the callback check; UNCHECKED while the
+ *   loop sleeps, blocks, is stopped or closed.
+ * - `_promiseActivity`: a loop awaitable settled a promise since the idle policy last let promises
+ *   settle; with `_promiseBridges > 0`, a clock that jumps waits for them (`_timeout`).
+ * - `_instrumented === (_debug || _observer !== null || _tracer !== null)`.
+ * - `_clock.now()` never decreases.
  */
 export class EventLoop implements HandleOwner, FutureLoop {
   /** Which core this loop drives. */
@@ -193,9 +200,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** @internal */ _core: Core;
   /** @internal */ _table: Array<Handle | undefined> = [];
-  private readonly _virtual: boolean;
-  private _vnow = 0;
-  private readonly _resolution: number;
+  /** @internal real or virtual (clock.ts): the loop asks it, never which one it is */
+  readonly _clock: Clock;
   private _running = false;
   private _stopping = false;
   private _closed = false;
@@ -239,14 +245,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
   constructor(opts: LoopOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describe(opts)}`);
     this.core = opts.core === undefined ? defaultCore : checkCoreKind(opts.core);
-    const clock = opts.clock ?? 'monotonic';
-    if (clock !== 'monotonic' && clock !== 'virtual') throw new TypeError(`clock must be 'monotonic' or 'virtual', got ${describe(clock)}`);
-    this.clock = clock;
+    this._clock = createClock(opts.clock ?? 'monotonic');
+    this.clock = this._clock.kind;
     if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw new TypeError(`debug must be a boolean, got ${describe(opts.debug)}`);
     this._debug = opts.debug ?? host.env('WASMLOOP_DEBUG') === '1';
     this._instrumented = this._debug;
-    this._virtual = clock === 'virtual';
-    this._resolution = this._virtual ? 1e-9 : measureResolution();
     const limits = { maximumMemory: opts.maximumMemory, maxEntries: opts.maxEntries };
     this._core = this.core === 'wasm' ? createWasmCore(limits) : createJsCore(limits);
     if (opts.inboxBytes !== undefined) inboxWords(opts.inboxBytes); // checked now, used by port()
@@ -257,7 +260,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** The loop's clock, in seconds: monotonic, or virtual (API.md §2.5, §4). asyncio: `loop.time`. */
   time(): number {
-    return this._virtual ? this._vnow : host.now() / 1000;
+    return this._clock.now();
   }
 
   /**
@@ -265,7 +268,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
    * §2.10). asyncio: `loop._clock_resolution`.
    */
   get clockResolution(): number {
-    return this._resolution;
+    return this._clock.resolution;
   }
 
   /**
@@ -274,11 +277,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
    * number. No asyncio counterpart (its tests advance a mocked clock).
    */
   advance(seconds: number): void {
-    if (!this._virtual) throw new RuntimeError("advance() needs a virtual clock: newEventLoop({ clock: 'virtual' })");
-    checkNumber(seconds, 'advance', 'seconds');
-    if (seconds < 0) throw new RangeError(`advance() cannot move time backwards (got ${seconds})`);
-    if (seconds === Infinity) throw new RangeError('advance() needs a finite number of seconds (got Infinity): a virtual clock at Infinity would fire every timer, Infinity ones included');
-    this._vnow += seconds;
+    this._clock.advance(seconds);
     this._wake();
   }
 
@@ -296,12 +295,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callSoon(callback: (...args: any[]) => unknown, a?: any, b?: any): Handle {
     this._checkClosed();
     if (callback !== this._plainFn) this._checkCallback(callback, 'callSoon');
-    // no rest array: 0 or 1 argument (with or without a trailing Context) is read from a and b
-    const n = arguments.length;
-    if (n <= 1) return this._soon(callback, undefined, ARGS_NONE, null);
-    if (n === 2) return isContext(a) ? this._soon(callback, undefined, ARGS_NONE, a) : this._soon(callback, a, ARGS_ONE, null);
-    if (n === 3 && isContext(b)) return this._soon(callback, a, ARGS_ONE, b);
-    return this._soonArgs(callback, Array.prototype.slice.call(arguments, 1));
+    const n = arguments.length - 1; // no rest array: up to two arguments are read from a and b
+    return n <= 2 ? this._call(SOON, callback, n, a, b) : this._callArgs(SOON, callback, Array.prototype.slice.call(arguments, 1));
   }
 
   /**
@@ -313,7 +308,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callSoonThreadsafe(callback: (...args: any[]) => unknown, ...args: unknown[]): Handle {
     this._checkClosed();
     if (callback !== this._plainFn) this._checkCallback(callback, 'callSoonThreadsafe');
-    const h = this._soonArgs(callback, args);
+    const h = this._callArgs(SOON, callback, args);
     this._notifyBlocked();
     return h;
   }
@@ -328,14 +323,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
   callLater(delay: number, callback: (...args: any[]) => unknown, a?: any, b?: any): TimerHandle {
     this._checkClosed();
-    checkNumber(delay, 'callLater', 'delay');
+    checkSeconds(delay, 'callLater', 'delay');
     if (callback !== this._plainFn) this._checkCallback(callback, 'callLater');
-    const when = this.time() + (delay > 0 ? delay : 0);
-    const n = arguments.length;
-    if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
-    if (n === 3) return isContext(a) ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
-    if (n === 4 && isContext(b)) return this._at(when, callback, a, ARGS_ONE, b);
-    return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
+    const when = this._clock.now() + (delay > 0 ? delay : 0);
+    const n = arguments.length - 2;
+    return (n <= 2 ? this._call(when, callback, n, a, b) : this._callArgs(when, callback, Array.prototype.slice.call(arguments, 2))) as TimerHandle;
   }
 
   /**
@@ -347,13 +339,31 @@ export class EventLoop implements HandleOwner, FutureLoop {
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: [...A, Context]): TimerHandle;
   callAt(when: number, callback: (...args: any[]) => unknown, a?: any, b?: any): TimerHandle {
     this._checkClosed();
-    checkNumber(when, 'callAt', 'when');
+    checkSeconds(when, 'callAt', 'when');
     if (callback !== this._plainFn) this._checkCallback(callback, 'callAt');
-    const n = arguments.length;
-    if (n <= 2) return this._at(when, callback, undefined, ARGS_NONE, null);
-    if (n === 3) return isContext(a) ? this._at(when, callback, undefined, ARGS_NONE, a) : this._at(when, callback, a, ARGS_ONE, null);
-    if (n === 4 && isContext(b)) return this._at(when, callback, a, ARGS_ONE, b);
-    return this._atArgs(when, callback, Array.prototype.slice.call(arguments, 2));
+    const n = arguments.length - 2;
+    return (n <= 2 ? this._call(when, callback, n, a, b) : this._callArgs(when, callback, Array.prototype.slice.call(arguments, 2))) as TimerHandle;
+  }
+
+  /**
+   * The one argument dispatch of callSoon, callLater and callAt, without a rest array: the `n`
+   * (at most 2) arguments after the callback are `a` and `b`; a trailing Context is the context.
+   * `when` is the timer's deadline, or SOON (NaN, which no deadline is: checkSeconds refuses it).
+   */
+  private _call(when: number, callback: (...args: any[]) => unknown, n: number, a: unknown, b: unknown): Handle {
+    if (n <= 0) return this._schedule(when, callback, undefined, ARGS_NONE, null);
+    if (n === 1) return isContext(a) ? this._schedule(when, callback, undefined, ARGS_NONE, a) : this._schedule(when, callback, a, ARGS_ONE, null);
+    return isContext(b) ? this._schedule(when, callback, a, ARGS_ONE, b) : this._schedule(when, callback, [a, b], ARGS_ARRAY, null);
+  }
+
+  /** `_call` for an argument list of any length (a trailing Context is the context). */
+  private _callArgs(when: number, callback: (...args: any[]) => unknown, args: unknown[]): Handle {
+    const ctx = args.length > 0 && isContext(args[args.length - 1]) ? (args.pop() as Context) : null;
+    return args.length <= 1 ? this._schedule(when, callback, args[0], args.length, ctx) : this._schedule(when, callback, args, ARGS_ARRAY, ctx);
+  }
+
+  private _schedule(when: number, callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): Handle {
+    return when === when ? this._at(when, callback, arg, kind, ctx) : this._soon(callback, arg, kind, ctx);
   }
 
   /** A ready handle for `callback` with `arg` held as `kind` says (handles.ts), in `ctx` or a copy of the current context. */
@@ -429,17 +439,6 @@ export class EventLoop implements HandleOwner, FutureLoop {
       if (!isMemoryExhausted(e)) throw e;
     }
     q.splice(0, i);
-  }
-
-  /** `_soon` for an argument list (a trailing Context is the context). */
-  private _soonArgs(callback: (...args: any[]) => unknown, args: unknown[]): Handle {
-    const ctx = args.length > 0 && isContext(args[args.length - 1]) ? (args.pop() as Context) : null;
-    return args.length <= 1 ? this._soon(callback, args[0], args.length, ctx) : this._soon(callback, args, ARGS_ARRAY, ctx);
-  }
-
-  private _atArgs(when: number, callback: (...args: any[]) => unknown, args: unknown[]): TimerHandle {
-    const ctx = args.length > 0 && isContext(args[args.length - 1]) ? (args.pop() as Context) : null;
-    return args.length <= 1 ? this._at(when, callback, args[0], args.length, ctx) : this._at(when, callback, args, ARGS_ARRAY, ctx);
   }
 
   /** @internal */
@@ -1016,21 +1015,102 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return ensureFutureOn(aw, this) as Future<T>;
   }
 
-  /** One iteration: the core's tick, then the batch's callbacks in order, in their contexts. Returns the batch length. */
-  private _runOnce(): number {
-    const n = this._tick();
-    if (n === 0) return 0;
-    const prev = currentContext();
-    const saved = enterCallbacks();
-    try {
-      this._runBatch(n, this._core.batchBase);
-    } finally {
-      leaveCallbacks(prev, saved);
+  // ---- the loop ------------------------------------------------------------------------------
+  //
+  // The loop is written once: an iteration (`_iterate`: `_tick`, then `_runBatch`) and the idle
+  // policy (`_timeout`: how long the loop may wait before the next iteration). Two drivers run it,
+  // as Trio's `run()` and guest mode drive one `unrolled_run`: `_runAsync` waits in the host
+  // (`_sleep`, ended by `_wake`), `_runSync` in Atomics.wait (`_block`, ended by `_notifyBlocked`
+  // or another thread's submission). Neither knows which clock it has (clock.ts).
+
+  /**
+   * Driver 1, the non-blocking runner (runForever, runUntilComplete). After every iteration it
+   * awaits once, so pending promise reactions run (one `await` is the whole per-iteration cost of
+   * sharing the thread); every HOST_TURN_MS it gives the host a macrotask instead; when the idle
+   * policy says wait, it sleeps in the host.
+   */
+  private async _runAsync(): Promise<void> {
+    let turnStart = host.now();
+    let budget = TURN_CHECK; // callbacks and iterations until the next look at the clock
+    for (;;) {
+      // the callbacks' context, entered per iteration: between two, promise reactions run in theirs
+      const prev = currentContext();
+      const saved = enterCallbacks();
+      let n: number;
+      try {
+        n = this._iterate();
+      } finally {
+        leaveCallbacks(prev, saved);
+      }
+      if (this._stopping) return;
+      budget -= n + 1;
+      if (budget <= 0 && host.now() - turnStart >= HOST_TURN_MS) {
+        await host.yieldToHost(); // a macrotask: host I/O and timers get their turn
+        takeAsyncWork(); // every microtask ran
+        turnStart = host.now();
+      } else {
+        takeAsyncWork(); // what the batch itself queued runs in this first turn
+        await RESOLVED; // pending promise reactions run (one microtask turn, like `await null`, minus a promise)
+        // async-function tasks resumed by this iteration: each turn they run up to their next await
+        // of a wasmloop awaitable, whose `then` the engine calls one turn later; let those calls
+        // happen, so what they schedule runs in the next iteration, as it would in asyncio (a
+        // chain of awaits of done futures, which asyncio runs without yielding, ends too)
+        for (let hops = 0; takeAsyncWork() && hops < MAX_ASYNC_HOPS; hops++) await RESOLVED;
+      }
+      if (budget <= 0) budget = TURN_CHECK;
+      let wait = this._timeout(n, true);
+      if (wait === 0) continue;
+      if (wait === SETTLE) {
+        await host.yieldToHost(); // promise chains settle on a fresh macrotask, before time may jump
+        turnStart = host.now();
+        wait = this._timeout(n, false);
+        if (wait === 0) continue;
+      }
+      await this._sleep(wait);
+      turnStart = host.now();
     }
-    return n;
   }
 
-  /** `_runOnce` for a caller that has entered the callbacks' context itself (the blocking runner). */
+  /**
+   * Driver 2, the blocking runner (runForeverSync, runUntilCompleteSync). Nothing but callbacks
+   * runs in this thread until it returns, so it enters the callbacks' context once.
+   */
+  private _runSync(method: string): void {
+    const prev = currentContext();
+    const saved = enterCallbacks();
+    this._blocking = true;
+    try {
+      for (;;) {
+        const n = this._iterate();
+        if (this._stopping) return;
+        const wait = this._timeout(n, false);
+        if (wait !== 0) this._block(wait, method);
+      }
+    } finally {
+      this._blocking = false;
+      leaveCallbacks(prev, saved);
+    }
+  }
+
+  /**
+   * The idle policy, one for both drivers (libuv's `uv__backend_timeout`): after an iteration that
+   * ran `n` callbacks, how long the loop may wait before the next one, in seconds. 0: at once (work
+   * is ready, the loop stops, or work waiting for core memory gets the slots this batch frees; a
+   * due timer; a virtual clock that jumped). Infinity: until woken. SETTLE, only to a driver that
+   * can `settle` (promises advance while it waits): time would jump, but promise reactions may
+   * still schedule work at the present time; let them run, then ask again with `settle` false.
+   */
+  private _timeout(n: number, settle: boolean): number {
+    if (this._hasReady() || this._stopping || this._stalled(n)) return 0;
+    const clock = this._clock;
+    if (settle && clock.jumps && (this._promiseActivity || this._promiseBridges > 0)) {
+      this._promiseActivity = false;
+      return SETTLE;
+    }
+    return clock.timeout(this._core.nextDeadline());
+  }
+
+  /** One iteration: the scheduling step, then the batch's callbacks in order. Returns the batch length. */
   private _iterate(): number {
     const n = this._tick();
     if (n !== 0) this._runBatch(n, this._core.batchBase);
@@ -1046,8 +1126,9 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (stats.sampledAt >= 0) stats.sampleDone(); // a sampled callSoon's wait ends
     // the clock is read only when a timer may be due
     const timers = core.timerCount();
-    const now = this._virtual ? this._vnow : timers > 0 ? host.now() / 1000 : 0;
-    const n = core.tick(now, this._resolution);
+    const clock = this._clock;
+    const now = timers > 0 ? clock.now() : 0;
+    const n = core.tick(now, clock.resolution);
     stats.iterations++;
     stats.dispatched += n;
     if (timers > 0 && timers > core.timerCount()) stats.timersFired(this._table, core.mem32, core.batchBase, n, timers - core.timerCount(), now);
@@ -1107,61 +1188,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     tr?.end(t1);
   }
 
-  /**
-   * The non-blocking runner. After every iteration it awaits once, so pending promise reactions
-   * run (one `await` is the whole per-iteration cost of sharing the thread); every HOST_TURN_MS it
-   * gives the host a macrotask instead; when nothing is ready it sleeps in the host, or on a
-   * virtual clock jumps to the next timer once promise chains have settled.
-   */
-  private async _runAsync(): Promise<void> {
-    const core = this._core;
-    let turnStart = host.now();
-    let budget = TURN_CHECK; // callbacks and iterations until the next look at the clock
-    for (;;) {
-      const n = this._runOnce();
-      if (this._stopping) return;
-      budget -= n + 1;
-      if (budget <= 0 && host.now() - turnStart >= HOST_TURN_MS) {
-        await host.yieldToHost(); // a macrotask: host I/O and timers get their turn
-        takeAsyncWork(); // every microtask ran
-        turnStart = host.now();
-      } else {
-        takeAsyncWork(); // what the batch itself queued runs in this first turn
-        await RESOLVED; // pending promise reactions run (one microtask turn, like `await null`, minus a promise)
-        // async-function tasks resumed by this iteration: each turn they run up to their next await
-        // of a wasmloop awaitable, whose `then` the engine calls one turn later; let those calls
-        // happen, so what they schedule runs in the next iteration, as it would in asyncio (a
-        // chain of awaits of done futures, which asyncio runs without yielding, ends too)
-        for (let hops = 0; takeAsyncWork() && hops < MAX_ASYNC_HOPS; hops++) await RESOLVED;
-      }
-      if (budget <= 0) budget = TURN_CHECK;
-      if (this._hasReady() || this._stopping || this._stalled(n)) continue;
-      // nothing is ready
-      if (this._virtual) {
-        if (this._promiseActivity || this._promiseBridges > 0) {
-          // promise chains settle on a fresh macrotask, before time may jump
-          this._promiseActivity = false;
-          await host.yieldToHost();
-          turnStart = host.now();
-          if (this._hasReady() || this._stopping) continue;
-        }
-        const next = core.nextDeadline();
-        if (next !== Infinity) {
-          // a timer within clockResolution of now is ready as it is: no jump
-          if (next > this._vnow + this._resolution) this._vnow = next;
-          continue;
-        }
-        await this._sleep(Infinity);
-      } else {
-        const next = core.nextDeadline();
-        const now = host.now() / 1000;
-        if (next <= now + this._resolution) continue;
-        await this._sleep(next - now);
-      }
-      turnStart = host.now();
-    }
-  }
-
+  /** `_runAsync`'s wait: a promise that `_wake` resolves, at the latest after `seconds` (Infinity: no timer). */
   private _sleep(seconds: number): Promise<void> {
     this._plainFn = UNCHECKED;
     this._stats.slept();
@@ -1215,57 +1242,26 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (Atomics.load(i32, index) !== 0 && Atomics.exchange(i32, index, 0) !== 0) Atomics.notify(i32, index);
   }
 
-  /** The blocking runner. Nothing but callbacks runs in this thread until it returns, so it enters the callbacks' context once. */
-  private _runSync(method: string): void {
-    const prev = currentContext();
-    const saved = enterCallbacks();
-    try {
-      this._runSyncLoop(method);
-    } finally {
-      leaveCallbacks(prev, saved);
-    }
-  }
-
-  private _runSyncLoop(method: string): void {
-    const core = this._core;
+  /**
+   * `_runSync`'s wait: Atomics.wait on the wake word for `seconds` (Infinity: until woken), or until
+   * a record stuck at the inbox's head must be looked at again.
+   */
+  private _block(seconds: number, method: string): void {
+    const threads = this._threads;
+    // nothing scheduled, and no other thread holds a port: no wake-up can ever come
+    if (seconds === Infinity && threads === null) throw this._wouldBlockForever(method);
     const { i32, index } = this._cell();
-    this._blocking = true;
-    try {
-      for (;;) {
-        const n = this._iterate();
-        if (this._stopping) return;
-        if (this._hasReady() || this._stalled(n)) continue;
-        const next = core.nextDeadline();
-        let ms: number | undefined;
-        if (this._virtual) {
-          if (next !== Infinity) {
-            if (next > this._vnow + this._resolution) this._vnow = next;
-            continue;
-          }
-        } else {
-          const now = host.now() / 1000;
-          if (next <= now + this._resolution) continue;
-          if (next !== Infinity) ms = (next - now) * 1000;
-        }
-        // nothing scheduled, and no other thread holds a port: no wake-up can ever come
-        if (ms === undefined && this._threads === null) throw this._wouldBlockForever(method);
-        // announce the sleep, then look once more: a submission committed before the store is seen here
-        this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
-        const mark = sleepMark(); // a fresh non-zero mark per sleep (core/inbox.ts wakeOwner)
-        Atomics.store(i32, index, mark);
-        const threads = this._threads;
-        const due = threads === null ? Infinity : threads.due(); // a record stuck at the inbox's head is looked at again
-        if (due < (ms ?? Infinity)) ms = due;
-        if (!this._stopping && core.readyCount() === 0 && (threads === null || !threads.pending())) {
-          const t0 = host.now();
-          Atomics.wait(i32, index, mark, ms);
-          this._stats.blocked(t0);
-        }
-        Atomics.store(i32, index, 0);
-      }
-    } finally {
-      this._blocking = false;
+    // announce the sleep, then look once more: a submission committed before the store is seen here
+    this._plainFn = UNCHECKED; // the cache holds no callback while the loop sleeps
+    const mark = sleepMark(); // a fresh non-zero mark per sleep (core/inbox.ts wakeOwner)
+    Atomics.store(i32, index, mark);
+    const ms = Math.min(seconds * 1000, threads === null ? Infinity : threads.due());
+    if (!this._stopping && this._core.readyCount() === 0 && (threads === null || !threads.pending())) {
+      const t0 = host.now();
+      Atomics.wait(i32, index, mark, ms);
+      this._stats.blocked(t0);
     }
+    Atomics.store(i32, index, 0);
   }
 }
 
@@ -1299,8 +1295,4 @@ function quietly(fn: () => void): void {
   }
 }
 
-function checkNumber(v: unknown, method: string, what: string): asserts v is number {
-  if (typeof v !== 'number') throw new TypeError(`${method}() ${what} must be a number (seconds), got ${describe(v)}`);
-  if (v !== v) throw new RangeError(`${method}() ${what} must not be NaN`);
-}
 

@@ -22,6 +22,40 @@ describe.each(CORES)('blocking runners (%s core)', (core) => {
     loop.close();
   });
 
+  it('one idle policy, two drivers: the same program sees the same virtual times and order under runForever and runForeverSync', async () => {
+    // jumps, a timer within clockResolution of another (no second jump), advance() from a
+    // callback, a cancelled timer at the head of the timers
+    const program = (loop: ReturnType<typeof vloop>): string[] => {
+      const seen: string[] = [];
+      const note = (what: string) => () => seen.push(`${what}@${loop.time()}`);
+      loop.callLater(3, note('t3'));
+      loop.callLater(1, note('t1'));
+      loop.callLater(1 + loop.clockResolution / 2, note('t1+half-resolution'));
+      loop.callLater(0.5, note('cancelled')).cancel();
+      loop.callLater(2, () => {
+        note('t2')();
+        loop.advance(4); // by hand: t3 is past; next iteration, after the ready ring (§2.10), at 6
+        loop.callSoon(note('soon-after-advance'));
+      });
+      loop.callLater(10, () => {
+        note('t10')();
+        loop.stop();
+      });
+      return seen;
+    };
+    const a = vloop(core);
+    const seenAsync = program(a);
+    await a.runForever();
+    const b = vloop(core);
+    const seenSync = program(b);
+    b.runForeverSync();
+    expect(seenAsync).toEqual(['t1@1', `t1+half-resolution@1`, 't2@2', 'soon-after-advance@6', 't3@6', 't10@10']);
+    expect(seenSync).toEqual(seenAsync);
+    expect(b.time()).toBe(a.time());
+    a.close();
+    b.close();
+  });
+
   it('stop() before runForeverSync makes it run exactly one iteration', () => {
     const loop = vloop(core);
     const seen: string[] = [];

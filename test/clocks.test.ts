@@ -1,8 +1,10 @@
 /** API.md §4: the monotonic and the virtual clock. */
 // proves: §2.5, §4.1, §4.2
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { newEventLoop } from '../bindings/index.js';
+import { RuntimeError, newEventLoop } from '../bindings/index.js';
 import { CORES, vloop } from './helpers.js';
+import { hostile } from './hostile-values.js';
 
 describe.each(CORES)('clocks (%s core)', (core) => {
   it('the virtual clock starts at 0 and jumps to the next timer at once', async () => {
@@ -78,5 +80,48 @@ describe.each(CORES)('clocks (%s core)', (core) => {
       expect(at).toBeLessThan(d + 1.5);
     }
     loop.close();
+  });
+
+  it('hostile clock options and advance() arguments: a clear error at the call, the clock unmoved; a monotonic loop refuses advance() whatever it is given', () => {
+    const real = newEventLoop({ core });
+    const virtual = vloop(core);
+    fc.assert(
+      fc.property(hostile(), ({ value }) => {
+        // undefined and null: the default clock (as they always were)
+        if (value !== 'monotonic' && value !== 'virtual' && value != null) expect(() => newEventLoop({ core, clock: value as never })).toThrow(/^clock must be 'monotonic' or 'virtual', got /);
+        expect(() => real.advance(value as never)).toThrow(RuntimeError);
+        const before = virtual.time();
+        let moved = false;
+        try {
+          virtual.advance(value as never);
+          moved = true;
+        } catch (e) {
+          expect(e instanceof TypeError || e instanceof RangeError).toBe(true);
+        }
+        if (moved) {
+          // only a finite number of seconds, not negative, moves it, to a finite time
+          expect(typeof value === 'number' && Number.isFinite(value) && value >= 0 && Number.isFinite(before + value)).toBe(true);
+          expect(virtual.time()).toBe(before + (value as number));
+        } else expect(virtual.time()).toBe(before);
+      }),
+      { numRuns: 300 },
+    );
+    for (const ok of [0, 1.5, Number.MIN_VALUE]) {
+      const t = virtual.time();
+      virtual.advance(ok);
+      expect(virtual.time()).toBe(t + ok);
+    }
+    // a sum of finite steps may not reach Infinity either
+    virtual.advance(Number.MAX_VALUE - virtual.time());
+    const top = virtual.time();
+    expect(() => virtual.advance(Number.MAX_VALUE)).toThrow(/past the largest finite time/);
+    expect(virtual.time()).toBe(top);
+    for (const dflt of [undefined, null]) {
+      const l = newEventLoop({ core, clock: dflt as never });
+      expect(l.clock).toBe('monotonic');
+      l.close();
+    }
+    real.close();
+    virtual.close();
   });
 });
