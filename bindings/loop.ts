@@ -118,10 +118,6 @@ let defaultCore: CoreKind = 'wasm';
 export function _setDefaultCore(core: CoreKind): void {
   defaultCore = core;
 }
-/** @internal */
-export function _getDefaultCore(): CoreKind {
-  return defaultCore;
-}
 
 export function checkCoreKind(core: unknown): CoreKind {
   if (core !== 'wasm' && core !== 'js') throw new TypeError(`core must be 'wasm' or 'js', got ${describe(core)}`);
