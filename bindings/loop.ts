@@ -30,7 +30,8 @@ import { enterRunning, leaveRunning } from './thread.js';
 // a bundle that keeps EventLoop keeps them (a bundler drops a module imported for its side effect)
 import { exposeOn, portOf, type LoopPort } from './threads.js';
 import { createTaskOn, ensureFutureOn, type CoroutineLike, type Task } from './tasks.js';
-import { runInExecutorOn, setDefaultExecutorOn, shutdownDefaultExecutorOn, type Executor } from './executor.js';
+import { runInExecutorOn, setDefaultExecutorOn, shutdownDefaultExecutorOn } from './executor-calls.js';
+import type { Executor } from './executor.js';
 import { StatsRecorder, type LoopStats } from './stats.js';
 import { Tracer, type Trace, type TraceOptions } from './trace.js';
 import { hostIO, reactorOnly } from './io/host.js';
