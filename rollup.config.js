@@ -12,8 +12,8 @@ import { rmSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
-// chunk names carry a hash: without a clean dist/, every build would leave the last one's chunks
-// behind, and `npm pack` would ship them
+// without a clean dist/, a module renamed or removed would stay behind from the last build, and
+// `npm pack` would ship it
 rmSync(new URL('./dist/', import.meta.url), { recursive: true, force: true });
 
 const entries = { index: 'bindings/index.ts', node: 'bindings/node.ts', web: 'bindings/web.ts', pyodide: 'bindings/pyodide.ts' };
@@ -45,7 +45,10 @@ export default [
   {
     input: entries,
     external,
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+    // one file per module (dist/ mirrors bindings/): a user's bundler leaves out every module the
+    // app does not reach (package.json sideEffects), where one shared chunk kept each top-level
+    // statement of all of them (test/size.test.ts: -2.4 kB gzipped for newEventLoop alone)
+    output: { dir: 'dist', format: 'es', preserveModules: true, preserveModulesRoot: 'bindings', entryFileNames: '[name].js' },
     plugins: [typescript({ tsconfig: './tsconfig.build.json', sourceMap: false }), cjsShims],
   },
   {

@@ -97,23 +97,6 @@ export function currentContext(): Context {
   return current;
 }
 
-/** @internal Runs fn with `vars` as a throw-away copy of a context: what a callback without an explicit context gets. */
-const scratch = new Context();
-export function runInCopy<R>(vars: Vars, fn: () => R): R {
-  if (scratch._entered) return new Context(vars).run(fn);
-  const prev = current;
-  scratch._vars = vars;
-  scratch._entered = true;
-  current = scratch;
-  try {
-    return fn();
-  } finally {
-    current = prev;
-    scratch._entered = false;
-    scratch._vars = EMPTY;
-  }
-}
-
 /**
  * @internal Makes `ctx` current outside of `Context.run`, for code that spans a microtask boundary
  * (a task's async continuation, see running.ts). Returns the context to restore with

@@ -14,17 +14,16 @@
  *   the variables it closed over (a page whose Content-Security-Policy forbids eval cannot use it);
  * - or the name of a function exported by the pool's module (`new WorkerPoolExecutor({ script })`:
  *   the worker imports that module URL on its first named call and calls the export by name).
+ * loop.runInExecutor loads this module when it first needs the default pool (executor-calls.ts).
  * Arguments and results are structured-cloned. Each worker runs one call at a time; calls wait in
  * FIFO order for a free worker. Cancelling a running call terminates its worker (a new one is
  * started when work needs it); an error in the worker becomes the Future's exception.
  */
 import { CancelledError, RuntimeError, describe } from './errors.js';
-import type { Future } from './futures.js';
 import { host } from './hosts/index.js';
 import type { HostWorker } from './hosts/types.js';
-import type { EventLoop } from './loop.js';
 import { unpackError, type PackedError } from './serialize.js';
-import { wrapThenable } from './tasks.js';
+import { SHIPS_SOURCE } from './executor-calls.js';
 
 /** Where runInExecutor sends work. */
 export interface Executor {
@@ -112,6 +111,8 @@ function resolveScript(script: string | URL): string {
 
 /** A pool of worker threads (Node) or Web Workers (browsers, Deno, Bun). */
 export class WorkerPoolExecutor implements Executor {
+  /** @internal runInExecutor checks that a function has source text before it ships it here */
+  readonly [SHIPS_SOURCE] = true;
   /** Workers at most, as given (default: the host's logical processors). */
   readonly maxWorkers: number;
   private readonly script: string | null;
@@ -260,65 +261,4 @@ export class WorkerPoolExecutor implements Executor {
     else job.reject(value);
     if (this.running === 0 && this.queue.length === 0) for (const w of this.whenIdle.splice(0)) w();
   }
-}
-
-function checkShippable(fn: unknown): void {
-  if (typeof fn === 'string') {
-    if (fn.length === 0) throw new TypeError('runInExecutor() needs a function or the name of a registered worker function, got an empty string');
-    return;
-  }
-  if (typeof fn !== 'function') throw new TypeError(`runInExecutor() needs a function or the name of a registered worker function, got ${describe(fn)}`);
-}
-
-function checkSourceShippable(fn: unknown): void {
-  if (typeof fn === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn)))
-    throw new TypeError(`runInExecutor() ships a function by its source, and ${describe(fn)} has none (a native or bound function): wrap it, e.g. (x) => Math.sqrt(x)`);
-}
-
-function checkExecutor(executor: unknown): asserts executor is Executor {
-  if (executor === null || typeof executor !== 'object' || typeof (executor as Executor).submit !== 'function')
-    throw new TypeError(`executor must have a submit(fn, args) method, or be null for the default pool; got ${describe(executor)}`);
-}
-
-const DEFAULT = 'defaultExecutor';
-
-const SHUT_DOWN = 'defaultExecutorShutDown';
-
-function defaultExecutor(loop: EventLoop): Executor {
-  let ex = loop._extra[DEFAULT] as Executor | undefined;
-  if (ex === undefined) {
-    if (loop._extra[SHUT_DOWN]) throw new RuntimeError('Executor shutdown has been called');
-    loop._extra[DEFAULT] = ex = new WorkerPoolExecutor();
-  }
-  return ex;
-}
-
-/** @internal loop.runInExecutor() */
-export function runInExecutorOn(loop: EventLoop, executor: Executor | null | undefined, fn: unknown, args: unknown[]): Future<unknown> {
-  checkShippable(fn);
-  if (executor !== null && executor !== undefined) checkExecutor(executor);
-  const ex = executor ?? defaultExecutor(loop);
-  if (ex instanceof WorkerPoolExecutor) checkSourceShippable(fn);
-  const p = ex.submit(fn, args);
-  const fut = wrapThenable(p, loop);
-  if (typeof p.cancel === 'function')
-    fut.addDoneCallback((f) => {
-      if (f.cancelled()) p.cancel!();
-    });
-  return fut;
-}
-
-/** @internal loop.setDefaultExecutor() */
-export function setDefaultExecutorOn(loop: EventLoop, executor: Executor): void {
-  checkExecutor(executor);
-  loop._extra[DEFAULT] = executor;
-}
-
-/** @internal loop.shutdownDefaultExecutor() */
-export async function shutdownDefaultExecutorOn(loop: EventLoop, wait: boolean): Promise<void> {
-  loop._extra[SHUT_DOWN] = true;
-  const ex = loop._extra[DEFAULT] as Executor | undefined;
-  if (ex === undefined) return;
-  loop._extra[DEFAULT] = undefined;
-  await ex.shutdown?.(wait);
 }

@@ -34,7 +34,8 @@ import { enterRunning, leaveRunning } from './thread.js';
 // a bundle that keeps EventLoop keeps them (a bundler drops a module imported for its side effect)
 import { exposeOn, portOf, type LoopPort } from './threads.js';
 import { createTaskOn, ensureFutureOn, type CoroutineLike, type Task } from './tasks.js';
-import { runInExecutorOn, setDefaultExecutorOn, shutdownDefaultExecutorOn, type Executor } from './executor.js';
+import { runInExecutorOn, setDefaultExecutorOn, shutdownDefaultExecutorOn } from './executor-calls.js';
+import type { Executor } from './executor.js';
 import { StatsRecorder, type LoopStats } from './stats.js';
 import { Tracer, type Trace, type TraceBuffers, type TraceOptions } from './trace.js';
 import { hostIO, reactorOnly } from './io/host.js';
@@ -132,10 +133,6 @@ let defaultCore: CoreKind = 'wasm';
 /** @internal */
 export function _setDefaultCore(core: CoreKind): void {
   defaultCore = core;
-}
-/** @internal */
-export function _getDefaultCore(): CoreKind {
-  return defaultCore;
 }
 
 export function checkCoreKind(core: unknown): CoreKind {

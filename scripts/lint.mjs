@@ -17,6 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { importGraph, reach } from './import-graph.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const problems = [];
@@ -30,26 +31,10 @@ function walk(dir, out = []) {
 }
 const rel = (p) => relative(root, p);
 
-// the files the portable entries reach through relative imports (static and dynamic alike:
-// bundlers follow both)
-function reachable(entries) {
-  const seen = new Set();
-  const todo = entries.map((e) => join(root, e));
-  while (todo.length) {
-    const f = todo.pop();
-    if (seen.has(f)) continue;
-    seen.add(f);
-    let src;
-    try {
-      src = readFileSync(f, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const m of src.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) todo.push(resolve(dirname(f), m[1].replace(/\.js$/, '.ts')));
-  }
-  return seen;
-}
-const portable = reachable(['bindings/index.ts', 'bindings/web.ts']);
+// the files the portable entries reach (static and dynamic imports alike: bundlers follow both),
+// from the import graph test-hosts.mjs classifies the tests by
+const PORTABLE = ['bindings/index.ts', 'bindings/web.ts'];
+const portable = new Set([...reach(await importGraph(PORTABLE), PORTABLE)].map((f) => join(root, f)));
 
 for (const file of walk(join(root, 'bindings'))) {
   const r = rel(file);

@@ -17,11 +17,12 @@
 // may block, `@needs shared` where SharedArrayBuffer exists.
 // A runtime that cannot be had is reported loudly and fails the run when CI=true.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromiumMissing, launchChromium } from './chromium.mjs';
 import { startServer } from './serve.mjs';
+import { SELF, externalsOf, importGraph } from './import-graph.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'build', 'host-tests');
@@ -30,55 +31,27 @@ const CI = process.env.CI === 'true' || process.env.CI === '1';
 const SUMMARY = /^(?:\w+: )?(\d+) passed, (\d+) failed/;
 
 const NODE_BUILTIN = /^(node:[\w/]+|fs|path|os|net|http|https|url|util|child_process|worker_threads|crypto|stream|zlib)(\/[\w/]*)?$/;
-const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
-
-/** The package's own entries, as examples import them (`import … from 'wasmloop/node'`). */
-const SELF = { wasmloop: 'bindings/index.ts', 'wasmloop/node': 'bindings/node.ts', 'wasmloop/web': 'bindings/web.ts' };
-
-/** The Node built-ins a module imports, itself or through the repository's modules it imports: [builtin, via]. */
-function nodeImports(file, seen = new Set()) {
-  if (seen.has(file)) return [];
-  seen.add(file);
-  let src;
-  try {
-    src = readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
-  const found = [];
-  // imports named in comments (docs showing `import 'wasmloop/node'`) are not imports
-  src = src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
-  for (const m of src.matchAll(IMPORT)) {
-    const spec = m[1] ?? m[2] ?? m[3];
-    if (NODE_BUILTIN.test(spec)) found.push([spec, null]);
-    else if (spec.startsWith('.') || SELF[spec]) {
-      const target = SELF[spec] ? join(ROOT, SELF[spec]) : join(dirname(file), spec);
-      const candidates = [target, target.replace(/\.js$/, '.ts'), `${target}.ts`, join(target, 'index.ts')];
-      const next = candidates.find((c) => existsSync(c) && statSync(c).isFile());
-      if (next) for (const [b, via] of nodeImports(next, seen)) found.push([b, via ?? relative(ROOT, next)]);
-    }
-  }
-  return found;
-}
 
 /**
  * Each test file with what it needs from its host: `node` when it imports a Node built-in (itself
- * or through the modules it imports), and what a `@needs X — why` line in it says.
+ * or through the modules it imports: scripts/import-graph.mjs), and what a `@needs X — why` line
+ * in it says.
  */
-export function classify() {
-  return readdirSync(join(ROOT, 'test'))
+export async function classify() {
+  const paths = readdirSync(join(ROOT, 'test'))
     .filter((f) => f.endsWith('.test.ts'))
     .sort()
-    .map((f) => {
-      const file = join(ROOT, 'test', f);
-      const src = readFileSync(file, 'utf8');
-      const needs = {};
-      const builtins = new Map();
-      for (const [b, via] of nodeImports(file)) if (!builtins.has(b)) builtins.set(b, via);
-      if (builtins.size) needs.node = `imports ${[...builtins].map(([b, via]) => (via ? `${b} through ${via}` : b)).join(', ')}`;
-      for (const m of src.matchAll(/@needs (\w+)(?:\s*[—:-]\s*([^\n*]*))?/g)) needs[m[1]] = (m[2] ?? '').trim() || 'says so';
-      return { path: `test/${f}`, needs };
-    });
+    .map((f) => `test/${f}`);
+  const graph = await importGraph(paths);
+  return paths.map((path) => {
+    const src = readFileSync(join(ROOT, path), 'utf8');
+    const needs = {};
+    const builtins = new Map();
+    for (const [b, via] of externalsOf(graph, path)) if (NODE_BUILTIN.test(b) && !builtins.has(b)) builtins.set(b, via);
+    if (builtins.size) needs.node = `imports ${[...builtins].map(([b, via]) => (via ? `${b} through ${via}` : b)).join(', ')}`;
+    for (const m of src.matchAll(/@needs (\w+)(?:\s*[—:-]\s*([^\n*]*))?/g)) needs[m[1]] = (m[2] ?? '').trim() || 'says so';
+    return { path, needs };
+  });
 }
 
 /** The esbuild plugin that serves `virtual:suite-files`: the classified files, loadable where `loadable(file)`. */
@@ -123,7 +96,7 @@ async function buildSuite() {
   const esbuild = await import('esbuild');
   // SUITE_ONLY=threads,inbox: only the files whose path contains one of these (while working)
   const only = process.env.SUITE_ONLY?.split(',').filter(Boolean);
-  const files = classify().filter((f) => !only || only.some((o) => f.path.includes(o)));
+  const files = (await classify()).filter((f) => !only || only.some((o) => f.path.includes(o)));
   // ignoreAnnotations: package.json's sideEffects speaks of dist/, not of bindings/, whose
   // modules register loop features when loaded (threads.ts: port(), tasks.ts: createTask): a
   // bundle of a few test files must not drop them because no export of theirs is used
@@ -151,7 +124,7 @@ async function buildSuite() {
     platform: 'node',
     packages: 'external',
     outdir: join(OUT, 'node'),
-    alias: { vitest: './test/hosts/vitest-shim.ts', ...Object.fromEntries(Object.entries(SELF).map(([k, v]) => [k, `./${v}`])) },
+    alias: { vitest: './test/hosts/vitest-shim.ts', ...SELF },
     define: { __CAPABILITIES__: JSON.stringify(['blocking', 'shared', 'node']) },
     plugins: [suiteFiles(files.filter((f) => f.needs.node), () => true), sourceUrls],
   });
@@ -286,6 +259,6 @@ async function main(argv) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  if (process.argv[2] === '--list') for (const { path, needs } of classify()) console.log(`${path}: ${Object.entries(needs).map(([n, why]) => `needs ${n} (${why})`).join('; ') || 'portable'}`);
+  if (process.argv[2] === '--list') for (const { path, needs } of await classify()) console.log(`${path}: ${Object.entries(needs).map(([n, why]) => `needs ${n} (${why})`).join('; ') || 'portable'}`);
   else await main(process.argv.slice(2));
 }

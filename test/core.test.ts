@@ -156,14 +156,6 @@ describe.each(variants)('core contract: $name', ({ make, tiny }) => {
       expect(core.alloc()).toBe(slot);
     }));
 
-  it('release returns a slot with a new generation', () =>
-    withCore(make, (core) => {
-      const slot = core.alloc();
-      const gen = core.gen(slot);
-      core.release(slot);
-      expect(core.gen(slot)).not.toBe(gen);
-      expect(core.alloc()).toBe(slot);
-    }));
 
   it('a cancelled timer never fires and its slot is freed when dropped', () =>
     withCore(make, (core) => {
@@ -411,7 +403,6 @@ type Op =
   | { t: 'ready' }
   | { t: 'timers'; n: number; when: number }
   | { t: 'cancel'; k: number; n: number }
-  | { t: 'release' }
   | { t: 'tick'; now: number; res: number }
   | { t: 'deadline' };
 
@@ -423,7 +414,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   // k counts back from the latest scheduling op: small k hits pending entries, large k stale ones
   { weight: 4, arbitrary: fc.record({ t: fc.constant('cancel' as const), k: fc.nat({ max: 300 }), n: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 80 })) }) },
-  { weight: 1, arbitrary: fc.constant<Op>({ t: 'release' }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('tick' as const), now: fc.constantFrom(-1, 0, 1, 2, 3, 4, 6, 9), res: fc.constantFrom(0, 0.5, 1) }) },
   { weight: 1, arbitrary: fc.constant<Op>({ t: 'deadline' }) },
 );
@@ -446,9 +436,6 @@ class Driver {
       const [slot, gen] = this.handles[i]!;
       this.core.cancel(slot, gen);
     }
-  }
-  release(): void {
-    this.core.release(this.core.alloc());
   }
   tick(now: number, res: number): number[] {
     return tickBatch(this.core, now, res).map((slot) => this.opOfSlot[slot]!);
@@ -481,10 +468,6 @@ describe.each(wasmVariants)('differential: js and $name', ({ make }) => {
               case 'cancel':
                 js.cancel(op.k, op.n);
                 wasm.cancel(op.k, op.n);
-                break;
-              case 'release':
-                js.release();
-                wasm.release();
                 break;
               case 'tick': {
                 const [, timers, cancelled] = js.counts();

@@ -51,7 +51,7 @@ describe.each(CORES)('errors, debug and repr (%s core)', (core) => {
     expect(loop.getExceptionHandler()).toBe(null);
     const err = new Error('kaput');
     const { errors } = await captureConsole(async () => {
-      loop.callSoon(function bad(x: number) {
+      loop.callSoon(function bad(_x: number) {
         throw err;
       }, 7);
       loop.callSoon(() => loop.stop());

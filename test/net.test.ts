@@ -12,7 +12,6 @@ import {
   Protocol,
   openConnection,
   startServer,
-  type ProtocolLike,
   type Transport,
 } from '../bindings/node.js';
 import { CORES } from './helpers.js';
@@ -441,7 +440,7 @@ describe.each(CORES)('Unix sockets (%s core)', (core) => {
 
   it('a Unix stream server echoes lines; peername and sockname name the path', async () => {
     const p = sockPath();
-    const got = await onLoop(core, async (loop) => {
+    const got = await onLoop(core, async () => {
       const { startUnixServer, openUnixConnection } = await import('../bindings/node.js');
       let serverSock: unknown;
       const server = await startUnixServer(async (r, w) => {

@@ -102,10 +102,6 @@ export class JsCore implements Core {
     return this.gens[slot]!;
   }
 
-  release(slot: number): void {
-    this.free(slot);
-  }
-
   pushReady(slot: number): void {
     // the ring holds at least one entry per slot and a slot is in it at most once: never full
     this.ring[this.tail & this.mask] = slot;

@@ -46,8 +46,6 @@ export interface Core {
   alloc(): number;
   /** Current generation of a slot (changes each time the slot is freed). */
   gen(slot: number): number;
-  /** Returns a slot that was allocated but never scheduled (used when scheduling fails half-way). */
-  release(slot: number): void;
   /** Appends an allocated slot to the ready ring. */
   pushReady(slot: number): void;
   /** Schedules an allocated slot as a timer at loop time `when` (any number but NaN; may be Infinity). */
@@ -115,10 +113,6 @@ export interface CoreInbox {
   closeAndDrain(each: (words: number) => void): void;
   /** The consumed position. */
   head(): number;
-}
-
-export interface CoreFactory {
-  (): Core;
 }
 
 /** asyncio's _MIN_SCHEDULED_TIMER_HANDLES and _MIN_CANCELLED_TIMER_HANDLES_FRACTION. */

@@ -179,15 +179,6 @@ export class WasmCore implements Core {
     return this.mem32[this.gens + slot]!;
   }
 
-  release(slot: number): void {
-    const m = this.mem32;
-    const top = m[this.h + H.FREE_TOP]!;
-    m[this.gens + slot] = m[this.gens + slot]! + 1; // wraps at 2^32 like the core's u32
-    this.m8[this.states + slot] = S.FREE;
-    m[this.free + top] = slot;
-    m[this.h + H.FREE_TOP] = top + 1;
-  }
-
   pushReady(slot: number): void {
     const m = this.mem32;
     const tail = m[this.h + H.RING_TAIL]!;
