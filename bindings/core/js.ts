@@ -33,8 +33,9 @@
  *   - alloc, gen, pushReady, cancel: O(1), a few loads and stores; pushTimer O(log4 n);
  *   - tick: O(batch) for the ring, O(log4 n) per fired or dropped timer; a rebuild is O(n) and
  *     happens when more than half of at least 100 timers are cancelled (asyncio's rule);
- *   - W1s (one callback per iteration, the slot's whole life per callback) measured ~700
- *     instructions per callback under callgrind through the whole loop (the WASM core ~865):
+ *   - W1s (one callback per iteration, the slot's whole life per callback) measured ~670
+ *     instructions per callback under callgrind through the whole loop (the WASM core ~850, the
+ *     FIFO floor 61):
  *     the core's share is the free-stack pop and push, the ring's store and the batch copy.
  */
 import { Core, CoreInbox, type CoreLimits, MIN_CANCELLED_TIMER_HANDLES_FRACTION, MIN_SCHEDULED_TIMER_HANDLES, WakeCell, checkFailAfter, checkLimits, injectedRefusal, memoryExhausted, tooManyEntries } from './types.js';
