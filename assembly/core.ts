@@ -1,15 +1,17 @@
 /**
- * The WebAssembly scheduling core: the algorithms of bindings/core/js.ts over raw linear memory.
- * Compiled with `--runtime stub --importMemory` (see asconfig.json): no GC, this file owns memory.
+ * The WebAssembly scheduling core: bindings/core/js.ts's algorithms over raw linear memory, in the
+ * same sections under the same names (slots, ring and batch, heap, the loop's crossings, the
+ * cross-thread inbox). Compiled with `--runtime stub --importMemory` (see asconfig.json): no GC,
+ * this file owns memory. The contract both cores keep: bindings/core/types.ts.
  *
  * Layout of the imported memory (every pointer is a byte address, every count a u32):
- *   static   header (HEADER_SIZE bytes at header(); field offsets H_* below), free-list heads
+ *   header   HEADER_SIZE bytes at header() (field offsets H_* below), then the free-list heads
  *   blocks   power-of-two blocks (16 bytes and up, 16-aligned) cut from a bump pointer that grows
  *            the memory; a freed block goes on its size class's free list and serves the next
  *            request of that class (after a doubling, the old f64 arrays serve the next u32 ones;
  *            what is never reused is bounded by a geometric series: less than the live arrays)
- *   slots    gen u32[cap], state u8[cap], free stack u32[cap] with its top in the header,
- *            seq f64[cap] (a timer's seq, read only when two deadlines tie)
+ *   slots    gens u32[cap], states u8[cap] (S_*), freeStack u32[cap] with its top in the header,
+ *            slotSeq f64[cap] (a timer's seq, read only when two deadlines tie)
  *   ring     u32[ringCap] of slots, entries at [head, tail) & mask
  *   batch    u32[ringCap]: the slots handed out by the last tick; a grown batch waits in
  *            `batchNext` until the next tick, so the current one never moves while it runs
@@ -18,20 +20,37 @@
  *            each node's four children fill one 64-byte cache line and a pop touches ~log4(n)
  *            lines (bindings/core/js.ts has the same layout and the same sifts); size in header
  *   staging  when f64[STAGE_CAP], slot u32[STAGE_CAP]: timers pushed by JS, merged by flushTimers
+ *   The loop front (bindings/loop.ts) keeps what runs for each slot (callback, arguments, context)
+ *   in its own tables by slot: this memory holds integers only.
+ *
  * Invariants:
  *   - cap <= maxSlots (the loop's maxEntries, set by init); the ring's capacity is a power of two;
- *   - a slot is in exactly one of: free stack (FREE), ring (READY/CANCELLED_READY), heap or
- *     staging (TIMER/CANCELLED_TIMER), batch (RUNNING); so freeTop, ring length, heap size +
+ *   - a slot is in exactly one of: free stack (S_FREE), ring (S_READY/S_CANCELLED_READY), heap or
+ *     staging (S_TIMER/S_CANCELLED_TIMER), batch (S_RUNNING); so freeTop, ring length, heap size +
  *     staged count and batch length are each <= cap;
+ *   - a slot's generation (gens) changes only when it is freed: a stale (slot, gen) cancels nothing;
  *   - ringCap >= cap and the heap holds cap entries, so flushTimers and tick never allocate and
  *     cannot fail: only growSlots/growRing may run out of memory, and they change nothing then;
  *   - heap order: parent (when, seq) < child (when, seq); seq strictly grows and is assigned at
  *     flush in staging order, which is push order, so equal deadlines keep scheduling order;
  *     everything JS stages (cancelled or not) enters the heap, so counts match JsCore's;
- *   - cancelled = number of CANCELLED_TIMER slots, in the heap or in staging;
+ *   - cancelled = number of S_CANCELLED_TIMER slots, in the heap or in staging;
  *   - H_EPOCH changes after every successful memory.grow and nothing else moves memory: JS keeps
  *     typed-array views while it is unchanged.
  * Raw load/store does no bounds check; each access below is in bounds by the invariant it cites.
+ *
+ * Costs:
+ *   - per callback, nothing crosses into WebAssembly: alloc, gen, pushReady, pushTimer, cancel
+ *     are loads and stores JS makes on views of this memory (bindings/core/wasm.ts); growth is the
+ *     only crossing besides the iteration's one `tick` (and `nextDeadline` when the loop idles);
+ *   - tick: O(batch) for the ring, O(log4 n) per fired or dropped timer; a rebuild is O(n) and
+ *     happens when more than half of at least 100 timers are cancelled (asyncio's rule);
+ *   - one slot's life for a ready callback (alloc, pushReady, the tick that hands it out, the
+ *     tick that frees it) is ~20 loads and stores on the views plus its share of the crossing:
+ *     W1s (one callback per iteration) measured ~850 instructions per callback under callgrind
+ *     through the whole loop, the JS core ~670, the FIFO floor 61; doing the ring-only tick in
+ *     JS on the views instead of crossing measured ~100 instructions more (the views' loads cost
+ *     more than the call), so the tick stays here (bench/README.md has the workloads).
  */
 
 // ---- header: byte offsets from header(), all u32 (exported so JS can check its copy) ----------
@@ -58,7 +77,7 @@ export const H_HEAP_SIZE: u32 = 72;
 export const H_INBOX: u32 = 128;
 export const HEADER_SIZE: u32 = 256;
 
-// ---- slot states (the same numbers as SlotState in js.ts) ------------------------------------
+// ---- slot states (the same numbers as FREE … RUNNING in bindings/core/js.ts) ------------------
 export const S_FREE: u8 = 0;
 export const S_READY: u8 = 1;
 export const S_TIMER: u8 = 2;

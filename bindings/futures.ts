@@ -257,7 +257,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
   addDoneCallback(fn: DoneCallback<T>, context?: Context): void {
     checkCallable(fn, 'addDoneCallback');
     if (context !== undefined && !isInstance(context, Context)) throw new TypeError(`context must be a Context, got ${describe(context)}`);
-    const ctx = context ?? copyContext();
+    this._addDone(fn, context ?? copyContext());
+  }
+
+  /**
+   * @internal addDoneCallback for the library's own callbacks (a task's wakeup): `fn` is known to
+   * be a plain function and `ctx` a Context, so neither is checked (the callable check is the
+   * larger part of a task's suspension on a future).
+   */
+  _addDone(fn: DoneCallback<T>, ctx: Context): void {
     if (this._state !== FutureState.PENDING) this._loop._soonAlways(fn, this, ARGS_ONE, ctx);
     else (this._callbacks ??= []).push([fn, ctx]);
   }

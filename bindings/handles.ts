@@ -1,14 +1,19 @@
 /**
- * Handle and TimerHandle: what callSoon/callLater return. A handle owns one core slot from its
- * scheduling until it runs or is cancelled; `_slot`/`_gen` name that slot, and the loop's table
- * maps the slot back to the handle (cleared on run and on cancel, so the callback is released).
+ * Handle and TimerHandle: what callSoon/callLater return, the user's name for one scheduled
+ * callback. The loop does not keep them: it keeps the callback, its arguments and its context in
+ * its own tables by core slot (bindings/loop.ts, struct of arrays), and `_slot`/`_gen` name that
+ * slot, so a handle the caller drops dies young (a fan-out of a million callSoon leaves nothing for
+ * the garbage collector to copy). `cancel()` clears the loop's entry if `_gen` is still the slot's
+ * generation. A callback that throws outside debug mode reports an equal view (a new Handle over
+ * the same slot, callback, arguments and context) as `context.handle` (docs/API.md §2.14).
  *
- * Layout, kept small because one is made per callback (7 fields; TimerHandle adds `_when`):
+ * Layout (7 fields; TimerHandle adds `_when`):
  *   _callback, _loop, _slot, _gen;
  *   _args   nothing (0 arguments), the argument itself (1), or an array (2 or more): no array
  *           is made for the common 0- and 1-argument calls;
  *   _ctx    the explicit Context, else the snapshot of context vars taken at scheduling time;
- *   _flags  CANCELLED | EXPLICIT_CONTEXT | how `_args` holds them (ARGS_*) << ARGS_SHIFT.
+ *   _flags  CANCELLED | EXPLICIT_CONTEXT | how `_args` holds them (ARGS_*) << ARGS_SHIFT; the
+ *           loop's per-slot flags word is the same without CANCELLED, plus TIMER_SLOT.
  * Debug-only data (creation traceback, frozen repr) lives in a side table, not in every handle.
  */
 import { Context, callInContext, useScratch } from './context.js';
@@ -27,9 +32,13 @@ type Callback = (...args: any[]) => unknown;
 // `_flags` bits. Plain constants, not enums: an enum compiles to an object (isolatedModules), a
 // property load on every use, where a module constant is folded into the optimized code.
 const CANCELLED = 1;
-const EXPLICIT_CONTEXT = 2;
-const ARGS_SHIFT = 2;
+/** @internal the callback runs in `_ctx`, a Context (else `_ctx` is a snapshot of context vars) */
+export const EXPLICIT_CONTEXT = 2;
+/** @internal where the ARGS_* kind sits in a flags word */
+export const ARGS_SHIFT = 2;
 const ARGS_BITS = 3 << ARGS_SHIFT;
+/** @internal in the loop's per-slot flags only: the slot is a timer (its `when` is in the loop's table) */
+export const TIMER_SLOT = 16;
 /** @internal how `_args` holds the arguments: none, the one argument itself, or an array */
 export const ARGS_NONE = 0;
 export const ARGS_ONE = 1;
@@ -40,6 +49,21 @@ interface DebugInfo {
   repr: string | null;
 }
 const debugInfo = new WeakMap<Handle, DebugInfo>();
+
+/**
+ * @internal Calls `cb` with `arg` held as `flags` says (ARGS_* << ARGS_SHIFT, EXPLICIT_CONTEXT),
+ * in the Context `ctx` or the batch's scratch context given the vars `ctx`. What it throws passes.
+ */
+export function invoke(cb: Callback, flags: number, arg: unknown, ctx: Context | Vars): void {
+  const kind = (flags >>> ARGS_SHIFT) & 3;
+  if ((flags & EXPLICIT_CONTEXT) !== 0) callInContext(ctx as Context, cb, kind, arg);
+  else {
+    useScratch(ctx as Vars);
+    if (kind === ARGS_NONE) cb();
+    else if (kind === ARGS_ONE) cb(arg);
+    else cb(...(arg as unknown[]));
+  }
+}
 
 /**
  * A scheduled callback, as `loop.callSoon()` returns it: asyncio's `asyncio.Handle` (API.md §2.14).
@@ -113,17 +137,8 @@ export class Handle {
    * between `enterCallbacks` and `leaveCallbacks` (context.ts), which own the context switch.
    */
   _run(): void {
-    const cb = this._callback!;
-    const flags = this._flags;
-    const kind = flags >>> ARGS_SHIFT;
     try {
-      if ((flags & EXPLICIT_CONTEXT) !== 0) callInContext(this._ctx as Context, cb, kind, this._args);
-      else {
-        useScratch(this._ctx as Vars);
-        if (kind === ARGS_NONE) cb();
-        else if (kind === ARGS_ONE) cb(this._args);
-        else cb(...(this._args as unknown[]));
-      }
+      invoke(this._callback!, this._flags, this._args, this._ctx);
     } catch (e) {
       this._loop._reportCallbackError(this, e);
     }

@@ -1,8 +1,16 @@
 /**
  * EventLoop — the portable loop (asyncio's base_events.py), the same over either core.
  *
- * Data: the core (timer heap, ready ring, batch; see core/types.ts) holds slots; `_table[slot]`
- * holds the Handle. A handle is in the table from scheduling until it runs or is cancelled.
+ * Data: the core (timer heap, ready ring, batch; see core/types.ts) holds slots; the loop holds
+ * what runs for each slot in tables by slot (struct of arrays): `_cbs[slot]` the callback,
+ * `_args[slot]` its arguments (as handles.ts ARGS_* says), `_ctxs[slot]` its Context or context
+ * vars, `_flags[slot]` how to read the two (handles.ts), `_whens[slot]` a timer's deadline.
+ * `_cbs[slot]` is set from scheduling until the callback runs or is cancelled (then undefined,
+ * with `_args`/`_ctxs` cleared so nothing is held). The Handle that callSoon returns is not kept:
+ * it names (slot, gen), and cancels through `_cancelHandle`; the work the loop schedules for itself
+ * (`_soonAlways`: done callbacks, task steps, host events) makes no Handle at all. Only while the
+ * loop is instrumented (debug mode, an observer, a trace) `_handles[slot]` keeps the user's handle,
+ * so that reports, observers and traces see that object.
  * `_overflow` holds, in order, handles of work no caller could be told was refused (done
  * callbacks, steps scheduled from a step, host events) that the core had no slot for; they enter
  * the ready ring right after a tick frees room (`_soonAlways`, `_drainOverflow`).
@@ -26,7 +34,7 @@ import { type Clock, type ClockKind, checkSeconds, createClock } from './clock.j
 import { isInstance, peek, safeString } from './repr.js';
 import { checkCallable, isCallable } from './callables.js';
 import { Future, type FutureLoop } from './futures.js';
-import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, Handle, TimerHandle, firstUserFrame, formatCallback, formatHandle, type HandleOwner } from './handles.js';
+import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, ARGS_SHIFT, EXPLICIT_CONTEXT, Handle, TIMER_SLOT, TimerHandle, firstUserFrame, formatCallback, formatHandle, invoke, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
 import { takeAsyncWork } from './running.js';
 import { enterRunning, leaveRunning } from './thread.js';
@@ -171,12 +179,14 @@ export interface InboxOwner {
  * NotImplementedError naming it.
  *
  * Invariants of the fields (what each method may assume, and must leave true):
- * - `_table[slot]` is the Handle of every slot the core holds (ready ring, timers, the batch not
- *   yet run), and `h._slot === slot`; `undefined` once it ran or was cancelled.
+ * - `_cbs[slot]` is the callback of every slot the core holds (ready ring, timers, the batch not
+ *   yet run), with `_args`/`_ctxs`/`_flags` (and `_whens` for a timer) beside it; `undefined` once
+ *   it ran or was cancelled. A Handle cancels its slot only while the slot's generation is its own.
+ *   `_handles[slot]` is set only while the loop is instrumented.
  * - `_overflow` holds handles with no slot (`_slot === -1`), in order, each to run after everything
  *   in the ready ring; non-empty only after the core refused a slot; drained right after each tick.
  * - `_running` while a driver is on the stack (`_enter` … `_leave`); `_stopping` only while running;
- *   `_closed` is final (the core freed, the table and `_overflow` empty).
+ *   `_closed` is final (the core freed, the tables and `_overflow` empty).
  * - `_sleepResolve !== null` exactly while `_runAsync` sleeps in the host (`_sleep`), `_sleepTimer`
  *   only then; `_blocking` exactly while `_runSync` drives. Whatever adds work ends either wait
  *   (`_wake`, `_notifyBlocked`).
@@ -196,7 +206,14 @@ export class EventLoop implements HandleOwner, FutureLoop {
   slowCallbackDuration = 0.1;
 
   /** @internal */ _core: Core;
-  /** @internal */ _table: Array<Handle | undefined> = [];
+  // what runs for each slot (see the top of this file): set by _soon/_at/_soonAlways, cleared when it runs or is cancelled
+  /** @internal */ _cbs: Array<((...args: any[]) => unknown) | undefined> = [];
+  private _args: unknown[] = [];
+  private _ctxs: unknown[] = [];
+  private _flags: number[] = [];
+  private _whens: number[] = [];
+  /** instrumented loops only: the user's handle by slot (what reports, observers and traces are given) */
+  private _handles: Array<Handle | undefined> = [];
   /** @internal real or virtual (clock.ts): the loop asks it, never which one it is */
   readonly _clock: Clock;
   private _running = false;
@@ -371,27 +388,68 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   private _soon(callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): Handle {
+    const slot = this._put(callback, arg, kind, ctx);
+    const h = new Handle(callback, arg, kind, this, this._ctxs[slot] as Context, ctx !== null, slot, this._core.gen(slot));
+    if (this._instrumented) this._keep(h, slot);
+    return h;
+  }
+
+  /**
+   * Takes a slot, fills the slot's tables and appends it to the ready ring: a callSoon without its
+   * Handle. Throws (nothing scheduled) when the core refuses a slot.
+   */
+  private _put(callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): number {
     const core = this._core;
     const slot = core.alloc();
-    const h = new Handle(callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, slot, core.gen(slot));
-    if (this._debug) h._sourceTraceback = new Error().stack ?? null;
-    this._table[slot] = h;
+    this._cbs[slot] = callback;
+    this._args[slot] = arg;
+    if (ctx === null) {
+      this._ctxs[slot] = currentContext()._vars;
+      this._flags[slot] = kind << ARGS_SHIFT;
+    } else {
+      this._ctxs[slot] = ctx;
+      this._flags[slot] = (kind << ARGS_SHIFT) | EXPLICIT_CONTEXT;
+    }
     core.pushReady(slot); // never throws for an allocated slot: only alloc grows the core
     if (--this._stats.countdown === 0) this._stats.sample(); // one in SAMPLE_EVERY is timed to its iteration
     if (this._sleepResolve !== null) this._wake();
-    return h;
+    return slot;
+  }
+
+  /** An instrumented loop keeps the user's handle until it runs (debug mode: where it was made, too). */
+  private _keep(h: Handle, slot: number): void {
+    if (this._debug) h._sourceTraceback = new Error().stack ?? null;
+    this._handles[slot] = h;
   }
 
   private _at(when: number, callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): TimerHandle {
     const core = this._core;
     const slot = core.alloc();
-    const h = new TimerHandle(when, callback, arg, kind, this, ctx ?? currentContext()._vars, ctx !== null, slot, core.gen(slot));
-    if (this._debug) h._sourceTraceback = new Error().stack ?? null;
-    if (this._tracer !== null) this._tracer.timer(h);
-    this._table[slot] = h;
+    const vars = ctx ?? currentContext()._vars;
+    this._cbs[slot] = callback;
+    this._args[slot] = arg;
+    this._ctxs[slot] = vars;
+    this._flags[slot] = (kind << ARGS_SHIFT) | (ctx !== null ? EXPLICIT_CONTEXT : 0) | TIMER_SLOT;
+    this._whens[slot] = when;
+    const h = new TimerHandle(when, callback, arg, kind, this, vars, ctx !== null, slot, core.gen(slot));
+    if (this._instrumented) {
+      this._keep(h, slot);
+      if (this._tracer !== null) this._tracer.timer(h);
+    }
     core.pushTimer(slot, when); // never throws for an allocated slot: only alloc grows the core
     if (this._sleepResolve !== null) this._wake();
     return h;
+  }
+
+  /** The handle a report, an observer or a trace is given for `slot`: the user's (instrumented loops), else an equal view. */
+  private _handleOf(slot: number, cb: (...args: any[]) => unknown, arg: unknown, flags: number, ctx: unknown): Handle {
+    const kept = this._handles[slot];
+    if (kept !== undefined) return kept;
+    const kind = (flags >>> ARGS_SHIFT) & 3;
+    const explicit = (flags & EXPLICIT_CONTEXT) !== 0;
+    const gen = this._core.gen(slot);
+    if ((flags & TIMER_SLOT) !== 0) return new TimerHandle(this._whens[slot]!, cb, arg, kind, this, ctx as Context, explicit, slot, gen);
+    return new Handle(cb, arg, kind, this, ctx as Context, explicit, slot, gen);
   }
 
   /**
@@ -401,11 +459,14 @@ export class EventLoop implements HandleOwner, FutureLoop {
    * says (handles.ts ARGS_*), in `ctx` or a copy of the current context. Used for done callbacks,
    * steps scheduled from a step, and what host events (I/O, signals, exits) hand to the loop.
    */
-  _soonAlways(callback: (...args: any[]) => unknown, arg?: unknown, kind: number = ARGS_NONE, ctx: Context | null = null): Handle {
+  _soonAlways(callback: (...args: any[]) => unknown, arg?: unknown, kind: number = ARGS_NONE, ctx: Context | null = null): void {
     this._checkClosed();
     if (this._overflow.length === 0) {
       try {
-        return this._soon(callback, arg, kind, ctx);
+        // no Handle: nobody holds one for this work (an instrumented loop makes one, for its reports)
+        if (this._instrumented) this._soon(callback, arg, kind, ctx);
+        else this._put(callback, arg, kind, ctx);
+        return;
       } catch (e) {
         if (!isMemoryExhausted(e)) throw e;
       }
@@ -414,7 +475,6 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (this._debug) h._sourceTraceback = new Error().stack ?? null;
     this._overflow.push(h);
     if (this._sleepResolve !== null) this._wake();
-    return h;
   }
 
   /** Moves waiting `_overflow` handles into the core's ready ring, in order, while it has room. */
@@ -429,7 +489,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
         const slot = core.alloc();
         h._slot = slot;
         h._gen = core.gen(slot);
-        this._table[slot] = h;
+        this._cbs[slot] = h._callback!;
+        this._args[slot] = h._args;
+        this._ctxs[slot] = h._ctx;
+        this._flags[slot] = h._flags; // not cancelled: the flags word is the slot's
+        if (this._instrumented) this._handles[slot] = h;
         core.pushReady(slot);
       }
     } catch (e) {
@@ -441,10 +505,18 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** @internal */
   _cancelHandle(h: Handle): void {
     const slot = h._slot;
-    if (slot >= 0 && this._table[slot] === h) {
-      this._table[slot] = undefined;
-      if (!this._closed) this._core.cancel(slot, h._gen);
-    }
+    // the slot is still this handle's while its generation is (a handle waiting in _overflow has none)
+    if (slot < 0 || this._closed || this._cbs[slot] === undefined || this._core.gen(slot) !== h._gen) return;
+    this._clear(slot);
+    this._core.cancel(slot, h._gen);
+  }
+
+  /** Drops what the slot's tables hold (the callback ran or was cancelled). */
+  private _clear(slot: number): void {
+    this._cbs[slot] = undefined;
+    this._args[slot] = undefined;
+    this._ctxs[slot] = undefined;
+    if (slot < this._handles.length) this._handles[slot] = undefined;
   }
 
   // ---- running ------------------------------------------------------------------------------
@@ -576,8 +648,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const onClose = this._extra.onClose as Array<() => void> | undefined;
     if (onClose) for (const fn of onClose.splice(0)) fn(); // host resources tied to the loop (signal handlers)
     this._plainFn = UNCHECKED;
-    for (const h of this._table) if (h !== undefined) h._slot = -1;
-    this._table = [];
+    this._cbs = [];
+    this._args = [];
+    this._ctxs = [];
+    this._flags = [];
+    this._whens = [];
+    this._handles = [];
     this._overflow = [];
     this._core.close();
   }
@@ -1125,10 +1201,11 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const timers = core.timerCount();
     const clock = this._clock;
     const now = timers > 0 ? clock.now() : 0;
+    const ready = timers > 0 ? core.readyCount() : 0; // the batch's first `ready` entries come from the ring, the rest are timers
     const n = core.tick(now, clock.resolution);
     stats.iterations++;
     stats.dispatched += n;
-    if (timers > 0 && timers > core.timerCount()) stats.timersFired(this._table, core.mem32, core.batchBase, n, timers - core.timerCount(), now);
+    if (n > ready && timers > 0) stats.timerFired(now - this._whens[core.mem32[core.batchBase + ready]!]!);
     if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
     if (this._overflow.length !== 0) this._drainOverflow(); // so did it for work refused a slot
     return n;
@@ -1137,24 +1214,35 @@ export class EventLoop implements HandleOwner, FutureLoop {
   /** Runs the batch the last tick handed out (`n` slots from `mem32[base]`), skipping cancelled handles. */
   private _runBatch(n: number, base: number): void {
     if (this._instrumented) return this._runBatchDebug(n, base);
+    if (this._handles.length !== 0) this._handles = []; // kept while instrumented: no longer needed
     const core = this._core;
-    const table = this._table;
+    const cbs = this._cbs;
+    const args = this._args;
+    const ctxs = this._ctxs;
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!; // mem32 may be replaced by a growth during the batch
-      const h = table[slot];
-      if (h === undefined) {
+      const cb = cbs[slot];
+      if (cb === undefined) {
         this._stats.skipped++; // cancelled
         continue;
       }
-      table[slot] = undefined;
-      h._run();
+      cbs[slot] = undefined;
+      const arg = args[slot];
+      if (arg !== undefined) args[slot] = undefined;
+      const ctx = ctxs[slot] as Context;
+      ctxs[slot] = undefined;
+      const flags = this._flags[slot]!;
+      try {
+        invoke(cb, flags, arg, ctx);
+      } catch (e) {
+        this._reportCallbackError(this._handleOf(slot, cb, arg, flags, ctx), e);
+      }
     }
   }
 
   /** The batch in debug mode, under an observer or while tracing: each callback timed. */
   private _runBatchDebug(n: number, base: number): void {
     const core = this._core;
-    const table = this._table;
     const obs = this._observer;
     const tr = this._tracer;
     obs?.iteration?.(this, this.time(), n);
@@ -1164,12 +1252,13 @@ export class EventLoop implements HandleOwner, FutureLoop {
     tr?.begin(n, t1);
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!;
-      const h = table[slot];
-      if (h === undefined) {
+      const cb = this._cbs[slot];
+      if (cb === undefined) {
         this._stats.skipped++;
         continue;
       }
-      table[slot] = undefined;
+      const h = this._handleOf(slot, cb, this._args[slot], this._flags[slot]!, this._ctxs[slot]);
+      this._clear(slot);
       const t0 = obs === null ? t1 : host.now();
       h._run();
       t1 = host.now();

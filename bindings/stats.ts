@@ -18,7 +18,6 @@
  * Lags go into fixed-size log-bucket histograms (8 buckets per octave from 1 µs): no allocation
  * per sample; percentiles within 4.5 % (a bucket's width), max exact.
  */
-import { TimerHandle, type Handle } from './handles.js';
 
 /** One callSoon in this many is timestamped for the ready-wait histogram. */
 export const SAMPLE_EVERY = 64;
@@ -163,19 +162,9 @@ export class StatsRecorder {
     this.sampledAt = -1;
   }
 
-  /**
-   * A tick at loop time `now` took timers off the core (`left` fewer): the lag of the earliest one
-   * that fired. Fired timers end the batch, in deadline order, so it is at most `left` from the end
-   * (cancelled timers the tick dropped count in `left` too; one load per iteration, not a walk).
-   */
-  timersFired(table: ReadonlyArray<Handle | undefined>, mem32: Uint32Array | Int32Array, base: number, n: number, left: number, now: number): void {
-    for (let i = Math.max(0, n - left); i < n; i++) {
-      const h = table[mem32[base + i]!];
-      if (h instanceof TimerHandle) {
-        this.timerLag.add(now - h._when);
-        return;
-      }
-    }
+  /** A tick fired timers: `lag` is how late the earliest of them ran (now minus its `when`). */
+  timerFired(lag: number): void {
+    this.timerLag.add(lag);
   }
 
   snapshot(): LoopStats {

@@ -25,6 +25,9 @@ import { ARGS_NONE, ARGS_ONE, TASK_OF } from './handles.js';
 import type { EventLoop } from './loop.js';
 import { running, swapRunning, type Marks, type Runner } from './running.js';
 
+/** Future's own addDoneCallback: a future that has it takes a task's wakeup without the callable check (`_addDone`). */
+const plainAddDoneCallback = Future.prototype.addDoneCallback;
+
 /**
  * A generator coroutine: a generator function's generator that `yield*`s wasmloop awaitables and
  * returns a `T` (API.md §6.2).
@@ -416,7 +419,9 @@ export class Task<T = unknown> extends Future<T> implements Runner {
         this._stepSoon(new RuntimeError(`Task cannot await on itself: ${this}`));
       } else {
         yielded._asyncioFutureBlocking = false;
-        yielded.addDoneCallback(this._wakeupFn, this._context);
+        // the wakeup is the task's own arrow function: no callable check, unless a subclass's addDoneCallback wants the call
+        if (yielded.addDoneCallback === plainAddDoneCallback) yielded._addDone(this._wakeupFn, this._context);
+        else yielded.addDoneCallback(this._wakeupFn, this._context);
         this._futWaiter = yielded;
         if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
       }

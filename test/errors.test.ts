@@ -1,9 +1,9 @@
-/** API.md §5: the exception handler, debug mode, representation. */
-// proves: §2.14, §5.1, §5.2, §5.3
+/** API.md §5 (§5.8: the reported handle is an equal view outside debug mode): the exception handler, debug mode, representation. */
+// proves: §2.14, §5.1, §5.2, §5.3, §5.8
 import { describe, expect, it } from 'vitest';
-import { RuntimeError, newEventLoop, type ExceptionContext } from '../bindings/index.js';
+import { ContextVar, Handle, RuntimeError, TimerHandle, copyContext, newEventLoop, type ExceptionContext } from '../bindings/index.js';
 import { host } from '../bindings/hosts/index.js';
-import { CORES, captureConsole, vloop } from './helpers.js';
+import { CORES, captureConsole, iterations, vloop } from './helpers.js';
 
 /**
  * Sets (or with undefined, unsets) an environment variable through `process.env` where the host
@@ -41,11 +41,74 @@ describe.each(CORES)('errors, debug and repr (%s core)', (core) => {
     expect(seen).toEqual(['after']);
     expect(contexts).toHaveLength(1);
     expect(contexts[0]!.exception).toBe(err);
-    expect(contexts[0]!.handle).toBe(h);
+    // §5.8: an equal view of the user's handle (the loop keeps none), showing the same
+    expect(contexts[0]!.handle).toBeInstanceOf(Handle);
+    expect(String(contexts[0]!.handle)).toBe(String(h));
     expect(contexts[0]!.message).toBe('Exception in callback failing()');
     loop.close();
   });
 
+  it('§5.8 the reported handle is an equal view: it reprs, cancels and shows the context and when() as the user\'s', async () => {
+    const loop = vloop(core);
+    const reported: Handle[] = [];
+    loop.setExceptionHandler((_l, ctx) => void reported.push(ctx.handle!));
+    const v = new ContextVar<string>('v', { default: 'unset' });
+    const ctx = copyContext();
+    ctx.run(() => v.set('mine'));
+    function throwing(a: number, b: string): void {
+      throw new Error(`${a}${b}`);
+    }
+    const soon = loop.callSoon(throwing, 1, 'x', ctx);
+    const timer = loop.callLater(2, throwing, 2, 'y');
+    const later = loop.callSoon(throwing, 3, 'z');
+    loop.callLater(3, () => loop.stop());
+    await loop.runForever();
+    expect(reported).toHaveLength(3);
+    const [rs, rl, rt] = reported as [Handle, Handle, TimerHandle]; // the two ready ones first, then the timer
+    expect(rs).not.toBe(soon); // a view, not the same object (debug mode keeps that: below)
+    expect(String(rs)).toBe(String(soon));
+    expect(String(rs)).toBe('<Handle throwing(1, "x")>');
+    expect(rs.getContext()).toBe(soon.getContext()); // the explicit Context itself
+    expect(rs.getContext().get(v)).toBe('mine');
+    expect(rt).toBeInstanceOf(TimerHandle);
+    expect(rt.when()).toBe(timer.when());
+    expect(String(rt)).toBe(String(timer));
+    expect(rl.cancelled()).toBe(later.cancelled());
+    // cancelling the view after its callback ran is what cancelling the user's is: marked, nothing else
+    rl.cancel();
+    later.cancel();
+    expect(rl.cancelled()).toBe(true);
+    expect(String(rl)).toBe(String(later));
+    expect(String(rl)).toBe('<Handle cancelled>');
+    // and in debug mode the report carries the user's own handle
+    loop.setDebug(true);
+    const own = loop.callSoon(throwing, 4, 'w');
+    loop.callLater(1, () => loop.stop());
+    await loop.runForever();
+    expect(reported[3]).toBe(own);
+    loop.close();
+  });
+
+  it('§5.8 a view, like the user\'s handle, cancels nothing once its slot serves another callback', async () => {
+    const loop = vloop(core);
+    const views: Handle[] = [];
+    const ran: string[] = [];
+    loop.setExceptionHandler((_l, ctx) => void views.push(ctx.handle!));
+    const first = loop.callSoon(() => {
+      throw new Error('first');
+    });
+    await iterations(loop, 2); // it ran in the first, the second tick freed its slot
+    // the freed slot serves the next callbacks (the free stack hands out the last freed first)
+    const next = Array.from({ length: 4 }, (_, i) => loop.callSoon(() => ran.push(`next${i}`)));
+    expect(next.some((h) => (h as unknown as { _slot: number })._slot === (views[0] as unknown as { _slot: number })._slot)).toBe(true);
+    views[0]!.cancel();
+    first.cancel();
+    expect(views[0]!.cancelled()).toBe(true);
+    loop.callLater(1, () => loop.stop());
+    await loop.runForever();
+    expect(ran).toEqual(['next0', 'next1', 'next2', 'next3']);
+    loop.close();
+  });
   it('the default handler logs message, exception and stack through console.error', async () => {
     const loop = vloop(core);
     expect(loop.getExceptionHandler()).toBe(null);

@@ -16,6 +16,7 @@ import {
   currentTask,
   eagerTaskFactory,
   ensureFuture,
+  Future,
   sleep,
   type EventLoop,
   type TaskConstructor,
@@ -36,6 +37,34 @@ describe.each(CORES)('generator tasks (%s core)', (core) => {
     expect(seen).toEqual(['started']);
     expect(t.done()).toBe(true);
     expect(t.result()).toBe('result');
+    loop.close();
+  });
+
+  it('a task waiting on a Future subclass registers its wakeup through the subclass\'s addDoneCallback', async () => {
+    // the task's own wakeup skips the callable check only on Future's own addDoneCallback
+    const loop = vloop(core);
+    const calls: string[] = [];
+    class Watched<T> extends Future<T> {
+      override addDoneCallback(fn: (f: Future<T>) => unknown, context?: Context): void {
+        calls.push('addDoneCallback');
+        super.addDoneCallback(fn, context);
+      }
+    }
+    const f = new Watched<number>({ loop });
+    const plain = loop.createFuture<number>();
+    const t = loop.createTask(function* () {
+      const a = yield* f;
+      const b = yield* plain;
+      return a + b;
+    });
+    await iterations(loop, 1);
+    expect(calls).toEqual(['addDoneCallback']);
+    f.setResult(1);
+    await iterations(loop, 2);
+    plain.setResult(2);
+    await iterations(loop, 2);
+    expect(t.result()).toBe(3);
+    expect(calls).toEqual(['addDoneCallback']);
     loop.close();
   });
 
