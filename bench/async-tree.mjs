@@ -133,8 +133,8 @@ export function makeTree(wl, variant, levels, style) {
   return { run: () => () => recurse(levels), counts };
 }
 
-/** One timed run on a new loop of `core` (`clock`: 'real', or 'virtual' for tests): { value: ms per tree, ...counts }. */
-export async function runTree(wl, { core, variant, levels, style, eager, clock = 'real' }) {
+/** One timed run on a new loop of `core` (`clock`: 'monotonic', or 'virtual' for tests): { value: ms per tree, ...counts }. */
+export async function runTree(wl, { core, variant, levels, style, eager, clock = 'monotonic' }) {
   const loop = wl.newEventLoop({ core, clock });
   const tree = makeTree(wl, variant, levels, style);
   if (eager) loop.setTaskFactory(wl.eagerTaskFactory);

@@ -33,11 +33,11 @@ function parse(argv) {
   return opt;
 }
 
-/** Every workload, in file order (w1, w2, w3, w3v, …); a module exports one workload or a list. */
+/** Every workload, in file order (w1, w2, w3, w3m, w3v, …, w9, w10); a module exports one workload or a list. */
 export async function loadWorkloads(dir = join(BENCH_DIR, 'workloads')) {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.mjs'))
-    .sort();
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })); // w9 before w10
   const out = [];
   for (const f of files) {
     const mod = await import(pathToFileURL(join(dir, f)).href);
@@ -60,8 +60,10 @@ export async function main(argv = process.argv.slice(2)) {
       continue;
     }
     log(`${w.id} ${w.title}`);
+    const started = performance.now();
     // a workload that measures itself (W7's server processes) hands back results of the same shape
     const results = w.external ? await w.external({ quick: opt.quick, runs: opt.runs, log }) : await measure(w, { quick: opt.quick, runs: opt.runs, log, cpuProf: opt.cpuProf });
+    log(`  ${w.id}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const by = Object.fromEntries(results.map((r) => [r.name, r]));
     const goals = judge(w.goals, by);
     report.workloads.push({ id: w.id, title: w.title, unit: w.unit, status: 'ok', reference: w.reference, chart: w.chart, results, goals });

@@ -186,6 +186,10 @@ describe('bench harness', () => {
             expect({ core, variant, style, eager, ...counts }).toEqual({ core, variant, style, eager, ...expected[variant] });
             expect(value).toBeGreaterThanOrEqual(0);
           }
+    // the bench's own runs: the default (real) clock, where io sleeps 50 ms
+    const real = await tree.runTree(wl, { core: 'wasm', variant: 'io', levels: 2, style: 'generator', eager: false });
+    expect(real.io).toBe(36);
+    expect(real.value).toBeGreaterThanOrEqual(49);
     expect(() => tree.makeTree(wl, 'nope', 3, 'generator')).toThrow(RangeError);
     expect(() => tree.makeTree(wl, 'none', 3, 'callbacks')).toThrow(RangeError);
   }, 60_000);

@@ -18,24 +18,28 @@ export function stats(xs) {
   return { median, min: s[0], max: s[s.length - 1] };
 }
 
-let pythonInfo;
-/** What Python side is present: { asyncio: version|null, uvloop: version|null, why }. */
-export function python() {
-  if (pythonInfo) return pythonInfo;
-  if (!existsSync(PYTHON)) return (pythonInfo = { asyncio: null, uvloop: null, why: `${PYTHON} not found` });
-  const probe = spawnSync(
-    PYTHON,
-    ['-c', 'import sys, json\ntry:\n import uvloop; u = uvloop.__version__\nexcept ImportError:\n u = None\nprint(json.dumps([sys.version.split()[0], u]))'],
-    { encoding: 'utf8' },
-  );
-  if (probe.status !== 0) return (pythonInfo = { asyncio: null, uvloop: null, why: `${PYTHON} failed: ${probe.stderr.trim()}` });
-  const [version, uvloop] = JSON.parse(probe.stdout);
-  return (pythonInfo = { asyncio: version, uvloop, why: uvloop ? null : 'python3-uvloop is not installed (npm run bench:setup)' });
+const pythonInfo = new Map();
+/** What Python side `interpreter` has: { asyncio: version|null, uvloop: version|null, why }. */
+export function python(interpreter = PYTHON) {
+  if (pythonInfo.has(interpreter)) return pythonInfo.get(interpreter);
+  const info = (() => {
+    if (!existsSync(interpreter)) return { asyncio: null, uvloop: null, why: `${interpreter} not found` };
+    const probe = spawnSync(
+      interpreter,
+      ['-c', 'import sys, json\ntry:\n import uvloop; u = uvloop.__version__\nexcept ImportError:\n u = None\nprint(json.dumps([sys.version.split()[0], u]))'],
+      { encoding: 'utf8' },
+    );
+    if (probe.status !== 0) return { asyncio: null, uvloop: null, why: `${interpreter} failed: ${probe.stderr.trim()}` };
+    const [version, uvloop] = JSON.parse(probe.stdout);
+    return { asyncio: version, uvloop, why: uvloop ? null : interpreter === PYTHON ? 'python3-uvloop is not installed (npm run bench:setup)' : `${interpreter} has no uvloop` };
+  })();
+  pythonInfo.set(interpreter, info);
+  return info;
 }
 
 /** Runs one Python measurement: bench/python/<script> <impl> <n> ...args → its JSON object. */
-export function runPython(script, impl, n, args = []) {
-  const r = spawnSync(PYTHON, [join(BENCH_DIR, 'python', script), impl, String(n), ...args.map(String)], {
+export function runPython(script, impl, n, args = [], interpreter = PYTHON) {
+  const r = spawnSync(interpreter, [join(BENCH_DIR, 'python', script), impl, String(n), ...args.map(String)], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
     timeout: 600_000,
@@ -116,7 +120,7 @@ export function topSelf(profile, k = 10) {
 /** Whether a competitor can run here: null, or why not. */
 function unavailable(c) {
   if (c.python) {
-    const py = python();
+    const py = python(c.python.interpreter);
     if (!py.asyncio) return py.why;
     if (c.python.impl === 'uvloop' && !py.uvloop) return py.why;
     return c.available ? c.available(py) : null;
@@ -138,7 +142,7 @@ export async function measure(w, { quick, runs, log, cpuProf = null }) {
   const entries = w.competitors.map((c) => ({ c, n: nOf(c), skip: unavailable(c), values: [], extras: [], error: null }));
   const runOne = async (e, n) => {
     globalThis.gc?.();
-    const r = e.c.python ? runPython(e.c.python.script, e.c.python.impl, n, e.c.python.args?.(n) ?? []) : await e.c.run(n);
+    const r = e.c.python ? runPython(e.c.python.script, e.c.python.impl, n, e.c.python.args?.(n) ?? [], e.c.python.interpreter) : await e.c.run(n);
     if (typeof r.value !== 'number' || !Number.isFinite(r.value)) throw new Error(`no value measured (${JSON.stringify(r)})`);
     return r;
   };

@@ -7,10 +7,15 @@
 // sleeps, memo hits, factorials) and the row records them; they equal asyncio's for the same seed.
 import { runTree, taskCount, VARIANTS } from '../async-tree.mjs';
 import { info, ratioGoal } from '../lib/goals.mjs';
+import { PYTHON } from '../lib/harness.mjs';
 import { CORES, wl } from '../lib/wasmloop.mjs';
 
 const ID = { none: '', io: 'io', memoization: 'm', cpu_io_mixed: 'c' };
-const EAGER_PY = (py) => (py.asyncio && Number(py.asyncio.split('.')[1]) >= 12 && py.asyncio.startsWith('3.') ? null : `asyncio.eager_task_factory needs Python 3.12+ (here ${py.asyncio})`);
+// eager tasks need asyncio.eager_task_factory (3.12+); Debian's python3 (with python3-uvloop) may be
+// older: BENCH_PYTHON_EAGER names another interpreter for the eager rows (uvloop there if it has it)
+const EAGER_PYTHON = process.env.BENCH_PYTHON_EAGER || PYTHON;
+const EAGER_PY = (py) =>
+  /^3\.(1[2-9]|[2-9]\d)\./.test(py.asyncio ?? '') ? null : `asyncio.eager_task_factory needs Python 3.12+ (${EAGER_PYTHON} is ${py.asyncio}; BENCH_PYTHON_EAGER=/path/to/python3.12 runs these)`;
 
 function make(variant, eager) {
   const mode = eager ? 'eager' : 'lazy';
@@ -19,7 +24,7 @@ function make(variant, eager) {
     name: impl,
     label: `Python ${impl}${eager ? ', eager_task_factory' : ''}`,
     kind: impl,
-    python: { script: 'w10.py', impl, args: () => [variant, mode] },
+    python: { script: 'w10.py', impl, args: () => [variant, mode], ...(eager ? { interpreter: EAGER_PYTHON } : {}) },
     ...(eager ? { available: EAGER_PY } : {}),
   });
   const vsUv = (r, c) => r.uvloop.median / r[c].median;
