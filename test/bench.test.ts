@@ -24,6 +24,8 @@ import { PyRandom } from '../bench/lib/pyrandom.mjs';
 import * as tree from '../bench/async-tree.mjs';
 
 const PYTHON = '/usr/bin/python3';
+// bench/ runs on Node (npm run bench); under Bun or Deno the W3m child is still Node's
+const NODE = typeof (globalThis as any).Bun !== 'undefined' || typeof (globalThis as any).Deno !== 'undefined' ? 'node' : process.execPath;
 const hasPython = existsSync(PYTHON);
 const benchFile = (p: string): string => fileURLToPath(new URL(`../bench/${p}`, import.meta.url));
 /** One of bench/python's scripts on CPython's asyncio: its JSON line. */
@@ -195,7 +197,7 @@ describe('bench harness', () => {
   }, 60_000);
 
   it('W3m: a fresh process measures bytes per pending timer, the loop holding every timer with the handles dropped', () => {
-    const run = (impl: string) => JSON.parse(execFileSync(process.execPath, ['--expose-gc', benchFile('w3m-memory.mjs'), impl, '20000'], { encoding: 'utf8' }));
+    const run = (impl: string) => JSON.parse(execFileSync(NODE, ['--expose-gc', benchFile('w3m-memory.mjs'), impl, '20000'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
     for (const impl of [...CORES, 'setTimeout']) {
       const r = run(impl);
       // a pending timer costs something, and far less than a kilobyte anywhere
