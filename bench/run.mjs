@@ -7,21 +7,25 @@
 //   --only W1,W3     these workloads (an id also selects its variants: W1 → W1, W1s)
 //   --runs N         measured runs per implementation (default 5, quick 3)
 //   --no-files       print only
+//   --cpu-prof [DIR] after the measured runs, one more run of each WASM/JS competitor under V8's
+//                    CPU profiler: DIR/<id>-<name>.cpuprofile (default bench/results/prof)
 // main(argv) is exported for `npm start` (scripts/start.mjs).
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BENCH_DIR, measure, systemInfo } from './lib/harness.mjs';
+import { judge } from './lib/goals.mjs';
 import { markdown, svg } from './lib/report.mjs';
 
 function parse(argv) {
-  const opt = { quick: false, only: null, runs: null, files: true };
+  const opt = { quick: false, only: null, runs: null, files: true, cpuProf: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') opt.quick = true;
     else if (a === '--no-files') opt.files = false;
     else if (a === '--only') opt.only = String(argv[++i] ?? '').split(',').filter(Boolean);
     else if (a === '--runs') opt.runs = Number(argv[++i]);
+    else if (a === '--cpu-prof') opt.cpuProf = argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : join(BENCH_DIR, 'results', 'prof');
     else throw new Error(`bench: unknown option ${a} (see the top of bench/run.mjs)`);
   }
   if (opt.runs !== null && !(Number.isInteger(opt.runs) && opt.runs >= 1)) throw new Error('bench: --runs needs a positive integer');
@@ -29,11 +33,11 @@ function parse(argv) {
   return opt;
 }
 
-/** Every workload, in file order (w1, w2, w3, w3v, …); a module exports one workload or a list. */
+/** Every workload, in file order (w1, w2, w3, w3m, w3v, …, w9, w10); a module exports one workload or a list. */
 export async function loadWorkloads(dir = join(BENCH_DIR, 'workloads')) {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.mjs'))
-    .sort();
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })); // w9 before w10
   const out = [];
   for (const f of files) {
     const mod = await import(pathToFileURL(join(dir, f)).href);
@@ -56,18 +60,12 @@ export async function main(argv = process.argv.slice(2)) {
       continue;
     }
     log(`${w.id} ${w.title}`);
+    const started = performance.now();
     // a workload that measures itself (W7's server processes) hands back results of the same shape
-    const results = w.external ? await w.external({ quick: opt.quick, runs: opt.runs, log }) : await measure(w, { quick: opt.quick, runs: opt.runs, log });
+    const results = w.external ? await w.external({ quick: opt.quick, runs: opt.runs, log }) : await measure(w, { quick: opt.quick, runs: opt.runs, log, cpuProf: opt.cpuProf });
+    log(`  ${w.id}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const by = Object.fromEntries(results.map((r) => [r.name, r]));
-    const goals = (w.goals ?? []).map((g) => {
-      let met = null;
-      try {
-        met = Boolean(g.check(by));
-      } catch {
-        met = null; // a competitor the goal needs did not run
-      }
-      return { text: g.text, met };
-    });
+    const goals = judge(w.goals, by);
     report.workloads.push({ id: w.id, title: w.title, unit: w.unit, status: 'ok', reference: w.reference, chart: w.chart, results, goals });
   }
   const table = markdown(report);

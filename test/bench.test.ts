@@ -1,5 +1,10 @@
 /** The benchmark harness (bench/): what it measures, in which order, and what it reports. */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import * as wl from '../bindings/index.js';
+import { CORES } from './helpers.js';
 
 // bench/ is plain JavaScript run by Node (it spawns Python, reads the machine through node:os):
 // imported statically, so that scripts/test-hosts.mjs sees the node: modules it needs
@@ -11,6 +16,21 @@ import * as report from '../bench/lib/report.mjs';
 import * as rngMod from '../bench/lib/rng.mjs';
 // @ts-expect-error plain JS module (bench/)
 import { loadWorkloads } from '../bench/run.mjs';
+// @ts-expect-error plain JS module (bench/)
+import * as goalsMod from '../bench/lib/goals.mjs';
+// @ts-expect-error plain JS module (bench/)
+import { PyRandom } from '../bench/lib/pyrandom.mjs';
+// @ts-expect-error plain JS module (bench/)
+import * as tree from '../bench/async-tree.mjs';
+
+const PYTHON = '/usr/bin/python3';
+// bench/ runs on Node (npm run bench); under Bun or Deno the W3m child is still Node's
+const NODE = typeof (globalThis as any).Bun !== 'undefined' || typeof (globalThis as any).Deno !== 'undefined' ? 'node' : process.execPath;
+const hasPython = existsSync(PYTHON);
+const benchFile = (p: string): string => fileURLToPath(new URL(`../bench/${p}`, import.meta.url));
+/** One of bench/python's scripts on CPython's asyncio: its JSON line. */
+const py = (script: string, ...args: (string | number)[]): any =>
+  JSON.parse(execFileSync(PYTHON, [benchFile(`python/${script}`), 'asyncio', ...args.map(String)], { encoding: 'utf8' }).trim().split('\n').pop()!);
 
 describe('bench harness', () => {
   it('the deadline generator is xorshift32 from the fixed seed, the sequence bench/python/common.py draws', () => {
@@ -64,7 +84,9 @@ describe('bench harness', () => {
   it('every workload module loads; W1–W5 run both cores against the WASM core as reference; W7 hands its measuring to the echo bench, W8 runs both cores and postMessage', async () => {
     const ws = await loadWorkloads();
     const ids = ws.map((w: any) => w.id);
-    for (const id of ['W1', 'W1s', 'W2', 'W3', 'W3c', 'W3v', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9']) expect(ids).toContain(id);
+    for (const id of ['W1', 'W1s', 'W2', 'W3', 'W3c', 'W3m', 'W3v', 'W4', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10', 'W10io', 'W10m', 'W10c', 'W10e', 'W10eio', 'W10em', 'W10ec', 'W11', 'W11f'])
+      expect(ids).toContain(id);
+    expect(new Set(ids).size).toBe(ids.length);
     for (const w of ws.filter((w: any) => /^W[1-5]/.test(w.id))) {
       expect(w.reference).toBe('wasm');
       expect(w.competitors.map((c: any) => c.name).slice(0, 2)).toEqual(['wasm', 'js']);
@@ -101,5 +123,93 @@ describe('bench harness', () => {
     // log scale: 20 → 40 → 2000 ns grow, and a factor of 100 spans log(100)/log(2) times the width of a factor of 2
     expect(widths[0]! < widths[1]! && widths[1]! < widths[2]!).toBe(true);
     expect((widths[2]! - widths[0]!) / (widths[1]! - widths[0]!)).toBeCloseTo(Math.log10(100) / Math.log10(2), 1);
+  });
+  it('goals: a ratio per core, judged against its target and printed with it; a ratio that cannot be taken leaves the goal unjudged', () => {
+    const by = { wasm: { median: 10 }, js: { median: 30 }, floor: { median: 10 } };
+    const [met, missed, na, info] = goalsMod.judge(
+      [
+        goalsMod.ratioGoal('≤ 1.5 × floor', '<=', 1.5, (r: any, c: string) => r[c].median / r.floor.median, ['wasm']),
+        goalsMod.ratioGoal('≤ 1.5 × floor', '<=', 1.5, (r: any, c: string) => r[c].median / r.floor.median),
+        goalsMod.ratioGoal('≥ 2 × setImmediate', '>=', 2, (r: any, c: string) => r.setImmediate.median / r[c].median),
+        goalsMod.info('× floor', (r: any, c: string) => r[c].median / r.floor.median),
+      ],
+      by,
+    );
+    expect(met).toEqual({ text: '≤ 1.5 × floor', met: true, detail: 'WASM 1.00× ✅' });
+    expect(missed.met).toBe(false);
+    expect(goalsMod.goalText(missed)).toBe('❌ ≤ 1.5 × floor: WASM 1.00× ✅, JS 3.00× ❌');
+    expect(na.met).toBe(null);
+    expect(goalsMod.goalText(na)).toBe('? ≥ 2 × setImmediate: WASM n/a, JS n/a');
+    expect(goalsMod.goalText(info)).toBe('ℹ × floor: WASM 1.00×, JS 3.00×');
+    // a ratio exactly at the target meets it; the old boolean form still works
+    expect(goalsMod.judge([goalsMod.ratioGoal('t', '>=', 3, () => 3, ['js'])], by)[0].met).toBe(true);
+    expect(goalsMod.judge([{ text: 'old', check: () => false }], by)[0]).toEqual({ text: 'old', met: false, detail: '' });
+  });
+
+  it("PyRandom is CPython's random: seed(0), random(), randint() draw CPython's sequence", () => {
+    const r = new PyRandom(0);
+    expect([1, 2, 3, 4, 5].map(() => r.randint(1, 100))).toEqual([50, 98, 54, 6, 34]);
+    expect(r.random()).toBe(0.9654648863619172);
+    r.seed(0);
+    expect(r.random()).toBe(0.8444218515250481);
+    expect(() => r.seed(-1)).toThrow(RangeError);
+    if (hasPython) {
+      const mine = new PyRandom(0);
+      const js = Array.from({ length: 2000 }, (_, i) => (i % 3 === 0 ? mine.random() : mine.randint(1, 100 + i)));
+      const code = 'import random, json\nrandom.seed(0)\nprint(json.dumps([random.random() if i % 3 == 0 else random.randint(1, 100 + i) for i in range(2000)]))';
+      expect(js).toEqual(JSON.parse(execFileSync(PYTHON, ['-c', code], { encoding: 'utf8' })));
+    }
+  });
+
+  it('async_tree (W10): factorial is math.factorial; every variant, style and task factory gives the counts asyncio gives', async () => {
+    let f = 1n;
+    for (let i = 2n; i <= 500n; i++) f *= i;
+    expect(tree.factorial(500)).toBe(f);
+    expect(tree.factorial(0)).toBe(1n);
+    expect(tree.taskCount(6)).toBe(55987);
+    // asyncio's counts at 3 levels (216 leaves), as bench/python/w10.py prints them on CPython 3.11
+    const expected: Record<string, object> = {
+      none: { leaves: 216, io: 0, memoHits: 0, factorials: 0 },
+      io: { leaves: 216, io: 216, memoHits: 0, factorials: 0 },
+      memoization: { leaves: 216, io: 95, memoHits: 121, factorials: 0 },
+      cpu_io_mixed: { leaves: 216, io: 65, memoHits: 57, factorials: 94 },
+    };
+    if (hasPython)
+      for (const variant of tree.VARIANTS) {
+        const { value, ...counts } = py('w10.py', 3, variant, 'lazy');
+        expect(counts).toEqual(expected[variant]);
+        expect(value).toBeGreaterThan(0);
+      }
+    for (const core of CORES)
+      for (const variant of tree.VARIANTS)
+        for (const style of ['generator', 'async'])
+          for (const eager of [false, true]) {
+            const { value, ...counts } = await tree.runTree(wl, { core, variant, levels: 3, style, eager, clock: 'virtual' });
+            expect({ core, variant, style, eager, ...counts }).toEqual({ core, variant, style, eager, ...expected[variant] });
+            expect(value).toBeGreaterThanOrEqual(0);
+          }
+    // the bench's own runs: the default (real) clock, where io sleeps 50 ms
+    const real = await tree.runTree(wl, { core: 'wasm', variant: 'io', levels: 2, style: 'generator', eager: false });
+    expect(real.io).toBe(36);
+    expect(real.value).toBeGreaterThanOrEqual(49);
+    expect(() => tree.makeTree(wl, 'nope', 3, 'generator')).toThrow(RangeError);
+    expect(() => tree.makeTree(wl, 'none', 3, 'callbacks')).toThrow(RangeError);
+  }, 60_000);
+
+  it('W3m: a fresh process measures bytes per pending timer, the loop holding every timer with the handles dropped', () => {
+    const run = (impl: string) => JSON.parse(execFileSync(NODE, ['--expose-gc', benchFile('w3m-memory.mjs'), impl, '20000'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+    for (const impl of [...CORES, 'setTimeout']) {
+      const r = run(impl);
+      // a pending timer costs something, and far less than a kilobyte anywhere
+      expect(r.value).toBeGreaterThan(16);
+      expect(r.value).toBeLessThan(1024);
+      expect(r.value).toBeCloseTo(r.heapB + r.externalB + r.wasmMemoryB, 6);
+    }
+    expect(() => run('nope')).toThrow();
+  }, 60_000);
+
+  it('W11: the Python trampoline and fan-out run on CPython (the same source Pyodide runs)', () => {
+    if (!hasPython) return void expect(existsSync(benchFile('python/w11_code.py'))).toBe(true);
+    for (const which of ['trampoline', 'fanout']) expect(py('w11.py', 1000, which).value).toBeGreaterThan(0);
   });
 });

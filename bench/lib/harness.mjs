@@ -18,24 +18,28 @@ export function stats(xs) {
   return { median, min: s[0], max: s[s.length - 1] };
 }
 
-let pythonInfo;
-/** What Python side is present: { asyncio: version|null, uvloop: version|null, why }. */
-export function python() {
-  if (pythonInfo) return pythonInfo;
-  if (!existsSync(PYTHON)) return (pythonInfo = { asyncio: null, uvloop: null, why: `${PYTHON} not found` });
-  const probe = spawnSync(
-    PYTHON,
-    ['-c', 'import sys, json\ntry:\n import uvloop; u = uvloop.__version__\nexcept ImportError:\n u = None\nprint(json.dumps([sys.version.split()[0], u]))'],
-    { encoding: 'utf8' },
-  );
-  if (probe.status !== 0) return (pythonInfo = { asyncio: null, uvloop: null, why: `${PYTHON} failed: ${probe.stderr.trim()}` });
-  const [version, uvloop] = JSON.parse(probe.stdout);
-  return (pythonInfo = { asyncio: version, uvloop, why: uvloop ? null : 'python3-uvloop is not installed (npm run bench:setup)' });
+const pythonInfo = new Map();
+/** What Python side `interpreter` has: { asyncio: version|null, uvloop: version|null, why }. */
+export function python(interpreter = PYTHON) {
+  if (pythonInfo.has(interpreter)) return pythonInfo.get(interpreter);
+  const info = (() => {
+    if (!existsSync(interpreter)) return { asyncio: null, uvloop: null, why: `${interpreter} not found` };
+    const probe = spawnSync(
+      interpreter,
+      ['-c', 'import sys, json\ntry:\n import uvloop; u = uvloop.__version__\nexcept ImportError:\n u = None\nprint(json.dumps([sys.version.split()[0], u]))'],
+      { encoding: 'utf8' },
+    );
+    if (probe.status !== 0) return { asyncio: null, uvloop: null, why: `${interpreter} failed: ${probe.stderr.trim()}` };
+    const [version, uvloop] = JSON.parse(probe.stdout);
+    return { asyncio: version, uvloop, why: uvloop ? null : interpreter === PYTHON ? 'python3-uvloop is not installed (npm run bench:setup)' : `${interpreter} has no uvloop` };
+  })();
+  pythonInfo.set(interpreter, info);
+  return info;
 }
 
 /** Runs one Python measurement: bench/python/<script> <impl> <n> ...args → its JSON object. */
-export function runPython(script, impl, n, args = []) {
-  const r = spawnSync(PYTHON, [join(BENCH_DIR, 'python', script), impl, String(n), ...args.map(String)], {
+export function runPython(script, impl, n, args = [], interpreter = PYTHON) {
+  const r = spawnSync(interpreter, [join(BENCH_DIR, 'python', script), impl, String(n), ...args.map(String)], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
     timeout: 600_000,
@@ -63,13 +67,63 @@ export function systemInfo() {
   };
 }
 
+/**
+ * Runs `fn` under the inspector's CPU profiler; writes `<dir>/<name>.cpuprofile` (open it in
+ * Chrome DevTools' Performance panel or speedscope); returns its path and its top self-time functions.
+ */
+export async function profileRun(dir, name, fn) {
+  const { Session } = await import('node:inspector');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const post = (method, params = {}) => new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  try {
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 100 }); // µs
+    await post('Profiler.start');
+    try {
+      await fn();
+    } finally {
+      const { profile } = await post('Profiler.stop');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${name.replace(/[^\w.-]+/g, '_')}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      name = `${file}\n${topSelf(profile)
+        .map((t) => `      ${t.pct.toFixed(1).padStart(5)} %  ${t.fn}`)
+        .join('\n')}`;
+    }
+    return name;
+  } finally {
+    session.disconnect();
+  }
+}
+
+/** The functions with the most self time in a .cpuprofile: [{ fn, pct }], at most `k`. */
+export function topSelf(profile, k = 10) {
+  const by = new Map();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (!hits) continue;
+    const f = node.callFrame;
+    const where = f.url ? ` ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}` : '';
+    const key = `${f.functionName || '(anonymous)'}${where}`;
+    by.set(key, (by.get(key) ?? 0) + hits);
+    total += hits;
+  }
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([fn, hits]) => ({ fn, pct: (100 * hits) / total }));
+}
+
 /** Whether a competitor can run here: null, or why not. */
 function unavailable(c) {
   if (c.python) {
-    const py = python();
+    const py = python(c.python.interpreter);
     if (!py.asyncio) return py.why;
     if (c.python.impl === 'uvloop' && !py.uvloop) return py.why;
-    return null;
+    return c.available ? c.available(py) : null;
   }
   return c.available ? c.available() : null;
 }
@@ -80,7 +134,7 @@ function unavailable(c) {
  * whose time is mostly waiting), then `runs` rounds, each running every competitor once in the same
  * order (A B C A B C …), so that drift in the machine's speed hits all of them alike.
  */
-export async function measure(w, { quick, runs, log }) {
+export async function measure(w, { quick, runs, log, cpuProf = null }) {
   const nOf = (c) => {
     const size = c.size ?? w.size;
     return quick ? size.quick : size.full;
@@ -88,7 +142,7 @@ export async function measure(w, { quick, runs, log }) {
   const entries = w.competitors.map((c) => ({ c, n: nOf(c), skip: unavailable(c), values: [], extras: [], error: null }));
   const runOne = async (e, n) => {
     globalThis.gc?.();
-    const r = e.c.python ? runPython(e.c.python.script, e.c.python.impl, n, e.c.python.args?.(n) ?? []) : await e.c.run(n);
+    const r = e.c.python ? runPython(e.c.python.script, e.c.python.impl, n, e.c.python.args?.(n) ?? [], e.c.python.interpreter) : await e.c.run(n);
     if (typeof r.value !== 'number' || !Number.isFinite(r.value)) throw new Error(`no value measured (${JSON.stringify(r)})`);
     return r;
   };
@@ -112,6 +166,19 @@ export async function measure(w, { quick, runs, log }) {
       }
     }
     log?.(`  ${w.id} round ${r + 1}/${runs}`);
+  }
+  // --cpu-prof: one more run of each WASM/JS competitor under V8's sampling profiler, after the
+  // measured rounds (so the figures above are not taken with the profiler on)
+  if (cpuProf) {
+    for (const e of live()) {
+      if (e.c.python || !['wasm', 'js'].includes(e.c.kind)) continue;
+      try {
+        const file = await profileRun(cpuProf, `${w.id}-${e.c.name}`, () => runOne(e, e.n));
+        log?.(`  ${w.id} ${e.c.name}: wrote ${file}`);
+      } catch (err) {
+        log?.(`  ${w.id} ${e.c.name}: profile failed: ${err.message}`);
+      }
+    }
   }
   const ref = entries.find((e) => e.c.name === w.reference && e.values.length > 0);
   const refMedian = ref ? stats(ref.values).median : null;

@@ -1,5 +1,6 @@
 // What a run produces: the markdown tables, results/latest.json and the SVG chart (written by
 // hand: horizontal bars, one per implementation, ns per operation on a log scale).
+import { goalText } from './goals.mjs';
 
 const COLORS = { wasm: '#6f42c1', js: '#d99a00', host: '#8a8f98', floor: '#c5c9cf', asyncio: '#3572a5', uvloop: '#2e9e5b', library: '#17a2b8' };
 
@@ -49,7 +50,7 @@ export function markdown(report) {
       .filter((r) => !['wasm', 'js', 'asyncio', 'uvloop'].includes(r.name) && r.median !== undefined)
       .map((r) => `${r.name} ${fmt(r.median)}`)
       .join(' · ');
-    const goals = (w.goals ?? []).map((g) => `${g.met === true ? '✅' : g.met === false ? '❌' : '?'} ${g.text}`).join('<br>');
+    const goals = (w.goals ?? []).map(goalText).join('<br>');
     out.push(`| ${w.id} | ${w.title} | ${w.unit} | ${cell(by.wasm)} | ${cell(by.js)} | ${ratio} | ${cell(by.asyncio)} | ${cell(by.uvloop)} | ${others} | ${goals} |`);
   }
   out.push('');

@@ -5,6 +5,7 @@
 // timers in libuv's C heap, which Python cannot reach: not in this row.
 import FlatQueue from 'flatqueue';
 import { uniform } from '../lib/rng.mjs';
+import { info, ratioGoal } from '../lib/goals.mjs';
 import { CORES, wl } from '../lib/wasmloop.mjs';
 
 const SPAN = 1000;
@@ -50,7 +51,11 @@ export default {
   unit: 'ns/element',
   size: { full: 1_000_000, quick: 200_000 },
   reference: 'wasm',
-  goals: [{ text: 'WASM and JS faster than flatqueue', check: (r) => r.wasm.median < r.flatqueue.median && r.js.median < r.flatqueue.median }],
+  goals: [
+    ratioGoal('≤ 0.6 × flatqueue', '<=', 0.6, (r, c) => r[c].median / r.flatqueue.median, ['wasm']),
+    info('JS core × flatqueue', (r, c) => r[c].median / r.flatqueue.median, ['js']),
+    ratioGoal('WASM ≥ 1.3 × faster than JS', '>=', 1.3, (r) => r.js.median / r.wasm.median, ['wasm']),
+  ],
   competitors: [
     ...CORES.map((c) => ({ ...c, kind: c.name, run: coreRun(c.name) })),
     { name: 'flatqueue', label: 'flatqueue', kind: 'library', run: flatqueueRun },

@@ -4,9 +4,11 @@
 // growthMB: peak RSS over the second half of the run minus the peak over its first quarter (flat
 // memory: about 0). Python and setTimeout run fewer pairs (their per-pair cost is 10-50 times
 // higher); the cores run the full 10M.
+import { ratioGoal } from '../lib/goals.mjs';
 import { CORES, wl } from '../lib/wasmloop.mjs';
 
 const BATCH = 1000;
+const BASE = { wasm: 0.9, js: 0.87 };
 const noop = () => {};
 
 /** RSS sampler: call tick(batchIndex) every batch; result() → { peakMB, growthMB }. */
@@ -85,6 +87,8 @@ export default {
       text: 'memory flat: the core holds ≤ 2 batches, RSS growth ≤ 16 MB',
       check: (r) => ['wasm', 'js'].every((k) => r[k].extras.maxTimers <= 2 * BATCH && r[k].extras.growthMB <= 16),
     },
+    // no regression (issue #15): the 2026-11-27 run had 0.90 × (WASM) and 0.87 × (JS) setTimeout+clearTimeout's ns per pair; 15 % noise margin
+    ratioGoal('no regression: ns/pair ≤ 1.15 × the 2026-11-27 ratio to setTimeout (0.90 WASM, 0.87 JS)', '<=', 1.15, (r, c) => r[c].median / r.setTimeout.median / BASE[c]),
   ],
   competitors: [
     ...CORES.map((c) => ({ ...c, kind: c.name, run: loopRun(c.name) })),

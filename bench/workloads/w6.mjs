@@ -1,6 +1,7 @@
 // W6 — ping-pong: two tasks pass a value through two Queue(1)s, n round trips, as generator
 // tasks (`yield*`) and as async-function tasks. Unit: ns per round trip. Runs once the loop has
 // a Queue (wasmloop's `Queue` export); until then the rows say "not built yet".
+import { ratioGoal } from '../lib/goals.mjs';
 import { CORES, wl } from '../lib/wasmloop.mjs';
 
 const built = () => (typeof wl.Queue === 'function' ? null : 'not built yet: wasmloop has no Queue');
@@ -49,7 +50,7 @@ function pingPong(core, style) {
   };
 }
 
-function make(id, title, style) {
+function make(id, title, style, speedup) {
   return {
     id,
     title,
@@ -57,6 +58,7 @@ function make(id, title, style) {
     size: { full: 200_000, quick: 50_000 },
     reference: 'wasm',
     notBuilt: built,
+    goals: [ratioGoal(`≥ ${speedup} × faster than uvloop`, '>=', speedup, (r, c) => r.uvloop.median / r[c].median)],
     competitors: [
       ...CORES.map((c) => ({ ...c, kind: c.name, run: pingPong(c.name, style) })),
       { name: 'asyncio', label: 'Python asyncio', kind: 'asyncio', python: { script: 'w6.py', impl: 'asyncio' } },
@@ -65,4 +67,4 @@ function make(id, title, style) {
   };
 }
 
-export default [make('W6', 'Queue(1) ping-pong, generator tasks', 'generator'), make('W6a', 'Queue(1) ping-pong, async-function tasks', 'async')];
+export default [make('W6', 'Queue(1) ping-pong, generator tasks', 'generator', 5), make('W6a', 'Queue(1) ping-pong, async-function tasks', 'async', 2.5)];
