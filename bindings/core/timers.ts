@@ -132,12 +132,33 @@ export class Timers {
       if (first >= end) break;
       let best = first;
       let bw = f64[2 * first]!;
-      const lastChild = first + 3 < end ? first + 3 : end - 1;
-      for (let c = first + 1; c <= lastChild; c++) {
-        const cw = f64[2 * c]!;
-        if (cw < bw || (cw === bw && u32[4 * c + 3]! < u32[4 * best + 3]!)) {
-          best = c;
-          bw = cw;
+      if (first + 3 < end) {
+        // a full group: a two-round tournament (assembly/timers.ts's leastChild), its first two
+        // comparisons independent; keys are unique, so it finds the entry the scan below would
+        const w1 = f64[2 * first + 2]!;
+        const w2 = f64[2 * first + 4]!;
+        const w3 = f64[2 * first + 6]!;
+        if (w1 < bw || (w1 === bw && u32[4 * first + 7]! < u32[4 * first + 3]!)) {
+          best = first + 1;
+          bw = w1;
+        }
+        let b2 = first + 2;
+        let b2w = w2;
+        if (w3 < w2 || (w3 === w2 && u32[4 * first + 15]! < u32[4 * first + 11]!)) {
+          b2 = first + 3;
+          b2w = w3;
+        }
+        if (b2w < bw || (b2w === bw && u32[4 * b2 + 3]! < u32[4 * best + 3]!)) {
+          best = b2;
+          bw = b2w;
+        }
+      } else {
+        for (let c = first + 1; c < end; c++) {
+          const cw = f64[2 * c]!;
+          if (cw < bw || (cw === bw && u32[4 * c + 3]! < u32[4 * best + 3]!)) {
+            best = c;
+            bw = cw;
+          }
         }
       }
       f64[2 * p] = bw;
