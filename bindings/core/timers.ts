@@ -22,7 +22,11 @@
  *   - assembly/timers.ts sifts the same way, so both cores free the slots of a compaction in the
  *     same order and hand out the same slots after it (test/core.test.ts's differential);
  *   - cancelled = number of CANCELLED_TIMER slots, all of them in the heap.
- * Costs: as assembly/timers.ts (16 bytes a timer; pop O(log4 n), memory-bound past the cache).
+ * Costs (cachegrind, W4 at 1M, set-up subtracted): 1,735 instructions an element, push + pop
+ * (2,104 before the tournament in popTop), ~13 L1-data misses; assembly/timers.ts does the same
+ * work in 1,239 (no bounds checks, one u64 move for slot and seq). 16 bytes a timer (+ 48 for
+ * ROOT); the JS core's footprint at 500k pending timers: 34.6 bytes a timer (43.0 with the old
+ * per-slot seq array).
  */
 
 /** The slot states of js.ts that the timers read and write (assembly/core.ts's S_*). */
