@@ -1,6 +1,6 @@
 /**
  * The WebAssembly scheduling core: bindings/core/js.ts's algorithms over raw linear memory, in the
- * same sections under the same names (slots, ring and batch, heap, the loop's crossings, the
+ * same sections under the same names (slots, ring and batch, the timers — in timers.ts —, the loop's crossings, the
  * cross-thread inbox). Compiled with `--runtime stub --importMemory` (see asconfig.json): no GC,
  * this file owns memory. The contract both cores keep: bindings/core/types.ts.
  *
@@ -10,16 +10,11 @@
  *            the memory; a freed block goes on its size class's free list and serves the next
  *            request of that class (after a doubling, the old f64 arrays serve the next u32 ones;
  *            what is never reused is bounded by a geometric series: less than the live arrays)
- *   slots    gens u32[cap], states u8[cap] (S_*), freeStack u32[cap] with its top in the header,
- *            slotSeq f64[cap] (a timer's seq, read only when two deadlines tie)
+ *   slots    gens u32[cap], states u8[cap] (S_*), freeStack u32[cap] with its top in the header
  *   ring     u32[ringCap] of slots, entries at [head, tail) & mask
  *   batch    u32[ringCap]: the slots handed out by the last tick; a grown batch waits in
  *            `batchNext` until the next tick, so the current one never moves while it runs
- *   heap     a 4-ary min-heap of 16-byte entries (when f64 at +0, slot u32 at +8), 64-aligned in
- *            its block, root at entry ROOT = 3: the children of entry p are 4p - 8 .. 4p - 5, so
- *            each node's four children fill one 64-byte cache line and a pop touches ~log4(n)
- *            lines (bindings/core/js.ts has the same layout and the same sifts); size in header
- *   staging  when f64[STAGE_CAP], slot u32[STAGE_CAP]: timers pushed by JS, merged by flushTimers
+ *   timers   the heap and the staging area: assembly/timers.ts (layout, invariants, costs)
  *   The loop front (bindings/loop.ts) keeps what runs for each slot (callback, arguments, context)
  *   in its own tables by slot: this memory holds integers only.
  *
@@ -31,10 +26,7 @@
  *   - a slot's generation (gens) changes only when it is freed: a stale (slot, gen) cancels nothing;
  *   - ringCap >= cap and the heap holds cap entries, so flushTimers and tick never allocate and
  *     cannot fail: only growSlots/growRing may run out of memory, and they change nothing then;
- *   - heap order: parent (when, seq) < child (when, seq); seq strictly grows and is assigned at
- *     flush in staging order, which is push order, so equal deadlines keep scheduling order;
- *     everything JS stages (cancelled or not) enters the heap, so counts match JsCore's;
- *   - cancelled = number of S_CANCELLED_TIMER slots, in the heap or in staging;
+ *   - the timers' own invariants (heap order, seq, cancelled): assembly/timers.ts;
  *   - H_EPOCH changes after every successful memory.grow and nothing else moves memory: JS keeps
  *     typed-array views while it is unchanged.
  * Raw load/store does no bounds check; each access below is in bounds by the invariant it cites.
@@ -52,6 +44,8 @@
  *     JS on the views instead of crossing measured ~100 instructions more (the views' loads cost
  *     more than the call), so the tick stays here (bench/README.md has the workloads).
  */
+
+import { dropCancelled, flushTimers, heapBytes, popDue, timersInit, timersMove, timersNextDeadline } from './timers';
 
 // ---- header: byte offsets from header(), all u32 (exported so JS can check its copy) ----------
 export const H_EPOCH: u32 = 0; //        bumped on every successful memory.grow
@@ -91,14 +85,6 @@ export const E_LIMIT: u32 = 2; //        maxSlots (the loop's maxEntries) reache
 
 const INITIAL_SLOTS: u32 = 64;
 const MAX_SLOTS: u32 = 1 << 26; // core/types.ts MAX_ENTRIES; keeps every block < 2^30 bytes
-const STAGE_CAP: u32 = 512;
-const MIN_SCHEDULED_TIMER_HANDLES: u32 = 100;
-const ROOT: u32 = 3;
-
-/** Bytes of the heap block for `cap` entries: ROOT unused entries, and room to align to 64. */
-@inline function heapBytes(cap: u32): usize {
-  return (<usize>(cap + ROOT) << 4) + 48;
-}
 
 const HEADER: usize = memory.data(<i32>HEADER_SIZE, 16);
 const MIN_CLASS: u32 = 4; // 16-byte blocks
@@ -109,15 +95,9 @@ let bump: usize = 0;
 let gens: usize = 0;
 let states: usize = 0;
 let freeStack: usize = 0;
-let slotSeq: usize = 0;
-let heapBlock: usize = 0; // the heap's block, as allocated
-let heap: usize = 0; //      its entry 0, heapBlock rounded up to 64
-let stageWhen: usize = 0;
-let stageSlot: usize = 0;
 let batchNext: usize = 0; // a grown batch, adopted by the next tick (0: none)
 let batchCap: u32 = 0;
 let batchNextCap: u32 = 0;
-let seq: f64 = 0;
 let maxSlots: u32 = MAX_SLOTS; // the loop's maxEntries (init), <= MAX_SLOTS
 
 @inline function hdr(off: u32): u32 {
@@ -165,7 +145,7 @@ export function allocBlock(bytes: usize): usize {
   return block;
 }
 
-function freeBlock(block: usize, bytes: usize): void {
+export function freeBlock(block: usize, bytes: usize): void {
   if (block == 0) return;
   const list = FREE_LISTS + (sizeClass(bytes) << 2);
   store<u32>(block, load<u32>(list));
@@ -175,7 +155,7 @@ function freeBlock(block: usize, bytes: usize): void {
 // ---- slots -------------------------------------------------------------------------------------
 
 /** Returns a slot to the free stack with a new generation (freeTop < cap: a slot is freed once). */
-function freeSlot(slot: u32): void {
+export function freeSlot(slot: u32): void {
   const g = gens + (<usize>slot << 2);
   store<u32>(g, load<u32>(g) + 1);
   store<u8>(states + slot, S_FREE);
@@ -184,16 +164,11 @@ function freeSlot(slot: u32): void {
   setHdr(H_FREE_TOP, top + 1);
 }
 
-@inline function stateOf(slot: u32): u8 {
-  return load<u8>(states + slot);
-}
-
 /** Frees one set of per-slot arrays of `cap` entries (a 0 pointer is skipped). */
-function freeSlotArrays(g: usize, st: usize, fs: usize, sq: usize, hb: usize, cap: u32): void {
+function freeSlotArrays(g: usize, st: usize, fs: usize, hb: usize, cap: u32): void {
   freeBlock(g, <usize>cap << 2);
   freeBlock(st, cap);
   freeBlock(fs, <usize>cap << 2);
-  freeBlock(sq, <usize>cap << 3);
   freeBlock(hb, heapBytes(cap));
 }
 
@@ -214,32 +189,25 @@ export function growSlots(): u32 {
   const g = allocBlock(<usize>cap << 2);
   const st = allocBlock(cap);
   const fs = allocBlock(<usize>cap << 2);
-  const sq = allocBlock(<usize>cap << 3);
   const hb = allocBlock(heapBytes(cap));
-  if (!g || !st || !fs || !sq || !hb || ((hdr(H_RING) == 0 || hdr(H_RING_MASK) + 1 < cap) && !resizeRing(pow2AtLeast(cap)))) {
-    freeSlotArrays(g, st, fs, sq, hb, cap);
+  if (!g || !st || !fs || !hb || ((hdr(H_RING) == 0 || hdr(H_RING_MASK) + 1 < cap) && !resizeRing(pow2AtLeast(cap)))) {
+    freeSlotArrays(g, st, fs, hb, cap);
     return 0;
   }
-  const hp = (hb + 63) & ~(<usize>63);
   const top = hdr(H_FREE_TOP);
-  const size = hdr(H_HEAP_SIZE);
   memory.copy(g, gens, <usize>old << 2);
   memory.fill(g + (<usize>old << 2), 0, <usize>(cap - old) << 2);
   memory.copy(st, states, old);
   memory.fill(st + old, S_FREE, cap - old);
   memory.copy(fs, freeStack, <usize>top << 2);
-  memory.copy(sq, slotSeq, <usize>old << 3);
-  if (size > 0) memory.copy(hp, heap, <usize>(size + ROOT) << 4);
+  timersMove(hb, cap);
   // new slots go on the free stack so that the lowest is taken first (top + cap - old <= cap)
   let t = top;
   for (let slot = cap; slot > old; t++) store<u32>(fs + (<usize>t << 2), --slot);
-  freeSlotArrays(gens, states, freeStack, slotSeq, heapBlock, old);
+  freeSlotArrays(gens, states, freeStack, 0, old);
   gens = g;
   states = st;
   freeStack = fs;
-  slotSeq = sq;
-  heapBlock = hb;
-  heap = hp;
   setHdr(H_GEN, <u32>g);
   setHdr(H_STATE, <u32>st);
   setHdr(H_FREE, <u32>fs);
@@ -293,170 +261,13 @@ function adoptBatch(): void {
   batchNext = 0;
 }
 
-// ---- heap --------------------------------------------------------------------------------------
-// Entry p lives at heap + 16p. Every entry index below is < ROOT + heap size <= ROOT + cap, inside
-// the heap block; every slot is < cap, inside slotSeq.
-
-@inline function whenAt(p: u32): f64 {
-  return load<f64>(heap + (<usize>p << 4));
-}
-
-@inline function slotAt(p: u32): u32 {
-  return load<u32>(heap + (<usize>p << 4), 8);
-}
-
-@inline function entrySet(p: u32, when: f64, slot: u32): void {
-  const at = heap + (<usize>p << 4);
-  store<f64>(at, when);
-  store<u32>(at, slot, 8);
-}
-
-@inline function seqOf(slot: u32): f64 {
-  return load<f64>(slotSeq + (<usize>slot << 3));
-}
-
-/** Puts (when, slot) at logical position i or above it. */
-function siftUp(i: u32, when: f64, slot: u32): void {
-  let p = i + ROOT;
-  while (p > ROOT) {
-    const parent = (p >> 2) + 2;
-    const pw = whenAt(parent);
-    const ps = slotAt(parent);
-    if (pw < when || (pw == when && seqOf(ps) < seqOf(slot))) break;
-    entrySet(p, pw, ps);
-    p = parent;
-  }
-  entrySet(p, when, slot);
-}
-
-/** The least (by when, then seq) of the up to four children from entry `first`, in a heap ending before entry `end`. */
-@inline function leastChild(first: u32, end: u32): u32 {
-  let best = first;
-  let bw = whenAt(first);
-  let bs = slotAt(first);
-  const last = first + 3 < end ? first + 3 : end - 1;
-  for (let c = first + 1; c <= last; c++) {
-    const cw = whenAt(c);
-    if (cw < bw || (cw == bw && seqOf(slotAt(c)) < seqOf(bs))) {
-      best = c;
-      bw = cw;
-      bs = slotAt(c);
-    }
-  }
-  return best;
-}
-
-/** Puts (when, slot) at logical position i or below it, in a heap of `size` entries. */
-function siftDown(i: u32, when: f64, slot: u32, size: u32): void {
-  const end = size + ROOT;
-  let p = i + ROOT;
-  while (true) {
-    const first = (p << 2) - 8;
-    if (first >= end) break;
-    const best = leastChild(first, end);
-    const bw = whenAt(best);
-    const bs = slotAt(best);
-    if (when < bw || (when == bw && seqOf(slot) < seqOf(bs))) break;
-    entrySet(p, bw, bs);
-    p = best;
-  }
-  entrySet(p, when, slot);
-}
-
-/**
- * Removes the top (size > 0) and returns its slot. Bottom-up (as JsCore.popTop): the hole left at
- * the root moves down to a leaf along the least children, then the last entry sifts up from there.
- * The last entry usually belongs near the bottom, so this spares the comparison with it at every
- * level that a plain sift-down makes.
- */
-function popTop(): u32 {
-  const top = slotAt(ROOT);
-  const last = hdr(H_HEAP_SIZE) - 1;
-  setHdr(H_HEAP_SIZE, last);
-  if (last > 0) {
-    const end = last + ROOT;
-    let p = ROOT;
-    while (true) {
-      const first = (p << 2) - 8;
-      if (first >= end) break;
-      const best = leastChild(first, end);
-      entrySet(p, whenAt(best), slotAt(best));
-      p = best;
-    }
-    siftUp(p - ROOT, whenAt(end), slotAt(end));
-  }
-  return top;
-}
-
-/** Pops cancelled timers off the top, freeing their slots. */
-function popCancelledTops(): void {
-  while (hdr(H_HEAP_SIZE) > 0 && stateOf(slotAt(ROOT)) == S_CANCELLED_TIMER) {
-    freeSlot(popTop());
-    setHdr(H_CANCELLED, hdr(H_CANCELLED) - 1);
-  }
-}
-
-/** The compaction rule (types.ts): with at least 100 timers, more than half cancelled, rebuild; else pop tops. */
-function dropCancelled(): void {
-  const cancelled = hdr(H_CANCELLED);
-  if (cancelled == 0) return;
-  const size = hdr(H_HEAP_SIZE);
-  if (size < MIN_SCHEDULED_TIMER_HANDLES || cancelled * 2 <= size) {
-    popCancelledTops();
-    return;
-  }
-  // rebuild without the cancelled timers (in entry order, as JsCore), then heapify in O(n)
-  let k = ROOT;
-  const end = size + ROOT;
-  for (let p = ROOT; p < end; p++) {
-    const slot = slotAt(p);
-    if (stateOf(slot) == S_CANCELLED_TIMER) {
-      freeSlot(slot);
-    } else {
-      entrySet(k++, whenAt(p), slot);
-    }
-  }
-  const kept = k - ROOT;
-  setHdr(H_HEAP_SIZE, kept);
-  setHdr(H_CANCELLED, 0);
-  if (kept >= 2) {
-    for (let i = <i32>((kept - 2) >> 2); i >= 0; i--) {
-      siftDown(<u32>i, whenAt(<u32>i + ROOT), slotAt(<u32>i + ROOT), kept);
-    }
-  }
-}
-
-/**
- * Merges the staging area into the heap in staging order, assigning seq now. Cancelled entries go
- * in too, exactly as JsCore.pushTimer puts them in its heap, so both cores drop them at the same
- * tick and report the same counts.
- */
-export function flushTimers(): void {
-  const count = hdr(H_STAGE_COUNT); // <= STAGE_CAP, and heap size + count <= cap
-  if (count == 0) return;
-  const size = hdr(H_HEAP_SIZE);
-  for (let i: u32 = 0; i < count; i++) {
-    const slot = load<u32>(stageSlot + (<usize>i << 2));
-    store<f64>(slotSeq + (<usize>slot << 3), seq);
-    seq += 1;
-    siftUp(size + i, load<f64>(stageWhen + (<usize>i << 3)), slot);
-  }
-  setHdr(H_HEAP_SIZE, size + count);
-  setHdr(H_STAGE_COUNT, 0);
-}
-
 // ---- the loop's crossings ----------------------------------------------------------------------
 
 /** Sets up an empty core that holds at most `max` slots (1 <= max <= MAX_SLOTS). 0 when the memory is too small for it. */
 export function init(max: u32): u32 {
   maxSlots = max < 1 ? 1 : max > MAX_SLOTS ? MAX_SLOTS : max;
   bump = (__heap_base + 15) & ~15;
-  stageWhen = allocBlock(<usize>STAGE_CAP << 3);
-  stageSlot = allocBlock(<usize>STAGE_CAP << 2);
-  if (!stageWhen || !stageSlot || !growSlots()) return 0;
-  setHdr(H_STAGE_WHEN, <u32>stageWhen);
-  setHdr(H_STAGE_SLOT, <u32>stageSlot);
-  setHdr(H_STAGE_CAP, STAGE_CAP);
+  if (!timersInit() || !growSlots()) return 0;
   adoptBatch();
   return 1;
 }
@@ -484,18 +295,7 @@ export function tick(now: f64, resolution: f64): u32 {
     store<u32>(batch + (<usize>n << 2), slot);
     store<u8>(states + slot, S_RUNNING);
   }
-  const end = now + resolution;
-  while (hdr(H_HEAP_SIZE) > 0 && whenAt(ROOT) <= end) {
-    const slot = popTop();
-    if (stateOf(slot) == S_CANCELLED_TIMER) {
-      setHdr(H_CANCELLED, hdr(H_CANCELLED) - 1);
-      freeSlot(slot);
-    } else {
-      store<u32>(batch + (<usize>n << 2), slot);
-      store<u8>(states + slot, S_RUNNING);
-      n++;
-    }
-  }
+  n = popDue(now + resolution, batch, n);
   setHdr(H_RING_HEAD, 0);
   setHdr(H_RING_TAIL, 0);
   setHdr(H_BATCH_LEN, n);
@@ -504,10 +304,11 @@ export function tick(now: f64, resolution: f64): u32 {
 
 /** Earliest `when` among live timers, or Infinity; drops cancelled tops. */
 export function nextDeadline(): f64 {
-  flushTimers();
-  popCancelledTops();
-  return hdr(H_HEAP_SIZE) > 0 ? whenAt(ROOT) : Infinity;
+  return timersNextDeadline();
 }
+
+// ---- the timer structure (assembly/timers.ts) --------------------------------------------
+export { flushTimers, timersSetSeq } from './timers';
 
 // ---- the cross-thread inbox (assembly/inbox.ts) -------------------------------------------
 export { inboxInit, inboxDrain, inboxClose } from './inbox';

@@ -325,19 +325,19 @@ describe('JsCore', () => {
   it('a typed array the host refuses to allocate is MEMORY_EXHAUSTED too, and changes nothing', () =>
     withCore(createJsCore, (core) => {
       const slots = [...range(0, 32).map(() => ready(core)), ...range(0, 32).map((i) => timer(core, i))];
-      const g = globalThis as { Float64Array: Float64ArrayConstructor };
-      const Real = g.Float64Array;
-      // the host refuses the next growth's seq array, after the arrays made before it
-      g.Float64Array = class extends Real {
+      const g = globalThis as { ArrayBuffer: ArrayBufferConstructor };
+      const Real = g.ArrayBuffer;
+      // the host refuses the next growth's timer heap (core/timers.ts), the last array it makes
+      g.ArrayBuffer = class extends Real {
         constructor(...args: any[]) {
-          if (typeof args[0] === 'number' && args[0] > 64) throw new RangeError('Array buffer allocation failed');
+          if (typeof args[0] === 'number' && args[0] > 67 * 16) throw new RangeError('Array buffer allocation failed');
           super(...(args as [number]));
         }
-      } as Float64ArrayConstructor;
+      } as ArrayBufferConstructor;
       try {
-        expect(() => core.alloc()).toThrow(new RangeError(`${MEMORY_EXHAUSTED}: the host refused the ${128 * 21 + 128 * 4 + 131 * 16} bytes its typed arrays would need`));
+        expect(() => core.alloc()).toThrow(new RangeError(`${MEMORY_EXHAUSTED}: the host refused the ${128 * 13 + 128 * 4 + 131 * 16} bytes its typed arrays would need`));
       } finally {
-        g.Float64Array = Real;
+        g.ArrayBuffer = Real;
       }
       expect(core.readyCount()).toBe(32);
       expect(core.timerCount()).toBe(32);
