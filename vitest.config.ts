@@ -16,6 +16,6 @@ export default defineConfig({
     exclude: ['test/browser/**', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    reporters: ['default', './test/hosts/summary-reporter.ts'],
+    reporters: ['default', './test/harness/summary-reporter.ts'],
   },
 });

@@ -99,7 +99,7 @@ export function currentContext(): Context {
 
 /**
  * @internal Makes `ctx` current outside of `Context.run`, for code that spans a microtask boundary
- * (a task's async continuation, see running.ts). Returns the context to restore with
+ * (a task's async continuation, see attribution.ts). Returns the context to restore with
  * `_exitContext`, or null when `ctx` is already entered (then nothing changed).
  */
 export function _enterContext(ctx: Context): Context | null {

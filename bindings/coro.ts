@@ -7,7 +7,7 @@
  * - in a generator task, `yield* queue.get()` delegates to it: it runs inside the task's steps,
  *   exactly as asyncio's `await queue.get()` runs inside the task;
  * - `await queue.get()` drives it inline with a `Driver`: each segment runs in a loop callback (the
- *   first in `then`) on behalf of the awaiting task (running.ts), suspends on the Futures it
+ *   first in `then`) on behalf of the awaiting task (attribution.ts), suspends on the Futures it
  *   yields, and `cancel()` of the awaiting task throws CancelledError into it at its suspension
  *   point — so the code after a wait (asyncio's "claim the lock after waking up") runs at the same
  *   point in both kinds of task.
@@ -21,7 +21,7 @@ import { ARGS_NONE } from './handles.js';
 import { getRunningLoop } from './events.js';
 import type { EventLoop } from './loop.js';
 import { _enterContext, _exitContext } from './context.js';
-import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteSettled, noteThenRead, resumeFor, running, swapRunning, type Runner } from './running.js';
+import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteSettled, noteThenRead, resumeFor, running, swapRunning, type Runner } from './attribution.js';
 import { _addCancelHook, isGenerator } from './tasks.js';
 
 /** A toolkit coroutine: `yield*` it in a generator task, `await` it in async code. */
@@ -118,7 +118,7 @@ class Driver {
     this.waiting = null;
     const gen = this.gen;
     const t = this.task;
-    // run on behalf of the awaiting task (running.ts' runAs, without a closure per step)
+    // run on behalf of the awaiting task (attribution.ts' runAs, without a closure per step)
     const swap = t !== null && running !== t;
     const prev = swap ? swapRunning(t) : null;
     const prevCtx = swap ? _enterContext(t._context) : null;

@@ -9,8 +9,8 @@ import { Future, _setLoopResolver } from './futures.js';
 import { EventLoop, _setDefaultCore, checkCoreKind, type LoopOptions } from './loop.js';
 import { host } from './hosts/index.js';
 import { Task, allTasksOf, createTaskOn, currentTaskOf, ensureFutureOn, isGenerator, type CoroutineLike, type TaskOptions } from './tasks.js';
-import { getCurrent, getRunning, setCurrent } from './thread.js';
-import { running } from './running.js';
+import { getCurrent, getRunning, setCurrent } from './thread-state.js';
+import { running } from './attribution.js';
 import type { CoreKind } from './core/types.js';
 
 /**

@@ -9,7 +9,7 @@
  * Awaiting: a Future is iterable (`const v = yield* fut` in a generator task: the task suspends on
  * it, as asyncio's `await fut`), and a thenable. `await fut` registers the engine's resolving
  * functions as an *awaiter* among the done callbacks; when the future is done, one loop callback
- * settles them — as the awaiting task's marked continuation when a task awaited it (running.ts).
+ * settles them — as the awaiting task's marked continuation when a task awaited it (attribution.ts).
  * Any other `then(onFulfilled, onRejected)` goes through one cached native promise of the outcome.
  *
  * An exception nobody looked at (result(), exception(), await) is reported to the loop's
@@ -22,7 +22,7 @@ import { ARGS_ARRAY, ARGS_ONE } from './handles.js';
 import { className, isInstance, nameOf, peek, safeRepr, toText } from './repr.js';
 import { checkCallable } from './callables.js';
 import { host } from './hosts/index.js';
-import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, type Runner } from './running.js';
+import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, type Runner } from './attribution.js';
 
 /** What a Future needs from its loop. */
 export interface FutureLoop {
@@ -285,7 +285,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * `await fut`, `fut.then(...)`. A getter: `await` reads it while the awaiting code still runs,
-   * which is how the awaiting task is known (running.ts).
+   * which is how the awaiting task is known (attribution.ts).
    */
   get then(): <R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,

@@ -1,6 +1,6 @@
 /**
  * A look at a loop from another thread — `remote.inspect()` and `remote.trace(seconds)` of a
- * RemoteLoop (threads.ts): built-in functions every loop with a port answers, like exposed ones.
+ * RemoteLoop (ports.ts): built-in functions every loop with a port answers, like exposed ones.
  * They run as a callback of that loop, between two of its callbacks: the loop is not stopped.
  * A trace is recorded into the loop's shared trace ring (trace-ring.ts) and read and converted by
  * the asking thread (readTrace), not by the traced loop: the loop only records.

@@ -36,11 +36,11 @@ import { checkCallable, isCallable } from './callables.js';
 import { Future, type FutureLoop } from './futures.js';
 import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, ARGS_SHIFT, EXPLICIT_CONTEXT, Handle, TIMER_SLOT, TimerHandle, firstUserFrame, formatCallback, formatHandle, invoke, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
-import { takeAsyncWork } from './running.js';
-import { enterRunning, leaveRunning } from './thread.js';
+import { takeAsyncWork } from './attribution.js';
+import { enterRunning, leaveRunning } from './thread-state.js';
 // what port(), expose() and the executor methods call: imported, not registered at load time, so
 // a bundle that keeps EventLoop keeps them (a bundler drops a module imported for its side effect)
-import { exposeOn, portOf, type LoopPort } from './threads.js';
+import { exposeOn, portOf, type LoopPort } from './ports.js';
 import { createTaskOn, ensureFutureOn, type CoroutineLike, type Task } from './tasks.js';
 import { runInExecutorOn, setDefaultExecutorOn, shutdownDefaultExecutorOn } from './executor-calls.js';
 import type { Executor } from './executor.js';
@@ -149,7 +149,7 @@ export function checkCoreKind(core: unknown): CoreKind {
 }
 
 
-/** @internal The owner's side of the cross-thread inbox (threads.ts), once port() or expose() opened it. */
+/** @internal The owner's side of the cross-thread inbox (ports.ts), once port() or expose() opened it. */
 export interface InboxOwner {
   /** Whether a committed submission waits to be drained (checked once per iteration). */
   pending(): boolean;
@@ -687,7 +687,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     return new Future<T>({ loop: this });
   }
 
-  // ---- threads (threads.ts, executor.ts) ----------------------------------------------------
+  // ---- threads (ports.ts, executor.ts) ----------------------------------------------------
 
   /**
    * A structured-cloneable descriptor of this loop's shared-memory inbox: `connect(port)` in another

@@ -6,7 +6,7 @@
  * @module wasmloop/node
  */
 import { setHostIO } from './io/host.js';
-import { nodeIO } from './hosts/node/index.js';
+import { nodeIO } from './io/node/index.js';
 import { getRunningLoop } from './events.js';
 import type { Future } from './futures.js';
 import type { ConnectionOptions, Server, ServerOptions, Transport } from './io/host.js';
@@ -35,9 +35,9 @@ export { BaseProtocol, Protocol, SubprocessProtocol } from './io/protocols.js';
 export type { ProtocolLike, SubprocessProtocolLike, ProtocolFactory } from './io/protocols.js';
 export type { Transport, Server, ServerSocket, SubprocessTransport, ConnectionOptions, ServerOptions, UnixServerOptions, SubprocessOptions, StdioSpec, AddrInfo, GetAddrInfoOptions } from './io/host.js';
 export * from './io/errors.js';
-export { StreamTransport } from './hosts/node/transport.js';
-export { NodeServer } from './hosts/node/net.js';
+export { StreamTransport } from './io/node/transport.js';
+export { NodeServer } from './io/node/net.js';
 export {
   AF_UNSPEC, AF_UNIX, AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, IPPROTO_TCP, IPPROTO_UDP,
   AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, NI_NUMERICHOST, NI_NUMERICSERV,
-} from './hosts/node/constants.js';
+} from './io/node/constants.js';

@@ -29,7 +29,7 @@ import { newEventLoop } from './events.js';
 import type { EventLoop, LoopOptions } from './loop.js';
 import type { TimerHandle } from './handles.js';
 import { host } from './hosts/index.js';
-import { connect, type LoopPort, type RemoteLoop } from './threads.js';
+import { connect, type LoopPort, type RemoteLoop } from './ports.js';
 
 /** The parts of a Pyodide instance (`await loadPyodide()`) this module uses. */
 export interface PyodideLike {

@@ -10,7 +10,7 @@
  * - async functions and promises: the first step calls the function (its first segment runs as
  *   the task's step); the promise's reactions then run in the host's microtask queue and the
  *   task settles when the promise does. Its later segments run on the task's behalf when a
- *   wasmloop awaitable resumed them (running.ts), and `cancel()` reaches the last wasmloop
+ *   wasmloop awaitable resumed them (attribution.ts), and `cancel()` reaches the last wasmloop
  *   awaitable awaited on its behalf (`_asyncWaiter`). README, "Generator tasks and async-function
  *   tasks", says precisely what differs.
  *
@@ -23,7 +23,7 @@ import { isInstance, nameOf, peek, safeRepr, toText } from './repr.js';
 import { Future, FutureState, cancelText } from './futures.js';
 import { ARGS_NONE, ARGS_ONE, TASK_OF } from './handles.js';
 import type { EventLoop } from './loop.js';
-import { running, swapRunning, type Marks, type Runner } from './running.js';
+import { running, swapRunning, type Marks, type Runner } from './attribution.js';
 
 /** Future's own addDoneCallback: a future that has it takes a task's wakeup without the callable check (`_addDone`). */
 const plainAddDoneCallback = Future.prototype.addDoneCallback;

@@ -108,7 +108,7 @@ const eventBytes = (cap: number): number => HEADER_BYTES + RECORD_BYTES * cap;
 const stringBytes = (slots: number): number => 4 * (slots + 1) + SLOT_BYTES * slots;
 
 /**
- * Growable buffers for a loop's port (threads.ts): empty until remote.trace() records into them,
+ * Growable buffers for a loop's port (ports.ts): empty until remote.trace() records into them,
  * then grown to its capacity (PORT_MAX_CAP at most), so that a thread holding the port reads the
  * ring with no buffer sent to it (a browser's BroadcastChannel does not carry SharedArrayBuffers).
  * Null where the host has no growable SharedArrayBuffer.

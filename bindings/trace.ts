@@ -42,7 +42,7 @@ import { describe } from './errors.js';
 import { _Awaiter } from './futures.js';
 import { TimerHandle, type Handle } from './handles.js';
 import { host } from './hosts/index.js';
-import { threadToken } from './thread.js';
+import { threadToken } from './thread-state.js';
 import { CB, COUNTER, FLOW_F, FLOW_S, ITER, TASK_B, TASK_E, TraceRing, snapshot, type RingSnapshot, type TraceBuffers } from './trace-ring.js';
 
 export type { TraceBuffers } from './trace-ring.js';

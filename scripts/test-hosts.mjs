@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the conformance suite (test/*.test.ts, written once for vitest) in every runtime.
 //   node      vitest, as written
-//   bun       the suite bundled with vitest's own runner and expect (test/hosts/), run by Bun:
+//   bun       the suite bundled with vitest's own runner and expect (test/harness/), run by Bun:
 //             the portable files, then those importing Node's built-ins (Bun's node: support)
 //   deno      the same two bundles, run by Deno: the portable files with no permission, the
 //             node: ones with all permissions
@@ -98,7 +98,7 @@ async function buildSuite() {
   const only = process.env.SUITE_ONLY?.split(',').filter(Boolean);
   const files = (await classify()).filter((f) => !only || only.some((o) => f.path.includes(o)));
   // ignoreAnnotations: package.json's sideEffects speaks of dist/, not of bindings/, whose
-  // modules register loop features when loaded (threads.ts: port(), tasks.ts: createTask): a
+  // modules register loop features when loaded (ports.ts: port(), tasks.ts: createTask): a
   // bundle of a few test files must not drop them because no export of theirs is used
   // keepNames: functions keep their names when the bundle renames them apart (a coroutine's repr
   // shows its function's name)
@@ -107,24 +107,24 @@ async function buildSuite() {
   mkdirSync(OUT, { recursive: true });
   await esbuild.build({
     ...common,
-    entryPoints: { cli: 'test/hosts/cli.ts', window: 'test/hosts/window.ts', worker: 'test/hosts/worker.ts' },
+    entryPoints: { cli: 'test/harness/cli.ts', window: 'test/harness/window.ts', worker: 'test/harness/worker.ts' },
     platform: 'browser',
     outdir: OUT,
-    alias: { vitest: './test/hosts/vitest-shim.ts' },
+    alias: { vitest: './test/harness/vitest-shim.ts' },
     // the test tooling (tinyrainbow, @vitest/utils) reads process.env at load: here it finds no
     // process, as in a browser, so Deno runs with no permission at all (the suite itself reaches
     // the host only through the library, which looks for globalThis.process and Deno's APIs)
     define: { process: 'undefined', __CAPABILITIES__: JSON.stringify(['blocking', 'shared']) },
     plugins: [suiteFiles(files, (f) => !f.needs.node)],
   });
-  copyFileSync(join(ROOT, 'test', 'hosts', 'index.html'), join(OUT, 'index.html'));
+  copyFileSync(join(ROOT, 'test', 'harness', 'index.html'), join(OUT, 'index.html'));
   await esbuild.build({
     ...common,
-    entryPoints: { cli: 'test/hosts/cli.ts' },
+    entryPoints: { cli: 'test/harness/cli.ts' },
     platform: 'node',
     packages: 'external',
     outdir: join(OUT, 'node'),
-    alias: { vitest: './test/hosts/vitest-shim.ts', ...SELF },
+    alias: { vitest: './test/harness/vitest-shim.ts', ...SELF },
     define: { __CAPABILITIES__: JSON.stringify(['blocking', 'shared', 'node']) },
     plugins: [suiteFiles(files.filter((f) => f.needs.node), () => true), sourceUrls],
   });

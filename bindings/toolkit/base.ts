@@ -11,10 +11,10 @@
 import { coroutine, type Coro } from '../coro.js';
 import { RuntimeError, describe } from '../errors.js';
 import { getRunningLoop, noLoop } from '../events.js';
-import { getRunning } from '../thread.js';
+import { getRunning } from '../thread-state.js';
 import { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
-import { running } from '../running.js';
+import { running } from '../attribution.js';
 import { isGenerator, isThenable, wrapThenable } from '../tasks.js';
 
 /**

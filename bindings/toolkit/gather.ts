@@ -11,7 +11,7 @@ import { CancelledError, TimeoutError, describe } from '../errors.js';
 import { Future } from '../futures.js';
 import type { EventLoop } from '../loop.js';
 import { cancelAwaitable, currentTaskOf, ensureFutureOn, isGenerator, type Task } from '../tasks.js';
-import { running } from '../running.js';
+import { running } from '../attribution.js';
 import { callerLoop, checkSeconds } from './base.js';
 import { futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './graph.js';
 import { Queue } from './queues.js';
@@ -42,7 +42,7 @@ export interface GatherOptions {
  * A child that is a promise (`gather(f(1), f(2))` with async functions) cannot be cancelled
  * itself; what asyncio cancels there is the coroutine, at its await. When the gather was made by
  * a task's code, the wasmloop awaitables that promise-based code awaits on that task's behalf
- * while the gather is pending are noted (running.ts), and while the task awaits the gather they
+ * while the gather is pending are noted (attribution.ts), and while the task awaits the gather they
  * do not displace it as what the task waits on. Cancelling the gather then (the task's cancel()
  * does) cancels every pending one of them: each async call gets CancelledError at its await,
  * and its wrapper settles cancelled through its promise (so, as in asyncio, the gather ends once

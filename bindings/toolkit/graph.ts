@@ -18,7 +18,7 @@
  */
 import { RuntimeError, describe } from '../errors.js';
 import { Future } from '../futures.js';
-import { getRunning } from '../thread.js';
+import { getRunning } from '../thread-state.js';
 import { _coroWaitingOn } from '../coro.js';
 import type { EventLoop } from '../loop.js';
 import { Task, allTasksOf, currentTaskOf } from '../tasks.js';

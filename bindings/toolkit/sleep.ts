@@ -15,8 +15,8 @@ import type { Context } from '../context.js';
 import { Future, type DoneCallback, type FutureLoop } from '../futures.js';
 import type { TimerHandle } from '../handles.js';
 import type { EventLoop } from '../loop.js';
-import { running } from '../running.js';
-import { getRunning } from '../thread.js';
+import { running } from '../attribution.js';
+import { getRunning } from '../thread-state.js';
 import { callerLoop, checkSeconds } from './base.js';
 
 /** The loop of an unbound sleep until it binds: whatever needs a loop binds it to the caller's. */

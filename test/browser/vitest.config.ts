@@ -9,6 +9,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     fileParallelism: false,
-    reporters: ['default', './test/hosts/summary-reporter.ts'],
+    reporters: ['default', './test/harness/summary-reporter.ts'],
   },
 });

@@ -27,7 +27,7 @@ import type { CoreInbox, InboxRegion } from './core/types.js';
 import type { EventLoop, InboxOwner } from './loop.js';
 import { Reader, Writer, packError, unpackError, type PackedError } from './serialize.js';
 import { ensureFutureOn, isGenerator, isThenable } from './tasks.js';
-import { getRunning, threadToken } from './thread.js';
+import { getRunning, threadToken } from './thread-state.js';
 import { INSPECT, TRACE, builtin, type LoopInspection } from './inspect.js';
 import { readTrace, type Trace, type TraceBuffers, type TraceOptions } from './trace.js';
 import { portBuffers } from './trace-ring.js';
