@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// `npm start`: the seed's examples on both cores, then the WASM-vs-JS comparison.
+// `npm start`: the seed's examples on both cores, the same seed's Python on wasmloop inside Pyodide,
+// a trace, then the WASM-vs-JS comparison.
 // By default the examples run on the virtual clock (instant, exact); `npm start -- --real` runs
 // them on the real clock as the seed does (8 s per trampoline example and core).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as wl from '../dist/index.js';
 import { EXAMPLES } from '../examples/seed.mjs';
 import { seedTrace } from '../examples/seed-trace.mjs';
+import { PYTHON_SEEDS, pythonSeedRunner } from '../examples/python-seed.mjs';
+import { installPyodideLoop } from '../dist/pyodide.js';
 
 const real = process.argv.includes('--real');
 const clock = real ? 'monotonic' : 'virtual';
@@ -27,6 +30,22 @@ for (const [title, example] of EXAMPLES) {
   const width = Math.max(0, ...wasm.lines.map((l) => l.length));
   for (let i = 0; i < Math.max(wasm.lines.length, js.lines.length); i++) {
     console.log(same ? `  ${wasm.lines[i]}` : `  ${(wasm.lines[i] ?? '').padEnd(width)} | ${js.lines[i] ?? ''}`);
+  }
+  console.log('');
+}
+
+// The same seed in Python, unmodified (examples/python/), on wasmloop inside Pyodide
+{
+  const t0 = performance.now();
+  const run = await pythonSeedRunner(installPyodideLoop);
+  console.log(`## the seed's Python on wasmloop inside Pyodide (wasmloop/pyodide) · Pyodide started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  for (const name of PYTHON_SEEDS) {
+    const lines = {};
+    for (const core of ['wasm', 'js']) lines[core] = run(name, { core, clock });
+    const same = lines.wasm.join('\n') === lines.js.join('\n');
+    console.log(`   examples/python/${name}.py · ${lines.wasm.length} lines · ${same ? 'the same lines on both cores' : 'the cores differ (real clock): wasm shown'}`);
+    const shown = lines.wasm.length <= 8 ? lines.wasm : [...lines.wasm.slice(0, 4), `… ${lines.wasm.length - 7} more …`, ...lines.wasm.slice(-3)];
+    for (const l of shown) console.log(`  ${l}`);
   }
   console.log('');
 }
