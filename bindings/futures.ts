@@ -18,11 +18,13 @@
  */
 import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
-import { ARGS_ARRAY, ARGS_ONE } from './handles.js';
+import { ARGS_ARRAY, ARGS_ONE, noteOwnFile } from './handles.js';
 import { className, isInstance, nameOf, peek, safeRepr, toText } from './repr.js';
 import { checkCallable } from './callables.js';
 import { host } from './hosts/index.js';
 import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteThenRead, resumeFor, running, type Runner } from './attribution.js';
+
+noteOwnFile(new Error().stack); // this file's frames are wasmloop's own (handles.ts firstUserFrame)
 
 /** What a Future needs from its loop. */
 export interface FutureLoop {

@@ -236,15 +236,22 @@ function formatArg(a: unknown): string {
   return safeRepr(a);
 }
 
+/** The files wasmloop's modules run from (a bundle's chunk, dist/*.js served from anywhere, bindings/*.ts), each with a ':'. */
+const OWN_FILES = new Set<string>();
+
 /**
- * The file this module runs from, read off a stack taken at load: a bundle's chunk, dist/index.js
- * served from anywhere, or bindings/handles.ts. Frames in it are wasmloop's own wherever the
- * library was bundled or served (its path then says nothing).
+ * @internal Notes the file a wasmloop module runs from, given a stack taken at its top level (its
+ * first frame is the module itself), so that frames in it are never taken for the user's. Each
+ * module whose frames sit between the user's call and a handle's or future's creation (loop.ts,
+ * futures.ts, tasks.ts, this one) calls it: bundled, or as dist/'s one file per module, their
+ * paths say nothing.
  */
-const OWN_FILE = ((): string | null => {
-  const frame = (new Error().stack ?? '').split('\n').find((l) => /:\d+:\d+\)?$/.test(l.trim()));
-  return frame ? (/(?:\(|@|at )([^\s()@]+):\d+:\d+\)?$/.exec(frame.trim())?.[1] ?? null) : null;
-})();
+export function noteOwnFile(stack: string | undefined): void {
+  const frame = (stack ?? '').split('\n').find((l) => /:\d+:\d+\)?$/.test(l.trim()));
+  const file = frame ? (/(?:\(|@|at )([^\s()@]+):\d+:\d+\)?$/.exec(frame.trim())?.[1] ?? null) : null;
+  if (file !== null) OWN_FILES.add(`${file}:`);
+}
+noteOwnFile(new Error().stack);
 
 /** The first stack frame outside wasmloop's own files. */
 export function firstUserFrame(stack: string): string | null {
@@ -253,7 +260,9 @@ export function firstUserFrame(stack: string): string | null {
     const t = l.trim();
     if (!t.startsWith('at ') && !t.includes('@')) continue;
     if (/wasmloop\/(dist|bindings)\/|\/bindings\/(loop|handles|futures|tasks)\.ts|\/dist\/wasmloop/.test(t)) continue;
-    if (OWN_FILE !== null && t.includes(`${OWN_FILE}:`)) continue;
+    let own = false;
+    for (const f of OWN_FILES) if (t.includes(f)) own = true;
+    if (own) continue;
     return t.replace(/^at /, '');
   }
   return null;

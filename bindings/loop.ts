@@ -34,7 +34,7 @@ import { type Clock, type ClockKind, checkSeconds, createClock } from './clock.j
 import { isInstance, peek, safeString } from './repr.js';
 import { checkCallable, isCallable } from './callables.js';
 import { Future, type FutureLoop } from './futures.js';
-import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, ARGS_SHIFT, EXPLICIT_CONTEXT, Handle, TIMER_SLOT, TimerHandle, firstUserFrame, formatCallback, formatHandle, invoke, type HandleOwner } from './handles.js';
+import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, ARGS_SHIFT, EXPLICIT_CONTEXT, Handle, TIMER_SLOT, TimerHandle, firstUserFrame, formatCallback, formatHandle, invoke, noteOwnFile, type HandleOwner } from './handles.js';
 import { host } from './hosts/index.js';
 import { takeAsyncWork } from './attribution.js';
 import { enterRunning, leaveRunning } from './thread-state.js';
@@ -49,6 +49,8 @@ import { Tracer, type Trace, type TraceBuffers, type TraceOptions } from './trac
 import { hostIO, reactorOnly } from './io/host.js';
 import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOptions, SubprocessOptions, SubprocessTransport, Transport, UnixServerOptions } from './io/host.js';
 import type { ProtocolLike, SubprocessProtocolLike } from './io/protocols.js';
+
+noteOwnFile(new Error().stack); // this file's frames are wasmloop's own (handles.ts firstUserFrame)
 
 export type { ClockKind } from './clock.js';
 

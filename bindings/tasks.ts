@@ -21,9 +21,11 @@ import { Context, copyContext } from './context.js';
 import { CancelledError, InvalidStateError, RuntimeError, describe } from './errors.js';
 import { isInstance, nameOf, peek, safeRepr, toText } from './repr.js';
 import { Future, FutureState, cancelText } from './futures.js';
-import { ARGS_NONE, ARGS_ONE, TASK_OF } from './handles.js';
+import { ARGS_NONE, ARGS_ONE, TASK_OF, noteOwnFile } from './handles.js';
 import type { EventLoop } from './loop.js';
 import { running, swapRunning, type Marks, type Runner } from './attribution.js';
+
+noteOwnFile(new Error().stack); // this file's frames are wasmloop's own (handles.ts firstUserFrame)
 
 /** Future's own addDoneCallback: a future that has it takes a task's wakeup without the callable check (`_addDone`). */
 const plainAddDoneCallback = Future.prototype.addDoneCallback;
