@@ -5,6 +5,7 @@
 import * as wl from '../dist/index.js';
 import { EXAMPLES } from '../examples/seed.mjs';
 import { w1, w2 } from '../bench/workloads.mjs';
+import { fitCanvas } from './canvas.js';
 
 const $ = (id) => document.getElementById(id);
 const COLORS = ['#4f46e5', '#0ea5e9', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#ec4899', '#64748b'];
@@ -99,14 +100,7 @@ function niceStep(span) {
 function draw() {
   if (state.trace !== null) return drawTrace();
   const canvas = $('timeline');
-  const dpr = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  canvas.width = Math.round(width * dpr);
-  canvas.height = Math.round(height * dpr);
-  const ctx = canvas.getContext('2d');
-  ctx.scale(dpr, dpr);
-  ctx.clearRect(0, 0, width, height);
+  const { ctx, width, height } = fitCanvas(canvas);
   const its = state.iterations;
   const left = 48;
   const right = 20;
@@ -268,14 +262,7 @@ export async function loadTrace(text, source) {
 function drawTrace() {
   const tr = state.trace;
   const canvas = $('timeline');
-  const dpr = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  canvas.width = Math.round(width * dpr);
-  canvas.height = Math.round(height * dpr);
-  const ctx = canvas.getContext('2d');
-  ctx.scale(dpr, dpr);
-  ctx.clearRect(0, 0, width, height);
+  const { ctx, width, height } = fitCanvas(canvas);
   const left = 110;
   const right = 20;
   const top = 30;

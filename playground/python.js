@@ -2,6 +2,8 @@
 // Python, on wasmloop inside Pyodide in a Web Worker (python-worker.js), its iterations drawn on a
 // timeline: one column per loop iteration, one block per line the Python code printed in it.
 // Kept apart from playground.js; it loads Pyodide only when Run is pressed.
+import { fitCanvas } from './canvas.js';
+
 const $ = (id) => document.getElementById(id);
 const COLORS = { first: '#4f46e5', second: '#0ea5e9', third: '#f59e0b' };
 const FILE = 'named_trampolines.py';
@@ -20,14 +22,7 @@ function queueDraw() {
 
 function draw() {
   const canvas = $('py-timeline');
-  const dpr = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth;
-  const height = canvas.clientHeight;
-  canvas.width = Math.round(width * dpr);
-  canvas.height = Math.round(height * dpr);
-  const ctx = canvas.getContext('2d');
-  ctx.scale(dpr, dpr);
-  ctx.clearRect(0, 0, width, height);
+  const { ctx, width, height } = fitCanvas(canvas);
   const its = py.iterations.filter((it) => it.labels.length > 0);
   const left = 40;
   const right = 16;

@@ -34,3 +34,17 @@ export async function openSession(): Promise<Session> {
     },
   };
 }
+
+/**
+ * Calls `call` (an expression over the module's exports, e.g. `run("wasm")`) on a fresh blank page
+ * after importing `/test/browser/fixtures/<fixture>`; gives its result and the page's errors.
+ */
+export async function onFixturePage<T>(s: Session, fixture: string, call: string): Promise<{ result: T; errors: string[] }> {
+  const page = await s.page();
+  await page.goto(`${s.url}/test/browser/fixtures/blank.html`);
+  // a string, so that vitest's transform leaves the page's dynamic import alone
+  const result = (await page.evaluate(`import('/test/browser/fixtures/${fixture}').then((m) => m.${call})`)) as T;
+  const errors = page.errors;
+  await page.close();
+  return { result, errors };
+}

@@ -6,7 +6,7 @@
  * the loop there. Pyodide loads twice for the file, in the worker and on the page at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSession, type Session } from './helpers.js';
+import { onFixturePage, openSession, type Session } from './helpers.js';
 
 let s: Session;
 beforeAll(async () => {
@@ -16,15 +16,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-async function onPage<T>(call: string): Promise<{ result: T; errors: string[] }> {
-  const page = await s.page();
-  await page.goto(`${s.url}/test/browser/fixtures/blank.html`);
-  // a string, so that vitest's transform leaves the page's dynamic import alone
-  const result = (await page.evaluate(`import('/test/browser/fixtures/pyodide-page.js').then((m) => m.${call})`)) as T;
-  const errors = page.errors;
-  await page.close();
-  return { result, errors };
-}
+const onPage = <T>(call: string) => onFixturePage<T>(s, 'pyodide-page.js', call);
 
 const times = Array.from({ length: 17 }, (_, i) => (i * 0.5).toFixed(3));
 const CORES = ['wasm', 'js'] as const;

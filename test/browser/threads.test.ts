@@ -8,7 +8,7 @@
 // proves: §1.2, §8.1
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { C_WAITERS, C_WAKE } from '../../bindings/core/inbox.js';
-import { openSession, type Session } from './helpers.js';
+import { onFixturePage, openSession, type Session } from './helpers.js';
 import { validate } from '../trace-validate.js';
 
 let s: Session;
@@ -19,15 +19,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-async function onPage<T>(call: string): Promise<{ result: T; errors: string[] }> {
-  const page = await s.page();
-  await page.goto(`${s.url}/test/browser/fixtures/blank.html`);
-  // a string, so that vitest's transform leaves the page's dynamic import alone
-  const result = (await page.evaluate(`import('/test/browser/fixtures/threads-page.js').then((m) => m.${call})`)) as T;
-  const errors = page.errors;
-  await page.close();
-  return { result, errors };
-}
+const onPage = <T>(call: string) => onFixturePage<T>(s, 'threads-page.js', call);
 
 describe.each(['wasm', 'js'])('Web Workers and a loop on the main thread (%s core)', (core) => {
   it('4 producer Web Workers x 250,000 submissions: each received exactly once, in per-producer order', async () => {
