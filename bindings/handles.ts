@@ -253,16 +253,18 @@ export function noteOwnFile(stack: string | undefined): void {
 }
 noteOwnFile(new Error().stack);
 
+function isOwnFrame(frame: string): boolean {
+  for (const f of OWN_FILES) if (frame.includes(f)) return true;
+  return false;
+}
+
 /** The first stack frame outside wasmloop's own files. */
 export function firstUserFrame(stack: string): string | null {
   const lines = stack.split('\n').slice(1);
   for (const l of lines) {
     const t = l.trim();
     if (!t.startsWith('at ') && !t.includes('@')) continue;
-    if (/wasmloop\/(dist|bindings)\/|\/bindings\/(loop|handles|futures|tasks)\.ts|\/dist\/wasmloop/.test(t)) continue;
-    let own = false;
-    for (const f of OWN_FILES) if (t.includes(f)) own = true;
-    if (own) continue;
+    if (/wasmloop\/(dist|bindings)\/|\/dist\/wasmloop/.test(t) || isOwnFrame(t)) continue;
     return t.replace(/^at /, '');
   }
   return null;
