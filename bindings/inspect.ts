@@ -66,6 +66,8 @@ export function inspectLoop(loop: EventLoop): LoopInspection {
  */
 export function traceLoop(loop: EventLoop, seconds: unknown, capacity: unknown, into: TraceBuffers | null): Future<Trace | null> {
   if (typeof seconds !== 'number' || !(seconds >= 0) || seconds === Infinity) throw new RangeError(`trace() needs a finite number of seconds ≥ 0, got ${describe(seconds)}`);
+  // a duration whose end the clock cannot reach (time() + seconds overflows: a virtual clock far ahead) would never end
+  if (!Number.isFinite(loop.time() + seconds)) throw new RangeError(`trace(): ${seconds} seconds from the loop's time ${loop.time()} is past what its clock can reach`);
   if (loop._tracer !== null) throw new RuntimeError('trace(): this loop is already being traced');
   const tracer = loop._startTracer(capacity === null || capacity === undefined ? {} : { capacity: capacity as number }, into ?? undefined);
   const fut = loop.createFuture<Trace | null>();

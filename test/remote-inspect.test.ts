@@ -125,6 +125,9 @@ describe.each(CORES)('remote inspection (%s core)', (core) => {
     const r = connect(loop.port());
     const running = loop.runForever();
     await expect(r.trace(-1)).rejects.toThrow(RangeError);
+    // an end past the clock's reach would never come (the hostile-values property found it: two huge durations in turn)
+    loop.advance(1e308);
+    await expect(r.trace(1e308)).rejects.toThrow(RangeError);
     loop.startTrace();
     await expect(r.trace(1)).rejects.toThrow(RuntimeError);
     loop.stopTrace();
