@@ -111,6 +111,8 @@ function newMemory(shared: boolean, maximum: number): WebAssembly.Memory {
 }
 
 const CLOSED = new Uint32Array(0);
+/** Every closed core's memory: one empty Memory made once, so close() never allocates (a host out of WebAssembly memories refused even a 0-page one). */
+let closedMemory: WebAssembly.Memory | null = null;
 
 export class WasmCore implements Core {
   readonly kind = 'wasm' as const;
@@ -252,7 +254,7 @@ export class WasmCore implements Core {
 
   close(): void {
     this.ex = closedExports;
-    this.memory = new WebAssembly.Memory({ initial: 0, maximum: 0 });
+    this.memory = closedMemory ??= new WebAssembly.Memory({ initial: 0, maximum: 0 });
     this.mem32 = CLOSED;
     this.m8 = new Uint8Array(0);
     this.f64 = new Float64Array(0);
