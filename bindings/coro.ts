@@ -22,7 +22,7 @@ import { getRunningLoop } from './events.js';
 import type { EventLoop } from './loop.js';
 import { _enterContext, _exitContext } from './context.js';
 import { _setThenImpl, isResolvingFunctions, marksOf, noteAwaiting, noteSettled, noteThenRead, resumeFor, running, swapRunning, type Runner } from './attribution.js';
-import { _addCancelHook, isGenerator } from './tasks.js';
+import { _addCancelHook, _setCoroWaitingOn, isGenerator } from './tasks.js';
 
 /** A toolkit coroutine: `yield*` it in a generator task, `await` it in async code. */
 export type Coro<T> = Generator<unknown, T, unknown> & PromiseLike<T>;
@@ -206,11 +206,11 @@ _addCancelHook((w, msg) => {
   return d === null ? false : d.cancel(msg);
 });
 
-/** @internal the Future an awaited toolkit coroutine is suspended on (toolkit/graph.ts), else null */
-export function _coroWaitingOn(w: object): Future<unknown> | null {
+// the Future an awaited toolkit coroutine is suspended on, for toolkit/graph.ts (through tasks.ts)
+_setCoroWaitingOn((w) => {
   const d = (w as CoroObject)[DRIVER];
   return d === undefined || d === null ? null : d.waitingOn();
-}
+});
 
 /** Whether `v` is a toolkit coroutine object. */
 export function isCoro(v: unknown): v is Coro<unknown> {

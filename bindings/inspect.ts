@@ -11,7 +11,7 @@ import { host } from './hosts/index.js';
 import type { EventLoop } from './loop.js';
 import type { LoopStats } from './stats.js';
 import { allTasksOf } from './tasks.js';
-import { formatCallGraph, waitedOn } from './toolkit/graph.js';
+import { taskGraphText, waitedOn } from './toolkit/graph.js';
 import type { Trace, TraceBuffers } from './trace.js';
 
 /** One pending task of an inspected loop. */
@@ -54,7 +54,7 @@ export function inspectLoop(loop: EventLoop): LoopInspection {
   const tasks: TaskInfo[] = [];
   for (const t of allTasksOf(loop)) {
     const w = waitedOn(t);
-    tasks.push({ name: t.getName(), coro: t._coroRepr, state: t.cancelling() > 0 ? 'cancelling' : 'pending', waitingOn: w === null ? null : String(w), callGraph: formatCallGraph(t) });
+    tasks.push({ name: t.getName(), coro: t._coroRepr, state: t.cancelling() > 0 ? 'cancelling' : 'pending', waitingOn: w === null ? null : String(w), callGraph: taskGraphText(t) });
   }
   return { thread: host.threadName(), core: loop.core, clock: loop.clock, time: loop.time(), tasks, stats: loop.stats() };
 }

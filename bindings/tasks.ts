@@ -88,6 +88,18 @@ export function _addCancelHook(fn: (w: object, msg: string | undefined) => boole
   cancelHooks.push(fn);
 }
 
+let coroWaitingOn: (w: object) => Future<unknown> | null = () => null;
+/**
+ * @internal coro.ts, when loaded, teaches the call graph (toolkit/graph.ts waitedOn) which Future an
+ * awaited toolkit coroutine is suspended on; until then no toolkit coroutine exists. A registry, not
+ * an import of coro.ts, so remote.inspect() does not bring the toolkit's coroutines into a bundle.
+ */
+export function _setCoroWaitingOn(fn: (w: object) => Future<unknown> | null): void {
+  coroWaitingOn = fn;
+}
+/** @internal the Future an awaited toolkit coroutine `w` is suspended on, else null */
+export const coroWaitingOnOf = (w: object): Future<unknown> | null => coroWaitingOn(w);
+
 /** @internal Cancels what promise-based code awaits on a task's behalf: a Future, or a toolkit coroutine. */
 export function cancelAwaitable(w: object, msg: string | undefined): boolean {
   if (w instanceof Future) return w.cancel(msg);

@@ -19,9 +19,8 @@
 import { RuntimeError, describe } from '../errors.js';
 import { Future } from '../futures.js';
 import { getRunning } from '../thread-state.js';
-import { _coroWaitingOn } from '../coro.js';
 import type { EventLoop } from '../loop.js';
-import { Task, allTasksOf, currentTaskOf } from '../tasks.js';
+import { Task, allTasksOf, coroWaitingOnOf, currentTaskOf } from '../tasks.js';
 
 /** One frame of a call stack: a function, where it is (null where the host does not say), and how it runs. */
 export interface CallStackEntry {
@@ -74,7 +73,7 @@ export function waitedOn(t: Task<unknown>): Future<unknown> | null {
   const w = t._asyncWaiter;
   if (w === null) return null;
   if (w instanceof Future) return w.done() ? null : w;
-  return _coroWaitingOn(w);
+  return coroWaitingOnOf(w);
 }
 
 /** Every future a pending task of `loop` waits on → those tasks (one pass over the tasks). */
@@ -283,6 +282,15 @@ function render(g: FutureCallGraph): string {
   };
   walk(g, 0);
   return buf.join('\n') + '\n';
+}
+
+/**
+ * @internal `formatCallGraph(task)` for a task that is not the current one (remote.inspect(),
+ * inspect.ts): the same text, without reading the host's stack, so a bundle that uses it alone
+ * leaves the stack parsing out.
+ */
+export function taskGraphText(t: Task<unknown>): string {
+  return render(build(t, null, null));
 }
 
 /** The call graph as text (asyncio.format_call_graph); '' when there is no current task. */
