@@ -12,8 +12,9 @@
  * Memory: shared where the host allows SharedArrayBuffer (room for a cross-thread inbox, see
  * H_INBOX), ordinary otherwise; each variant's Module is compiled once, an Instance made per core.
  */
-import { Core, CoreInbox, type CoreLimits, WakeCell, checkFailAfter, checkLimits, injectedRefusal, memoryExhausted, tooManyEntries } from './types.js';
+import { Core, CoreInbox, type CoreLimits, WakeCell, checkFailAfter, checkLimits, injectedRefusal, isMemoryExhausted, memoryExhausted, tooManyEntries } from './types.js';
 import { RuntimeError } from '../errors.js';
+import { isInstance } from '../repr.js';
 import { host } from '../hosts/index.js';
 import { C_DRAIN, C_WAKE, ConsumerInbox, noSharedMemory, standaloneCell } from './inbox.js';
 import { PLAIN_WASM, SHARED_WASM } from './wasm-bytes.js';
@@ -106,13 +107,36 @@ function instantiate(shared: boolean, memory: WebAssembly.Memory): CoreExports {
   return exports as unknown as CoreExports;
 }
 
+/**
+ * What a host's refusal of a new WebAssembly memory says (the rest of a `memoryExhausted` message).
+ * Chromium reserves 8 GiB of address space for every wasm32 memory, whatever its maximum, and
+ * refuses a new one when about 120 are alive in the process (the page and its workers together);
+ * Node, Bun and Deno allowed thousands when measured.
+ */
+export const MEMORY_REFUSED = 'the host refused a new WebAssembly memory';
+
+/**
+ * Every closed core's memory: one empty Memory, made with the first core's, so close() never
+ * allocates (a host out of WebAssembly memories refused even a 0-page one).
+ */
+let closedMemory: WebAssembly.Memory | null = null;
+
 function newMemory(shared: boolean, maximum: number): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared });
+  try {
+    closedMemory ??= new WebAssembly.Memory({ initial: 0, maximum: 0 });
+    return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared });
+  } catch (e) {
+    if (!isInstance(e, RangeError)) throw e;
+    throw memoryExhausted(`${MEMORY_REFUSED} (${e.message}); a browser allows about 120 at once in a page and its workers: close() the loops you no longer need, or use core: 'js'`);
+  }
+}
+
+/** Whether `e` is a host's refusal of a new WebAssembly memory (not a full core). */
+export function isMemoryRefused(e: unknown): boolean {
+  return isMemoryExhausted(e) && (e as RangeError).message.includes(MEMORY_REFUSED);
 }
 
 const CLOSED = new Uint32Array(0);
-/** Every closed core's memory: one empty Memory made once, so close() never allocates (a host out of WebAssembly memories refused even a 0-page one). */
-let closedMemory: WebAssembly.Memory | null = null;
 
 export class WasmCore implements Core {
   readonly kind = 'wasm' as const;
@@ -254,7 +278,7 @@ export class WasmCore implements Core {
 
   close(): void {
     this.ex = closedExports;
-    this.memory = closedMemory ??= new WebAssembly.Memory({ initial: 0, maximum: 0 });
+    this.memory = closedMemory!; // made before this core's own (newMemory)
     this.mem32 = CLOSED;
     this.m8 = new Uint8Array(0);
     this.f64 = new Float64Array(0);
