@@ -1,16 +1,23 @@
 /**
- * API.md §1.8: when the host refuses another WebAssembly memory (Chromium: about 120 alive in a page
+ * A loop's WebAssembly memory, from the host and back (API.md §1.8, §3.6).
+ *
+ * Closed loops' memories are taken again: a closed core's memory that never left this thread (no
+ * port opened) and stayed under 1 MiB is the next core's, zeroed, so a loop per test asks the host
+ * for one memory, not one each; a memory another thread may hold, or one that grew, is let go.
+ *
+ * When the host refuses another WebAssembly memory (Chromium: about 120 alive in a page
  * and its workers), a loop whose core nobody named gets the JS core and works; a loop that names
  * 'wasm' (in its options or through install) gets a RangeError that says so and names the way out,
  * and nothing is half-made: no loop set for the thread, the next loop made normally once memory is
  * there again. The refusal is simulated by a WebAssembly.Memory that throws what Chromium throws;
  * test/browser/memories.test.ts meets the real one.
  */
-// proves: §1.5, §1.8
+// proves: §1.5, §1.8, §3.6
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getEventLoop, install, newEventLoop, setEventLoop, sleep } from '../bindings/index.js';
 import { isMemoryExhausted } from '../bindings/core/types.js';
+import { WasmCore, _dropSpareMemories } from '../bindings/core/wasm.js';
 import { host } from '../bindings/hosts/index.js';
 import { isInstance } from '../bindings/repr.js';
 import { hostile } from './hostile-values.js';
@@ -19,6 +26,7 @@ const RealMemory = WebAssembly.Memory;
 
 /** Makes every new WebAssembly.Memory throw `error()` until `restore()`. */
 function refuseMemories(error: () => unknown = () => new RangeError('WebAssembly.Memory(): could not allocate memory')): void {
+  _dropSpareMemories(); // else a closed loop's memory would serve without asking the host
   const Refusing = function Memory() {
     throw error();
   } as unknown as typeof WebAssembly.Memory;
@@ -134,5 +142,81 @@ describe('the host refuses a WebAssembly memory', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+/** The WASM core's memory of `loop` (internal: which memory a loop got is what these tests are about). */
+function memoryOf(loop: ReturnType<typeof newEventLoop>): WebAssembly.Memory {
+  return ((loop as unknown as { _core: WasmCore })._core).memory;
+}
+
+describe("closed loops' memories are taken again", () => {
+  it('the next loop takes a closed one, zeroed: garbage written into it after close changes nothing', async () => {
+    _dropSpareMemories();
+    const first = newEventLoop({ core: 'wasm', clock: 'virtual' });
+    for (let i = 0; i < 100; i++) first.callLater(i, () => {}); // state left behind at close
+    const memory = memoryOf(first);
+    first.close();
+    new Uint8Array(memory.buffer).fill(0xa5); // whatever a stale view might write
+    const next = newEventLoop({ core: 'wasm', clock: 'virtual' });
+    expect(memoryOf(next)).toBe(memory);
+    const seen: string[] = [];
+    next.callLater(2, () => seen.push(`timer at ${next.time()}`));
+    next.callSoon(() => seen.push('soon'));
+    const done = next.createFuture();
+    next.callLater(3, () => done.setResult(null));
+    await next.runUntilComplete(done);
+    expect(seen).toEqual(['soon', 'timer at 2']);
+    expect((next as unknown as { _core: WasmCore })._core.timerCount()).toBe(0);
+    next.close();
+  });
+
+  it('a loop made per test asks the host for one memory, not one each', () => {
+    _dropSpareMemories();
+    const made = new Set<WebAssembly.Memory>();
+    for (let i = 0; i < 50; i++) {
+      const loop = newEventLoop({ core: 'wasm' });
+      made.add(memoryOf(loop));
+      loop.close();
+    }
+    expect(made.size).toBe(1);
+  });
+
+  it('a memory that grew past 1 MiB is let go, not kept', () => {
+    _dropSpareMemories();
+    const big = newEventLoop({ core: 'wasm', clock: 'virtual' });
+    for (let i = 0; i < 50_000; i++) big.callLater(i, () => {});
+    const grown = memoryOf(big);
+    expect(grown.buffer.byteLength).toBeGreaterThan(1 << 20);
+    big.close();
+    const next = newEventLoop({ core: 'wasm' });
+    expect(memoryOf(next)).not.toBe(grown);
+    next.close();
+  });
+
+  it("a memory with an inbox (another thread may hold it) is let go, not kept", () => {
+    if (typeof SharedArrayBuffer !== 'function') return; // no port without shared memory (§8)
+    _dropSpareMemories();
+    const owner = newEventLoop({ core: 'wasm' });
+    owner.port();
+    const held = memoryOf(owner);
+    owner.close();
+    const next = newEventLoop({ core: 'wasm' });
+    expect(memoryOf(next)).not.toBe(held);
+    next.close();
+  });
+
+  it('closing the same loop twice keeps its memory once', () => {
+    _dropSpareMemories();
+    const loop = newEventLoop({ core: 'wasm' });
+    const memory = memoryOf(loop);
+    loop.close();
+    loop.close();
+    const a = newEventLoop({ core: 'wasm' });
+    const b = newEventLoop({ core: 'wasm' });
+    expect(memoryOf(a)).toBe(memory);
+    expect(memoryOf(b)).not.toBe(memory);
+    a.close();
+    b.close();
   });
 });
