@@ -264,7 +264,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
   constructor(opts: LoopOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describe(opts)}`);
     this.core = opts.core === undefined ? defaultCore : checkCoreKind(opts.core);
-    this._clock = createClock(opts.clock ?? 'monotonic');
+    this._clock = createClock(opts.clock === undefined ? 'monotonic' : opts.clock);
     this.clock = this._clock.kind;
     if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw new TypeError(`debug must be a boolean, got ${describe(opts.debug)}`);
     this._debug = opts.debug ?? host.env('WASMLOOP_DEBUG') === '1';
