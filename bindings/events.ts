@@ -58,11 +58,14 @@ export function setEventLoop(loop: EventLoop | null): void {
 }
 
 /**
- * Like uvloop.install(): loops made from now on without an explicit core use `core`. TypeError for a
- * core other than 'wasm' or 'js' (API.md §1.5). uvloop: `uvloop.install`.
+ * Like uvloop.install(): loops made from now on without an explicit core use `core`. Without an
+ * argument, the default again: WASM, or the JS core where the host refuses another WebAssembly
+ * memory (API.md §1.8). TypeError for a core other than 'wasm' or 'js' (API.md §1.5). uvloop:
+ * `uvloop.install`.
  */
-export function install(core: CoreKind = 'wasm'): void {
-  _setDefaultCore(checkCoreKind(core));
+export function install(core?: CoreKind): void {
+  if (core === undefined) _setDefaultCore('wasm', false);
+  else _setDefaultCore(checkCoreKind(core), true);
 }
 
 /**

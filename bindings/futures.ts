@@ -45,6 +45,7 @@ export const enum FutureState {
 
 const STATE_NAMES = ['PENDING', 'CANCELLED', 'FINISHED'];
 
+/** A callback `addDoneCallback` takes: called with the future once it is done. asyncio: the `fn` of `Future.add_done_callback`. */
 export type DoneCallback<T> = (fut: Future<T>) => unknown;
 
 /** An `await` (or `Promise.resolve(fut)`) waiting on a future: the engine's resolving functions. */

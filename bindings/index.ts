@@ -14,6 +14,7 @@ export { newEventLoop, getEventLoop, setEventLoop, getRunningLoop, install, run,
 export type { RunOptions } from './events.js';
 export { Handle, TimerHandle } from './handles.js';
 export { Future, isFuture } from './futures.js';
+export type { DoneCallback } from './futures.js';
 export { Task, eagerTaskFactory, createEagerTaskFactory } from './tasks.js';
 export type { Coroutine, CoroutineLike, TaskOptions, TaskFactory, TaskConstructor } from './tasks.js';
 export { Context, ContextVar, Token, copyContext } from './context.js';

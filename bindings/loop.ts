@@ -27,7 +27,7 @@
 import { Context, currentContext, enterCallbacks, leaveCallbacks } from './context.js';
 import { type Core, type CoreKind, type WakeCell, isMemoryExhausted } from './core/types.js';
 import { createJsCore } from './core/js.js';
-import { createWasmCore } from './core/wasm.js';
+import { createWasmCore, isMemoryRefused } from './core/wasm.js';
 import { inboxWords, sleepMark } from './core/inbox.js';
 import { RuntimeError, describe } from './errors.js';
 import { type Clock, type ClockKind, checkSeconds, createClock } from './clock.js';
@@ -140,9 +140,12 @@ function isPromiseWork(v: unknown): boolean {
 }
 
 let defaultCore: CoreKind = 'wasm';
+/** Whether install() named the default core (a named core is never swapped for the other). */
+let defaultNamed = false;
 /** @internal */
-export function _setDefaultCore(core: CoreKind): void {
+export function _setDefaultCore(core: CoreKind, named: boolean): void {
   defaultCore = core;
+  defaultNamed = named;
 }
 
 export function checkCoreKind(core: unknown): CoreKind {
@@ -261,13 +264,24 @@ export class EventLoop implements HandleOwner, FutureLoop {
   constructor(opts: LoopOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describe(opts)}`);
     this.core = opts.core === undefined ? defaultCore : checkCoreKind(opts.core);
-    this._clock = createClock(opts.clock ?? 'monotonic');
+    this._clock = createClock(opts.clock === undefined ? 'monotonic' : opts.clock);
     this.clock = this._clock.kind;
     if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw new TypeError(`debug must be a boolean, got ${describe(opts.debug)}`);
     this._debug = opts.debug ?? host.env('WASMLOOP_DEBUG') === '1';
     this._instrumented = this._debug;
     const limits = { maximumMemory: opts.maximumMemory, maxEntries: opts.maxEntries };
-    this._core = this.core === 'wasm' ? createWasmCore(limits) : createJsCore(limits);
+    if (this.core === 'js') this._core = createJsCore(limits);
+    else {
+      try {
+        this._core = createWasmCore(limits);
+      } catch (e) {
+        // a core nobody named falls back to its twin when the host refuses another WebAssembly
+        // memory (Chromium: ~120 alive per process); a named one reports it (API.md §1.8)
+        if (opts.core !== undefined || defaultNamed || !isMemoryRefused(e)) throw e;
+        this._core = createJsCore(limits);
+        this.core = 'js';
+      }
+    }
     if (opts.inboxBytes !== undefined) inboxWords(opts.inboxBytes); // checked now, used by port()
     this._inboxBytes = opts.inboxBytes;
   }

@@ -28,7 +28,7 @@ export function createServer(protocolFactory: () => ProtocolLike, host: string |
 }
 
 export { openConnection, startServer, openUnixConnection, startUnixServer, StreamReader, StreamWriter, StreamReaderProtocol, FlowControlProtocol, DEFAULT_LIMIT } from './io/streams.js';
-export type { StreamOptions, StreamReaderOptions, ClientConnectedCallback, WritingTransport, WriterProtocol } from './io/streams.js';
+export type { StreamOptions, StreamReaderOptions, ClientConnectedCallback, WritingTransport, WriterProtocol, Separator } from './io/streams.js';
 export { createSubprocessExec, createSubprocessShell, Process, SubprocessStreamProtocol, PIPE, STDOUT, DEVNULL } from './io/subprocess.js';
 export type { CreateSubprocessOptions } from './io/subprocess.js';
 export { BaseProtocol, Protocol, SubprocessProtocol } from './io/protocols.js';

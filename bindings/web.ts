@@ -382,4 +382,5 @@ export { StreamReader, StreamWriter, StreamReaderProtocol, FlowControlProtocol, 
 export { BaseProtocol, Protocol } from './io/protocols.js';
 export type { ProtocolLike, ProtocolFactory } from './io/protocols.js';
 export type { Transport } from './io/host.js';
+export type { Separator } from './io/streams.js';
 export * from './io/errors.js';

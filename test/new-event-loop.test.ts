@@ -67,6 +67,7 @@ describe('newEventLoop', () => {
     expect(() => newEventLoop({ clock: 'wall' as never })).toThrow(new TypeError(`clock must be 'monotonic' or 'virtual', got string "wall"`));
     expect(() => newEventLoop({ debug: 1 as never })).toThrow(TypeError);
     expect(() => newEventLoop(null as never)).toThrow(TypeError);
+    for (const key of ['core', 'clock', 'debug']) expect(() => newEventLoop({ [key]: null } as never)).toThrow(TypeError);
   });
 
   it('hostile option values: a TypeError or a working loop, never anything else', () => {
@@ -79,9 +80,9 @@ describe('newEventLoop', () => {
           expect(e).toBeInstanceOf(TypeError);
           return;
         }
-        // accepted only when the value is one the contract names, or undefined (the default; the
-        // clock also reads null as the default), and then the loop has what was asked
-        const asDefault = value === undefined || (key === 'clock' && value === null);
+        // accepted only when the value is one the contract names, or undefined (the default: null
+        // is a TypeError for every option alike), and then the loop has what was asked
+        const asDefault = value === undefined;
         expect(asDefault || (key === 'debug' ? typeof value === 'boolean' : ['wasm', 'js', 'monotonic', 'virtual'].includes(value as string))).toBe(true);
         if (key === 'clock') expect(loop.clock).toBe(asDefault ? 'monotonic' : value);
         if (key === 'core' && !asDefault) expect(loop.core).toBe(value);

@@ -158,7 +158,14 @@ export function memoryExhausted(why: string): RangeError {
 
 /** Whether `e` is a core's refusal for memory (`memoryExhausted`). */
 export function isMemoryExhausted(e: unknown): boolean {
-  return e instanceof RangeError && e.message.startsWith(MEMORY_EXHAUSTED);
+  try {
+    // any value may be asked about (a callback threw it): a Proxy's traps or a getter may throw
+    if (!(e instanceof RangeError)) return false;
+    const message: unknown = e.message;
+    return typeof message === 'string' && message.startsWith(MEMORY_EXHAUSTED);
+  } catch {
+    return false;
+  }
 }
 
 /** The refusal `failAfter` injects: the memory-exhausted error a full core throws. */

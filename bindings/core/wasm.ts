@@ -11,9 +11,15 @@
  * so read `core.mem32` again rather than keeping it across an alloc.
  * Memory: shared where the host allows SharedArrayBuffer (room for a cross-thread inbox, see
  * H_INBOX), ordinary otherwise; each variant's Module is compiled once, an Instance made per core.
+ * A closed core's memory that never left this thread (no inbox opened) and stayed small is kept
+ * for the next core to take, zeroed (`spare`): a host gives a thread a limited number of
+ * WebAssembly memories (Chromium: ~120 per process, 8 GiB of address space each) and takes a
+ * dropped one back only when it collects garbage — in the isolate that dropped it, so a page's
+ * garbage could starve its workers. A loop per test then costs one memory, not one per loop.
  */
-import { Core, CoreInbox, type CoreLimits, WakeCell, checkFailAfter, checkLimits, injectedRefusal, memoryExhausted, tooManyEntries } from './types.js';
+import { Core, CoreInbox, type CoreLimits, WakeCell, checkFailAfter, checkLimits, injectedRefusal, isMemoryExhausted, memoryExhausted, tooManyEntries } from './types.js';
 import { RuntimeError } from '../errors.js';
+import { isInstance } from '../repr.js';
 import { host } from '../hosts/index.js';
 import { C_DRAIN, C_WAKE, ConsumerInbox, noSharedMemory, standaloneCell } from './inbox.js';
 import { PLAIN_WASM, SHARED_WASM } from './wasm-bytes.js';
@@ -106,13 +112,64 @@ function instantiate(shared: boolean, memory: WebAssembly.Memory): CoreExports {
   return exports as unknown as CoreExports;
 }
 
+/**
+ * What a host's refusal of a new WebAssembly memory says (the rest of a `memoryExhausted` message).
+ * Chromium reserves 8 GiB of address space for every wasm32 memory, whatever its maximum, and
+ * refuses a new one when about 120 are alive in the process (the page and its workers together);
+ * Node, Bun and Deno allowed thousands when measured.
+ */
+export const MEMORY_REFUSED = 'the host refused a new WebAssembly memory';
+
+/**
+ * Every closed core's memory: one empty Memory, made with the first core's, so close() never
+ * allocates (a host out of WebAssembly memories refused even a 0-page one).
+ */
+let closedMemory: WebAssembly.Memory | null = null;
+
+/** A closed core's memory kept for the next core of the same kind (`takeMemory`). */
+interface Spare {
+  memory: WebAssembly.Memory;
+  shared: boolean;
+  maxPages: number;
+}
+/** At most SPARE_COUNT memories of closed cores, each at most SPARE_BYTES (a grown one is let go). */
+const spare: Spare[] = [];
+const SPARE_COUNT = 8;
+const SPARE_BYTES = 1 << 20;
+
+/** @internal Lets the spare memories go (tests: the next core asks the host for a new one). */
+export function _dropSpareMemories(): void {
+  spare.length = 0;
+}
+
+/** A spare memory of this kind, zeroed, or a new one. */
+function takeMemory(shared: boolean, maxPages: number): WebAssembly.Memory {
+  for (let i = spare.length - 1; i >= 0; i--) {
+    const s = spare[i]!;
+    if (s.shared !== shared || s.maxPages !== maxPages) continue;
+    spare.splice(i, 1);
+    new Uint8Array(s.memory.buffer).fill(0); // as new: instantiation writes the data segments again
+    return s.memory;
+  }
+  return newMemory(shared, maxPages);
+}
+
 function newMemory(shared: boolean, maximum: number): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared });
+  try {
+    closedMemory ??= new WebAssembly.Memory({ initial: 0, maximum: 0 });
+    return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared });
+  } catch (e) {
+    if (!isInstance(e, RangeError)) throw e;
+    throw memoryExhausted(`${MEMORY_REFUSED} (${e.message}); a browser allows about 120 at once in a page and its workers: close() the loops you no longer need, or use core: 'js'`);
+  }
+}
+
+/** Whether `e` is a host's refusal of a new WebAssembly memory (not a full core). */
+export function isMemoryRefused(e: unknown): boolean {
+  return isMemoryExhausted(e) && (e as RangeError).message.includes(MEMORY_REFUSED);
 }
 
 const CLOSED = new Uint32Array(0);
-/** Every closed core's memory: one empty Memory made once, so close() never allocates (a host out of WebAssembly memories refused even a 0-page one). */
-let closedMemory: WebAssembly.Memory | null = null;
 
 export class WasmCore implements Core {
   readonly kind = 'wasm' as const;
@@ -151,7 +208,7 @@ export class WasmCore implements Core {
     const limits = checkLimits(opts);
     this.maxPages = Math.max(INITIAL_PAGES, Math.min(MAX_PAGES, Math.floor(limits.maximumMemory / PAGE)));
     this.maxEntries = limits.maxEntries;
-    this.memory = newMemory(this.shared, this.maxPages);
+    this.memory = takeMemory(this.shared, this.maxPages);
     this.ex = instantiate(this.shared, this.memory);
     this.h = this.ex.header() >>> 2;
     if (!this.ex.init(this.maxEntries)) throw this.exhausted();
@@ -253,8 +310,15 @@ export class WasmCore implements Core {
   }
 
   close(): void {
+    const memory = this.memory;
+    // kept for the next core if no other thread can hold it (no inbox: port() was never called)
+    if (memory !== closedMemory && this.inbox === null && memory.buffer.byteLength <= SPARE_BYTES && spare.length < SPARE_COUNT) {
+      spare.push({ memory, shared: this.shared, maxPages: this.maxPages });
+      // a view of the wake word in it must not reach the next core's
+      if (this.cell !== null && this.shared) this.cell = new Int32Array(this.h + H.INBOX + C_WAKE + 1);
+    }
     this.ex = closedExports;
-    this.memory = closedMemory ??= new WebAssembly.Memory({ initial: 0, maximum: 0 });
+    this.memory = closedMemory!; // made before this core's own (newMemory)
     this.mem32 = CLOSED;
     this.m8 = new Uint8Array(0);
     this.f64 = new Float64Array(0);

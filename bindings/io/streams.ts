@@ -99,6 +99,7 @@ export function checkLimit(limit: unknown): number {
 }
 
 /** A separator for readuntil(): bytes, or (Python 3.13's tuple) an array of them. */
+/** What `readuntil` looks for: bytes (one separator, or an array of them). asyncio: the `separator` of `StreamReader.readuntil`. */
 export type Separator = Uint8Array | ArrayBuffer | ArrayBufferView;
 
 /** readuntil()'s separators, shortest first (of equal ends, the shorter one matched, as in 3.13). */
