@@ -59,8 +59,12 @@ class Awaiter {
   ) {}
 }
 
-// `any`: a Future<T> must stay assignable to Future<unknown>
-type CallbackEntry = [DoneCallback<any>, Context] | Awaiter;
+/**
+ * The done callbacks, flat, two slots an entry: `fn, context` for a done callback, `awaiter, null`
+ * for an await — no array per entry (a task's wakeup is one entry on every future it suspends on).
+ * `any`: a Future<T> must stay assignable to Future<unknown>.
+ */
+type CallbackSlots = Array<DoneCallback<any> | Context | Awaiter | null>;
 
 let defaultLoop: (() => FutureLoop) | null = null;
 /** @internal set by events.ts: how `new Future()` finds the current loop */
@@ -127,7 +131,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _exception: unknown = undefined;
   /** @internal */ _hasException = false;
   /** @internal */ _loop: FutureLoop;
-  /** @internal */ _callbacks: Array<CallbackEntry> | null = null;
+  /** @internal */ _callbacks: CallbackSlots | null = null;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal */ _cancelledExc: CancelledError | null = null;
   /** @internal an exception is set and nobody looked at it yet (registered for the report) */
@@ -269,7 +273,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   _addDone(fn: DoneCallback<T>, ctx: Context): void {
     if (this._state !== FutureState.PENDING) this._loop._soonAlways(fn, this, ARGS_ONE, ctx);
-    else (this._callbacks ??= []).push([fn, ctx]);
+    else (this._callbacks ??= []).push(fn, ctx);
   }
 
   /**
@@ -279,8 +283,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   removeDoneCallback(fn: DoneCallback<T>): number {
     const cbs = this._callbacks;
     if (!cbs) return 0;
-    const kept = cbs.filter((e) => e instanceof Awaiter || e[0] !== fn);
-    const removed = cbs.length - kept.length;
+    const kept: CallbackSlots = [];
+    for (let i = 0; i < cbs.length; i += 2) if (cbs[i] !== fn) kept.push(cbs[i]!, cbs[i + 1]!);
+    const removed = (cbs.length - kept.length) / 2;
     if (removed) this._callbacks = kept;
     return removed;
   }
@@ -330,7 +335,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * up an iteration (sleep(0)).
    */
   _addAwaiter(aw: Awaiter): void {
-    if (this._state === FutureState.PENDING) (this._callbacks ??= []).push(aw);
+    if (this._state === FutureState.PENDING) (this._callbacks ??= []).push(aw, null);
     else if (this._yieldsOnce) this._loop._soonAlways(deliver, [this, aw], ARGS_ARRAY, null);
     else deliver(this, aw);
   }
@@ -365,9 +370,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (!cbs) return;
     this._callbacks = null;
     const loop = this._loop;
-    for (const e of cbs) {
+    for (let i = 0; i < cbs.length; i += 2) {
+      const e = cbs[i]!;
       if (e instanceof Awaiter) loop._soonAlways(deliver, [this, e], ARGS_ARRAY, null);
-      else loop._soonAlways(e[0], this, ARGS_ONE, e[1]);
+      else loop._soonAlways(e as DoneCallback<T>, this, ARGS_ONE, cbs[i + 1] as Context);
     }
   }
 
@@ -384,9 +390,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
     const cbs = this._callbacks;
     if (cbs && cbs.length) {
-      const name = (e: CallbackEntry) => (e instanceof Awaiter ? '<await>' : nameOf(e[0]) || '<anonymous>');
+      const name = (e: unknown) => (e instanceof Awaiter ? '<await>' : nameOf(e) || '<anonymous>');
+      const fns = cbs.filter((_, i) => i % 2 === 0);
       // asyncio's _format_callbacks: the first and the last, and how many in between
-      const shown = cbs.length <= 2 ? cbs.map(name) : [name(cbs[0]!), `<${cbs.length - 2} more>`, name(cbs[cbs.length - 1]!)];
+      const shown = fns.length <= 2 ? fns.map(name) : [name(fns[0]), `<${fns.length - 2} more>`, name(fns[fns.length - 1])];
       info.push(`cb=[${shown.join(', ')}]`);
     }
     return info;
