@@ -144,8 +144,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _wrapsPromise = false;
   /** @internal asyncio's _asyncio_future_blocking: a generator task waits on it */
   _asyncioFutureBlocking = false;
-  /** @internal futures that wait on this one on their behalf: gather's, shield's and TaskGroup's (toolkit/graph.ts) */
-  _awaitedBy: Set<Future<unknown>> | null = null;
+  /** @internal futures that wait on this one on their behalf: gather's, shield's and TaskGroup's (toolkit/graph.ts): one as is, more in a Set */
+  _awaitedBy: Future<unknown> | Set<Future<unknown>> | null = null;
 
   constructor(opts?: { loop?: FutureLoop }) {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`Future options must be an object, got ${describe(opts)}`);
@@ -273,7 +273,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   _addDone(fn: DoneCallback<T>, ctx: Context): void {
     if (this._state !== FutureState.PENDING) this._loop._soonAlways(fn, this, ARGS_ONE, ctx);
-    else (this._callbacks ??= []).push(fn, ctx);
+    else this._pushCallback(fn, ctx);
+  }
+
+  /**
+   * @internal one entry into `_callbacks`. The first makes an array of exactly its two slots: a
+   * `push` onto `[]` would reserve 17 (a 2-slot array is 32 bytes, that one 160, and most futures
+   * have one callback: the task that waits, or the gather that wants the child).
+   */
+  _pushCallback(fnOrAwaiter: DoneCallback<T> | Awaiter, ctx: Context | null): void {
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = [fnOrAwaiter, ctx];
+    else cbs.push(fnOrAwaiter, ctx);
   }
 
   /**
@@ -335,7 +346,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * up an iteration (sleep(0)).
    */
   _addAwaiter(aw: Awaiter): void {
-    if (this._state === FutureState.PENDING) (this._callbacks ??= []).push(aw, null);
+    if (this._state === FutureState.PENDING) this._pushCallback(aw, null);
     else if (this._yieldsOnce) this._loop._soonAlways(deliver, [this, aw], ARGS_ARRAY, null);
     else deliver(this, aw);
   }
