@@ -127,13 +127,16 @@ const unretrieved = typeof FinalizationRegistry === 'function' ? new Finalizatio
  */
 export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _state: FutureState = FutureState.PENDING;
-  /** @internal */ _result: T | undefined = undefined;
-  /** @internal */ _exception: unknown = undefined;
+  /**
+   * @internal one slot for the outcome (a future is smaller by the fields it does not need): the
+   * result when FINISHED, the exception when FINISHED with `_hasException`, the CancelledError
+   * made for it (once made) when CANCELLED
+   */
+  /** @internal */ _result: unknown = undefined;
   /** @internal */ _hasException = false;
   /** @internal */ _loop: FutureLoop;
   /** @internal */ _callbacks: CallbackSlots | null = null;
   /** @internal */ _cancelMessage: string | undefined = undefined;
-  /** @internal */ _cancelledExc: CancelledError | null = null;
   /** @internal an exception is set and nobody looked at it yet (registered for the report) */
   /** @internal */ _logTraceback = false;
   /** @internal where the future was made (debug mode only) */
@@ -179,7 +182,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state !== FutureState.FINISHED) throw new InvalidStateError('Result is not ready.');
     if (this._hasException) {
       this._markRetrieved();
-      throw this._exception;
+      throw this._result;
     }
     return this._result as T;
   }
@@ -193,7 +196,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state !== FutureState.FINISHED) throw new InvalidStateError('Exception is not set.');
     if (!this._hasException) return null;
     this._markRetrieved();
-    return this._exception;
+    return this._result;
   }
 
   /**
@@ -239,7 +242,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal finishes with any thrown value (JavaScript can throw undefined) */
   _finishWithException(exception: unknown): void {
-    this._exception = exception;
+    this._result = exception;
     this._hasException = true;
     this._state = FutureState.FINISHED;
     this._logTraceback = true;
@@ -364,9 +367,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** @internal */ _makeCancelledError(): CancelledError {
-    if (this._cancelledExc !== null) return this._cancelledExc;
+    const cancelled = this._state === FutureState.CANCELLED;
+    if (cancelled && this._result !== undefined) return this._result as CancelledError;
     const exc = new CancelledError(this._cancelMessage ?? '');
-    if (this._state === FutureState.CANCELLED) this._cancelledExc = exc;
+    if (cancelled) this._result = exc;
     return exc;
   }
 
@@ -396,7 +400,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   protected _reprInfo(): string[] {
     const info = [STATE_NAMES[this._state]!.toLowerCase()];
     if (this._state === FutureState.FINISHED) {
-      if (this._hasException) info.push(`exception=${reprValue(this._exception)}`);
+      if (this._hasException) info.push(`exception=${reprValue(this._result)}`);
       else info.push(`result=${reprValue(this._result)}`);
     }
     const cbs = this._callbacks;
@@ -432,7 +436,7 @@ function deliver(fut: Future<unknown>, aw: Awaiter): void {
   } else if (fut._hasException) {
     fut._markRetrieved();
     ok = false;
-    value = fut._exception;
+    value = fut._result;
   } else value = fut._result;
   if (t !== null) t._gatherWaits?.delete(fut);
   if (t !== null && t._asyncWaiter === fut) {
@@ -463,12 +467,32 @@ function futureThen(fut: Future<unknown>, onF: unknown, onR: unknown, t: Runner 
         if (t._mustCancel && t._cancelsThroughPromises() && fut.cancel(t._cancelMessage)) t._mustCancel = false;
       }
     }
-    let after!: () => void;
-    const p = new Promise<void>((r) => (after = r));
-    fut._addAwaiter(new Awaiter(onF, onR as (e: unknown) => void, t, after));
+    const p = _afterPromise();
+    fut._addAwaiter(new Awaiter(onF, onR as (e: unknown) => void, t, _takeAfter()));
     return p;
   }
   return fut._promise().then(onF as never, onR as never);
+}
+
+/**
+ * @internal The promise an await's `then` returns, settled after the awaiter was: made with one
+ * shared executor, not a closure per await. `_afterPromise()` then, at once, `_takeAfter()` for
+ * its resolve function.
+ */
+export function _afterPromise(): Promise<void> {
+  return new Promise<void>(captureResolve);
+}
+
+let captured: (() => void) | null = null;
+function captureResolve(resolve: () => void): void {
+  captured = resolve;
+}
+
+/** @internal the resolve function of the promise `_afterPromise()` just made */
+export function _takeAfter(): () => void {
+  const r = captured!;
+  captured = null;
+  return r;
 }
 
 /** A pending Future, or a toolkit coroutine (pending until its driver clears the waiter). */

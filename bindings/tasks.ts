@@ -486,10 +486,10 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   private _finishWithError(e: unknown): void {
     this._asyncWaiter = null;
     if (isInstance(e, CancelledError)) {
-      this._cancelledExc = e as CancelledError;
       const message = peek(e, 'message');
       if (this._cancelMessage === undefined && typeof message === 'string' && message) this._cancelMessage = message;
       Future.prototype.cancel.call(this, this._cancelMessage);
+      this._result = e; // the task's CancelledError is the one its coroutine ended with (_makeCancelledError)
     } else this._finishWithException(e);
     loopTasks(this._loop as EventLoop).pending.delete(this as Task<unknown>);
     (this._loop as EventLoop)._tracer?.taskEnd(this);
