@@ -64,7 +64,29 @@ let taskCounter = 0;
 
 /** A generator object (or one shaped like it), told by data properties only: no getter runs. */
 export function isGenerator(v: unknown): v is Coroutine<unknown> {
-  return v !== null && typeof v === 'object' && typeof peek(v, 'next') === 'function' && typeof peek(v, 'throw') === 'function' && typeof peek(v, Symbol.iterator) === 'function';
+  if (v === null || typeof v !== 'object') return false;
+  if (plainGenerator(v)) return true;
+  return typeof peek(v, 'next') === 'function' && typeof peek(v, 'throw') === 'function' && typeof peek(v, Symbol.iterator) === 'function';
+}
+
+/** %GeneratorPrototype%: `next` and `throw` (and, on its prototype, `Symbol.iterator`) are its own data functions. */
+const GeneratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()) as object) as object;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * The common case, told without a descriptor per property (peek's walk made three per check, two
+ * checks per task): a generator function's generator, with neither it nor its function's
+ * `prototype` holding its own `next`, `throw` or `Symbol.iterator`, finds them on
+ * %GeneratorPrototype% (whose own are assumed left as the language made them).
+ */
+function plainGenerator(v: object): boolean {
+  try {
+    const p = Object.getPrototypeOf(v) as object | null;
+    if (p === null || Object.getPrototypeOf(p) !== GeneratorPrototype) return false;
+    return !hasOwn.call(v, 'next') && !hasOwn.call(v, 'throw') && !hasOwn.call(v, Symbol.iterator) && !hasOwn.call(p, 'next') && !hasOwn.call(p, 'throw') && !hasOwn.call(p, Symbol.iterator);
+  } catch {
+    return false; // a Proxy's trap that throws: the slow path tells
+  }
 }
 
 /** An async generator object: not a coroutine (its promises come one per step, with no outcome). */
