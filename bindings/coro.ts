@@ -16,7 +16,7 @@
  */
 import { copyContext, type Context } from './context.js';
 import { CancelledError, RuntimeError, describe } from './errors.js';
-import { Future, isPendingAwaitable } from './futures.js';
+import { Future, _afterPromise, _takeAfter, isPendingAwaitable } from './futures.js';
 import { ARGS_NONE } from './handles.js';
 import { getRunningLoop } from './events.js';
 import type { EventLoop } from './loop.js';
@@ -28,6 +28,9 @@ import { _addCancelHook, _setCoroWaitingOn, isGenerator } from './tasks.js';
 export type Coro<T> = Generator<unknown, T, unknown> & PromiseLike<T>;
 
 const DRIVER: unique symbol = Symbol('wasmloop.driver');
+
+/** Future's own addDoneCallback (tasks.ts does the same for a task's wakeup). */
+const plainAddDoneCallback = Future.prototype.addDoneCallback;
 
 interface CoroObject extends Generator<unknown, unknown, unknown> {
   [DRIVER]?: Driver | null;
@@ -61,7 +64,8 @@ class Driver {
   private cancelMsg: string | undefined = undefined;
   private finished = false;
   private readonly ctx: Context;
-  private readonly wakeup = () => this.step(undefined);
+  /** the done callback that resumes it, made when it first waits (most awaits of a toolkit coroutine never do) */
+  private wakeup1: (() => void) | null = null;
 
   constructor(
     private readonly gen: CoroObject,
@@ -75,6 +79,10 @@ class Driver {
     private readonly awaited: boolean,
   ) {
     this.ctx = task !== null ? task._context : copyContext();
+  }
+
+  private get wakeup(): () => void {
+    return (this.wakeup1 ??= () => this.step(undefined));
   }
 
   /** The Future the coroutine is suspended on, else null. */
@@ -146,7 +154,9 @@ class Driver {
       }
       y._asyncioFutureBlocking = false;
       this.waiting = y;
-      y.addDoneCallback(this.wakeup, this.ctx);
+      // the wakeup is the driver's own arrow function: no callable check, unless a subclass's addDoneCallback wants the call
+      if (y.addDoneCallback === plainAddDoneCallback) y._addDone(this.wakeup, this.ctx);
+      else y.addDoneCallback(this.wakeup, this.ctx);
       if (this.awaited && t !== null && !y._wrapsPromise && !t.done()) {
         // the awaiting task is suspended here now (inner awaits that settled no longer hold it)
         noteAwaiting(t, gen, false, isPendingAwaitable);
@@ -180,9 +190,8 @@ function coroThen(gen: CoroObject, onF: unknown, onR: unknown, t: Runner | null)
   if (gen[DRIVER] !== undefined) throw new RuntimeError('cannot reuse already awaited coroutine');
   if (t !== null && t.done()) t = null;
   if (isResolvingFunctions(onF, onR)) {
-    let after!: () => void;
-    const p = new Promise<void>((r) => (after = r));
-    const d = new Driver(gen, onF, onR as (e: unknown) => void, after, t, true);
+    const p = _afterPromise();
+    const d = new Driver(gen, onF, onR as (e: unknown) => void, _takeAfter(), t, true);
     gen[DRIVER] = d;
     d.start();
     return p;

@@ -60,8 +60,12 @@ class Awaiter {
   ) {}
 }
 
-// `any`: a Future<T> must stay assignable to Future<unknown>
-type CallbackEntry = [DoneCallback<any>, Context] | Awaiter;
+/**
+ * The done callbacks, flat, two slots an entry: `fn, context` for a done callback, `awaiter, null`
+ * for an await — no array per entry (a task's wakeup is one entry on every future it suspends on).
+ * `any`: a Future<T> must stay assignable to Future<unknown>.
+ */
+type CallbackSlots = Array<DoneCallback<any> | Context | Awaiter | null>;
 
 let defaultLoop: (() => FutureLoop) | null = null;
 /** @internal set by events.ts: how `new Future()` finds the current loop */
@@ -124,13 +128,16 @@ const unretrieved = typeof FinalizationRegistry === 'function' ? new Finalizatio
  */
 export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _state: FutureState = FutureState.PENDING;
-  /** @internal */ _result: T | undefined = undefined;
-  /** @internal */ _exception: unknown = undefined;
+  /**
+   * @internal one slot for the outcome (a future is smaller by the fields it does not need): the
+   * result when FINISHED, the exception when FINISHED with `_hasException`, the CancelledError
+   * made for it (once made) when CANCELLED
+   */
+  /** @internal */ _result: unknown = undefined;
   /** @internal */ _hasException = false;
   /** @internal */ _loop: FutureLoop;
-  /** @internal */ _callbacks: Array<CallbackEntry> | null = null;
+  /** @internal */ _callbacks: CallbackSlots | null = null;
   /** @internal */ _cancelMessage: string | undefined = undefined;
-  /** @internal */ _cancelledExc: CancelledError | null = null;
   /** @internal an exception is set and nobody looked at it yet (registered for the report) */
   /** @internal */ _logTraceback = false;
   /** @internal where the future was made (debug mode only) */
@@ -141,8 +148,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _wrapsPromise = false;
   /** @internal asyncio's _asyncio_future_blocking: a generator task waits on it */
   _asyncioFutureBlocking = false;
-  /** @internal futures that wait on this one on their behalf: gather's, shield's and TaskGroup's (toolkit/graph.ts) */
-  _awaitedBy: Set<Future<unknown>> | null = null;
+  /** @internal futures that wait on this one on their behalf: gather's, shield's and TaskGroup's (toolkit/graph.ts): one as is, more in a Set */
+  _awaitedBy: Future<unknown> | Set<Future<unknown>> | null = null;
 
   constructor(opts?: { loop?: FutureLoop }) {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`Future options must be an object, got ${describe(opts)}`);
@@ -176,7 +183,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state !== FutureState.FINISHED) throw new InvalidStateError('Result is not ready.');
     if (this._hasException) {
       this._markRetrieved();
-      throw this._exception;
+      throw this._result;
     }
     return this._result as T;
   }
@@ -190,7 +197,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state !== FutureState.FINISHED) throw new InvalidStateError('Exception is not set.');
     if (!this._hasException) return null;
     this._markRetrieved();
-    return this._exception;
+    return this._result;
   }
 
   /**
@@ -236,7 +243,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal finishes with any thrown value (JavaScript can throw undefined) */
   _finishWithException(exception: unknown): void {
-    this._exception = exception;
+    this._result = exception;
     this._hasException = true;
     this._state = FutureState.FINISHED;
     this._logTraceback = true;
@@ -270,7 +277,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   _addDone(fn: DoneCallback<T>, ctx: Context): void {
     if (this._state !== FutureState.PENDING) this._loop._soonAlways(fn, this, ARGS_ONE, ctx);
-    else (this._callbacks ??= []).push([fn, ctx]);
+    else this._pushCallback(fn, ctx);
+  }
+
+  /**
+   * @internal one entry into `_callbacks`. The first makes an array of exactly its two slots: a
+   * `push` onto `[]` would reserve 17 (a 2-slot array is 32 bytes, that one 160, and most futures
+   * have one callback: the task that waits, or the gather that wants the child).
+   */
+  _pushCallback(fnOrAwaiter: DoneCallback<T> | Awaiter, ctx: Context | null): void {
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = [fnOrAwaiter, ctx];
+    else cbs.push(fnOrAwaiter, ctx);
   }
 
   /**
@@ -280,8 +298,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   removeDoneCallback(fn: DoneCallback<T>): number {
     const cbs = this._callbacks;
     if (!cbs) return 0;
-    const kept = cbs.filter((e) => e instanceof Awaiter || e[0] !== fn);
-    const removed = cbs.length - kept.length;
+    const kept: CallbackSlots = [];
+    for (let i = 0; i < cbs.length; i += 2) if (cbs[i] !== fn) kept.push(cbs[i]!, cbs[i + 1]!);
+    const removed = (cbs.length - kept.length) / 2;
     if (removed) this._callbacks = kept;
     return removed;
   }
@@ -331,7 +350,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * up an iteration (sleep(0)).
    */
   _addAwaiter(aw: Awaiter): void {
-    if (this._state === FutureState.PENDING) (this._callbacks ??= []).push(aw);
+    if (this._state === FutureState.PENDING) this._pushCallback(aw, null);
     else if (this._yieldsOnce) this._loop._soonAlways(deliver, [this, aw], ARGS_ARRAY, null);
     else deliver(this, aw);
   }
@@ -349,9 +368,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** @internal */ _makeCancelledError(): CancelledError {
-    if (this._cancelledExc !== null) return this._cancelledExc;
+    const cancelled = this._state === FutureState.CANCELLED;
+    if (cancelled && this._result !== undefined) return this._result as CancelledError;
     const exc = new CancelledError(this._cancelMessage ?? '');
-    if (this._state === FutureState.CANCELLED) this._cancelledExc = exc;
+    if (cancelled) this._result = exc;
     return exc;
   }
 
@@ -366,9 +386,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (!cbs) return;
     this._callbacks = null;
     const loop = this._loop;
-    for (const e of cbs) {
+    for (let i = 0; i < cbs.length; i += 2) {
+      const e = cbs[i]!;
       if (e instanceof Awaiter) loop._soonAlways(deliver, [this, e], ARGS_ARRAY, null);
-      else loop._soonAlways(e[0], this, ARGS_ONE, e[1]);
+      else loop._soonAlways(e as DoneCallback<T>, this, ARGS_ONE, cbs[i + 1] as Context);
     }
   }
 
@@ -380,14 +401,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
   protected _reprInfo(): string[] {
     const info = [STATE_NAMES[this._state]!.toLowerCase()];
     if (this._state === FutureState.FINISHED) {
-      if (this._hasException) info.push(`exception=${reprValue(this._exception)}`);
+      if (this._hasException) info.push(`exception=${reprValue(this._result)}`);
       else info.push(`result=${reprValue(this._result)}`);
     }
     const cbs = this._callbacks;
     if (cbs && cbs.length) {
-      const name = (e: CallbackEntry) => (e instanceof Awaiter ? '<await>' : nameOf(e[0]) || '<anonymous>');
+      const name = (e: unknown) => (e instanceof Awaiter ? '<await>' : nameOf(e) || '<anonymous>');
+      const fns = cbs.filter((_, i) => i % 2 === 0);
       // asyncio's _format_callbacks: the first and the last, and how many in between
-      const shown = cbs.length <= 2 ? cbs.map(name) : [name(cbs[0]!), `<${cbs.length - 2} more>`, name(cbs[cbs.length - 1]!)];
+      const shown = fns.length <= 2 ? fns.map(name) : [name(fns[0]), `<${fns.length - 2} more>`, name(fns[fns.length - 1])];
       info.push(`cb=[${shown.join(', ')}]`);
     }
     return info;
@@ -415,7 +437,7 @@ function deliver(fut: Future<unknown>, aw: Awaiter): void {
   } else if (fut._hasException) {
     fut._markRetrieved();
     ok = false;
-    value = fut._exception;
+    value = fut._result;
   } else value = fut._result;
   if (t !== null) t._gatherWaits?.delete(fut);
   if (t !== null && t._asyncWaiter === fut) {
@@ -446,12 +468,32 @@ function futureThen(fut: Future<unknown>, onF: unknown, onR: unknown, t: Runner 
         if (t._mustCancel && t._cancelsThroughPromises() && fut.cancel(t._cancelMessage)) t._mustCancel = false;
       }
     }
-    let after!: () => void;
-    const p = new Promise<void>((r) => (after = r));
-    fut._addAwaiter(new Awaiter(onF, onR as (e: unknown) => void, t, after));
+    const p = _afterPromise();
+    fut._addAwaiter(new Awaiter(onF, onR as (e: unknown) => void, t, _takeAfter()));
     return p;
   }
   return fut._promise().then(onF as never, onR as never);
+}
+
+/**
+ * @internal The promise an await's `then` returns, settled after the awaiter was: made with one
+ * shared executor, not a closure per await. `_afterPromise()` then, at once, `_takeAfter()` for
+ * its resolve function.
+ */
+export function _afterPromise(): Promise<void> {
+  return new Promise<void>(captureResolve);
+}
+
+let captured: (() => void) | null = null;
+function captureResolve(resolve: () => void): void {
+  captured = resolve;
+}
+
+/** @internal the resolve function of the promise `_afterPromise()` just made */
+export function _takeAfter(): () => void {
+  const r = captured!;
+  captured = null;
+  return r;
 }
 
 /** A pending Future, or a toolkit coroutine (pending until its driver clears the waiter). */

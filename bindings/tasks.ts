@@ -64,7 +64,29 @@ let taskCounter = 0;
 
 /** A generator object (or one shaped like it), told by data properties only: no getter runs. */
 export function isGenerator(v: unknown): v is Coroutine<unknown> {
-  return v !== null && typeof v === 'object' && typeof peek(v, 'next') === 'function' && typeof peek(v, 'throw') === 'function' && typeof peek(v, Symbol.iterator) === 'function';
+  if (v === null || typeof v !== 'object') return false;
+  if (plainGenerator(v)) return true;
+  return typeof peek(v, 'next') === 'function' && typeof peek(v, 'throw') === 'function' && typeof peek(v, Symbol.iterator) === 'function';
+}
+
+/** %GeneratorPrototype%: `next` and `throw` (and, on its prototype, `Symbol.iterator`) are its own data functions. */
+const GeneratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()) as object) as object;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * The common case, told without a descriptor per property (peek's walk made three per check, two
+ * checks per task): a generator function's generator, with neither it nor its function's
+ * `prototype` holding its own `next`, `throw` or `Symbol.iterator`, finds them on
+ * %GeneratorPrototype% (whose own are assumed left as the language made them).
+ */
+function plainGenerator(v: object): boolean {
+  try {
+    const p = Object.getPrototypeOf(v) as object | null;
+    if (p === null || Object.getPrototypeOf(p) !== GeneratorPrototype) return false;
+    return !hasOwn.call(v, 'next') && !hasOwn.call(v, 'throw') && !hasOwn.call(v, Symbol.iterator) && !hasOwn.call(p, 'next') && !hasOwn.call(p, 'throw') && !hasOwn.call(p, Symbol.iterator);
+  } catch {
+    return false; // a Proxy's trap that throws: the slow path tells
+  }
 }
 
 /** An async generator object: not a coroutine (its promises come one per step, with no outcome). */
@@ -120,9 +142,10 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   /** @internal */ _coro: Coroutine<T> | null = null;
   /** @internal */ _start: (() => unknown) | null = null;
   /** @internal */ _promiseLike: PromiseLike<T> | null = null;
-  /** @internal */ _name: string;
-  /** @internal the coroutine for repr: `name()` of a function, else what it is */
-  /** @internal */ _coroRepr: string;
+  /** @internal the name, or the number of a default name `Task-<n>` until it is asked for (no string per task) */
+  /** @internal */ _name: string | number;
+  /** @internal the coroutine for repr (`_coroRepr`): what it is, or the function whose `name()` it is until asked for */
+  /** @internal */ _coroInfo: string | Function;
   /** @internal */ _context: Context;
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _asyncWaiter: object | null = null;
@@ -134,20 +157,17 @@ export class Task<T = unknown> extends Future<T> implements Runner {
   /** @internal */ _marks: Marks | null = null;
   /** @internal */ _gathering = 0;
   /** @internal */ _gatherWaits: Set<object> | null = null;
-  private readonly _pending: Set<Task<unknown>>;
   /** @internal a bare `yield promise`: its wrapper, whose outcome is sent into the generator */
   /** @internal */ _bareAwait: Future<unknown> | null = null;
   private readonly _stepFn: (exc?: unknown) => void;
-  private readonly _wakeupFn: (fut: Future<unknown>) => void;
+  /** the wakeup callback, made the first time the task suspends on a future (most leaf tasks never do) */
+  private _wakeup1: ((fut: Future<unknown>) => void) | null = null;
 
   constructor(coro: CoroutineLike<T>, opts: TaskOptions & { loop: EventLoop; eagerStart?: boolean }) {
     super({ loop: opts.loop });
     const taskStep = (exc?: unknown) => this._step(exc);
-    const taskWakeup = (fut: Future<unknown>) => this._wakeup(fut);
     (taskStep as { [TASK_OF]?: object })[TASK_OF] = this;
-    (taskWakeup as { [TASK_OF]?: object })[TASK_OF] = this;
     this._stepFn = taskStep;
-    this._wakeupFn = taskWakeup;
     if (opts.context !== undefined && !isInstance(opts.context, Context)) throw new TypeError(`context must be a Context, got ${describe(opts.context)}`);
     if (isGenerator(coro)) this._coro = coro as Coroutine<T>;
     else if (coro instanceof Future) throw new TypeError(`a coroutine was expected, got ${coro}`);
@@ -155,16 +175,15 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     else if (typeof coro === 'function') this._start = coro as () => unknown;
     else if (isThenable(coro)) this._promiseLike = coro as PromiseLike<T>;
     else throw new TypeError(`a coroutine was expected, got ${describe(coro)}`);
-    this._coroRepr = typeof coro === 'function' ? `${nameOf(coro) || '<anonymous>'}()` : this._coro !== null ? 'generator' : 'promise';
-    this._name = opts.name !== undefined ? toText(opts.name, 'task name') : `Task-${++taskCounter}`;
+    this._coroInfo = typeof coro === 'function' ? coro : this._coro !== null ? 'generator' : 'promise';
+    this._name = opts.name !== undefined ? toText(opts.name, 'task name') : ++taskCounter;
     this._context = opts.context ?? copyContext();
     const loop = opts.loop;
     const eager = opts.eagerStart === true && loop.isRunning();
     if (eager && this._context._entered) throw new RuntimeError(`cannot enter context: ${this._context} is already entered`);
-    this._pending = loopTasks(loop).pending;
     if (eager) {
-      this._pending.add(this as Task<unknown>);
-      if (loop._tracer !== null) loop._tracer.taskBegin(this, taskStep, taskWakeup);
+      loopTasks(loop).pending.add(this as Task<unknown>);
+      if (loop._tracer !== null) loop._tracer.taskBegin(this, taskStep, this._wakeupFn);
       this._context.run(this._stepFn);
       return;
     }
@@ -178,13 +197,31 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       this._coro?.return(undefined as T);
       throw e;
     }
-    this._pending.add(this as Task<unknown>);
-    if (loop._tracer !== null) loop._tracer.taskBegin(this, taskStep, taskWakeup);
+    loopTasks(loop).pending.add(this as Task<unknown>);
+    if (loop._tracer !== null) loop._tracer.taskBegin(this, taskStep, this._wakeupFn);
+  }
+
+  /** @internal the task's wakeup: a done callback `(fut) => void` carrying the task (TASK_OF), one per task */
+  get _wakeupFn(): (fut: Future<unknown>) => void {
+    let w = this._wakeup1;
+    if (w === null) {
+      const taskWakeup = (fut: Future<unknown>) => this._wakeup(fut);
+      (taskWakeup as { [TASK_OF]?: object })[TASK_OF] = this;
+      this._wakeup1 = w = taskWakeup;
+    }
+    return w;
+  }
+
+  /** @internal the coroutine for repr: `name()` of a function, else what it is */
+  get _coroRepr(): string {
+    const c = this._coroInfo;
+    return typeof c === 'string' ? c : (this._coroInfo = `${nameOf(c) || '<anonymous>'}()`);
   }
 
   /** The task's name. asyncio: `Task.get_name`. */
   getName(): string {
-    return this._name;
+    const n = this._name;
+    return typeof n === 'string' ? n : (this._name = `Task-${n}`);
   }
 
   /**
@@ -278,7 +315,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
     const info = super._reprInfo();
     // asyncio 3.11+: any cancellation request not withdrawn, whether or not it reached the coroutine yet
     if (this._numCancelsRequested > 0 && !this.done()) info[0] = 'cancelling';
-    info.splice(1, 0, `name=${JSON.stringify(this._name)}`);
+    info.splice(1, 0, `name=${JSON.stringify(this.getName())}`);
     info.splice(2, 0, `coro=<${this._coroRepr}>`);
     if (this._futWaiter !== null) info.push(`wait_for=${this._futWaiter}`);
     return info;
@@ -476,19 +513,19 @@ export class Task<T = unknown> extends Future<T> implements Runner {
       this._mustCancel = false;
       Future.prototype.cancel.call(this, this._cancelMessage);
     } else Future.prototype.setResult.call(this, v);
-    this._pending.delete(this as Task<unknown>);
+    loopTasks(this._loop as EventLoop).pending.delete(this as Task<unknown>);
     (this._loop as EventLoop)._tracer?.taskEnd(this);
   }
 
   private _finishWithError(e: unknown): void {
     this._asyncWaiter = null;
     if (isInstance(e, CancelledError)) {
-      this._cancelledExc = e as CancelledError;
       const message = peek(e, 'message');
       if (this._cancelMessage === undefined && typeof message === 'string' && message) this._cancelMessage = message;
       Future.prototype.cancel.call(this, this._cancelMessage);
+      this._result = e; // the task's CancelledError is the one its coroutine ended with (_makeCancelledError)
     } else this._finishWithException(e);
-    this._pending.delete(this as Task<unknown>);
+    loopTasks(this._loop as EventLoop).pending.delete(this as Task<unknown>);
     (this._loop as EventLoop)._tracer?.taskEnd(this);
   }
 }

@@ -315,3 +315,38 @@ describe.each(CORES)('W6 ping-pong through two Queue(1) (%s core)', (core) => {
     loop.close();
   });
 });
+
+describe.each(CORES)('put() and get() coroutines keep a generator protocol (%s core)', (core) => {
+  it('driven by hand: next, throw and return behave as a generator, and cancelling a waiting get drops its waiter', async () => {
+    const loop = vloop(core);
+    const seen = await runTask(loop, function* () {
+      const q = new Queue<number>(1);
+      const out: unknown[] = [];
+      const g = q.get();
+      out.push(Object.prototype.toString.call(g), typeof (g as { then?: unknown }).then);
+      const r1 = g.next();
+      // empty: it waits on a pending future
+      out.push(r1.done, String(r1.value).startsWith('<Future pending'));
+      // returned while it waits: closed, nothing taken (its waiter, left in line as the generator's, takes the next wake-up)
+      out.push(g.return(undefined as never).done, g.next().done, q.qsize());
+      q.putNowait(7);
+      out.push(yield* q.get());
+      // thrown into before it starts: the error comes back, the coroutine is closed
+      const p = q.put(8);
+      expect(() => p.throw(new RangeError('in'))).toThrow(RangeError);
+      out.push(p.next().done, q.qsize());
+      // thrown into while it waits: its waiter is cancelled and dropped, the error comes back
+      const g2 = q.get();
+      g2.next();
+      expect(q._getters.length).toBe(1);
+      expect(() => g2.throw(new CancelledError('x'))).toThrow(CancelledError);
+      expect(q._getters.length).toBe(0);
+      // a put that need not wait finishes at the first next()
+      const p2 = q.put(9);
+      out.push(p2.next().done, q.qsize(), q._getters.length);
+      return out;
+    });
+    expect(seen).toEqual(['[object Generator]', 'function', false, true, true, true, 0, 7, true, 0, true, 1, 0]);
+    loop.close();
+  });
+});

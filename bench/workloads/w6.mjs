@@ -42,7 +42,10 @@ function pingPong(core, style) {
               got += (await b.get()) === i ? 1 : 0;
             }
           };
-    await loop.runUntilComplete(style === 'generator' ? main() : main());
+    // main runs as a task in both styles, as asyncio's run_until_complete(main()) runs it (python/w6.py):
+    // the generator object becomes a task, and so does the async function passed uncalled (called
+    // here, outside the loop, its promise would be no task's, and its awaits would not be its)
+    await loop.runUntilComplete(style === 'generator' ? main() : main);
     const value = ((performance.now() - t0) * 1e6) / n;
     loop.close();
     if (got !== n) throw new Error(`${got} of ${n} values came back`);

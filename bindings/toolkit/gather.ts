@@ -6,6 +6,7 @@
  * async iterable of the original futures as they complete (Python 3.13). Arguments that are not
  * Futures are wrapped with ensureFuture: generators and functions become Tasks, promises Futures.
  */
+import { copyContext, type Context } from '../context.js';
 import { coroutine, type Coro } from '../coro.js';
 import { CancelledError, TimeoutError, describe } from '../errors.js';
 import { Future } from '../futures.js';
@@ -15,6 +16,8 @@ import { running } from '../attribution.js';
 import { callerLoop, checkSeconds } from './base.js';
 import { futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './graph.js';
 import { Queue } from './queues.js';
+
+const plainAddDoneCallback = Future.prototype.addDoneCallback;
 
 /** What an awaitable argument resolves to. */
 export type ResultOf<A> =
@@ -110,13 +113,14 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     return outer;
   }
   let loop: EventLoop | null = null;
-  const children: Future<unknown>[] = [];
+  const children: Future<unknown>[] = new Array<Future<unknown>>(args.length); // exactly its size: it lives as long as the gather
   const argToFut = new Map<unknown, Future<unknown>>();
   const doneFuts: Future<unknown>[] = [];
   let nfuts = 0;
   let nfinished = 0;
   let outer: GatheringFuture<unknown[]> | null = null;
   let caller: Task<unknown> | null = null; // the task that gathers awaits each child (the call graph)
+  let ctx: Context | null = null;
 
   const onChildDone = (fut: Future<unknown>) => {
     nfinished++;
@@ -148,7 +152,8 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     }
   };
 
-  for (const arg of args) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
     let fut = argToFut.get(arg);
     if (fut === undefined) {
       fut = loop === null && arg instanceof Future ? arg : ensureFutureOn<unknown>(arg, loop ?? callerLoop('gather'));
@@ -156,9 +161,15 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       nfuts++;
       argToFut.set(arg, fut);
       if (fut.done()) doneFuts.push(fut);
-      else fut.addDoneCallback(onChildDone);
+      else {
+        // one context copy serves every child's callback (it reads no variable); a Future whose
+        // class has its own addDoneCallback gets the call
+        ctx ??= copyContext();
+        if (fut.addDoneCallback === plainAddDoneCallback) fut._addDone(onChildDone, ctx);
+        else fut.addDoneCallback(onChildDone, ctx);
+      }
     }
-    children.push(fut);
+    children[i] = fut;
   }
   outer = new GatheringFuture<unknown[]>(loop!, children);
   const owner = running as Task<unknown> | null;

@@ -59,12 +59,20 @@ export interface CallGraphOptions {
 
 /** Records that `waiter` awaits `fut` on its behalf (asyncio's future_add_to_awaited_by). */
 export function futureAddToAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): void {
-  if (fut instanceof Future && waiter instanceof Future) (fut._awaitedBy ??= new Set()).add(waiter);
+  if (!(fut instanceof Future && waiter instanceof Future)) return;
+  // one awaiter is held as is (every child of a gather has one), a Set only for more
+  const a = fut._awaitedBy;
+  if (a === null) fut._awaitedBy = waiter;
+  else if (a instanceof Set) a.add(waiter);
+  else if (a !== waiter) fut._awaitedBy = new Set([a, waiter]);
 }
 
 /** Forgets what futureAddToAwaitedBy recorded (asyncio's future_discard_from_awaited_by). */
 export function futureDiscardFromAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): void {
-  if (fut instanceof Future && waiter instanceof Future) fut._awaitedBy?.delete(waiter);
+  if (!(fut instanceof Future && waiter instanceof Future)) return;
+  const a = fut._awaitedBy;
+  if (a === waiter) fut._awaitedBy = null;
+  else if (a instanceof Set) a.delete(waiter);
 }
 
 /** The Future a pending task is suspended on, when it is a wasmloop awaitable. */
@@ -130,7 +138,9 @@ function build(root: Future<unknown>, rootStack: CallStackEntry[] | null, limit:
       n.awaitedBy.push(pn);
     };
     for (const t of direct.get(f) ?? []) add(t);
-    if (f._awaitedBy) for (const p of f._awaitedBy) add(p);
+    const by = f._awaitedBy;
+    if (by instanceof Set) for (const p of by) add(p);
+    else if (by !== null) add(by);
   }
   return nodes.get(root)!;
 }

@@ -96,7 +96,7 @@ export class Queue<T = unknown> extends LoopBound {
 
   /** Puts `item`, waiting while the queue is full; QueueShutDown after shutdown(). asyncio: `Queue.put`. */
   put(item: T): Coro<void> {
-    return queuePut(this, item);
+    return queueTurn(this, item, false) as Coro<void>;
   }
 
   /** Puts `item` now; QueueFull if full, QueueShutDown after shutdown(). asyncio: `Queue.put_nowait`. */
@@ -114,7 +114,7 @@ export class Queue<T = unknown> extends LoopBound {
    * asyncio: `Queue.get`.
    */
   get(): Coro<T> {
-    return queueGet(this) as Coro<T>;
+    return queueTurn(this, undefined, true) as Coro<T>;
   }
 
   /**
@@ -195,37 +195,48 @@ function pyRepr(v: unknown, depth = 0): string {
 }
 
 /**
- * Waits in `waiters` for a turn (a putter for a free slot, a getter for an item). Woken by the
- * other side but failing (cancelled) before taking the turn, it wakes the next in line if the
- * turn is still there (`stillBlocked()` false).
+ * A waiter for a turn (a putter's for a free slot, a getter's for an item), queued in `waiters`.
+ * The caller suspends on it inline (`yield w`, then `w.result()`: what `yield* w` does, without a
+ * generator per wait) and, when that throws, calls `giveUpTurn`.
  */
-function* waitTurn(q: Queue<unknown>, waiters: Future<void>[], stillBlocked: () => boolean): Generator<unknown, void, unknown> {
+function newWaiter(q: Queue<unknown>, waiters: Future<void>[]): Future<void> {
   const w = q._getLoop().createFuture<void>();
   waiters.push(w);
-  try {
-    yield* w;
-  } catch (e) {
-    w.cancel();
-    removeItem(waiters, w); // it may already be gone (taken by a get/put or a shutdown)
-    if (!stillBlocked() && !w.cancelled()) wakeupNext(waiters);
-    throw e;
-  }
+  w._asyncioFutureBlocking = true;
+  return w;
 }
 
-const queuePut = coroutine(function* <T>(q: Queue<T>, item: T): Generator<unknown, void, unknown> {
-  while (q.full()) {
-    if (q._isShutdown) throw new QueueShutDown('');
-    yield* waitTurn(q as Queue<unknown>, q._putters, () => q.full());
-  }
-  q.putNowait(item);
-});
+/**
+ * A waiter failed (cancelled) while it waited: dropped from `waiters`; woken by the other side
+ * but failing before it took its turn, it wakes the next in line if the turn is still there
+ * (`stillBlocked` false), as asyncio's put/get do.
+ */
+function giveUpTurn(waiters: Future<void>[], w: Future<void>, stillBlocked: boolean): void {
+  w.cancel();
+  removeItem(waiters, w); // it may already be gone (taken by a get/put or a shutdown)
+  if (!stillBlocked && !w.cancelled()) wakeupNext(waiters);
+}
 
-const queueGet = coroutine(function* <T>(q: Queue<T>): Generator<unknown, T, unknown> {
-  while (q.empty()) {
+/**
+ * `put(item)` (`getter` false) and `get()` (`getter` true), one coroutine: wait while the queue is
+ * full (empty), then take the turn.
+ */
+const queueTurn = coroutine(function* <T>(q: Queue<T>, item: T | undefined, getter: boolean): Generator<unknown, T | undefined, unknown> {
+  const waiters = getter ? q._getters : q._putters;
+  while (getter ? q.empty() : q.full()) {
     if (q._isShutdown) throw new QueueShutDown('');
-    yield* waitTurn(q as Queue<unknown>, q._getters, () => q.empty());
+    const w = newWaiter(q as Queue<unknown>, waiters);
+    try {
+      yield w;
+      w.result();
+    } catch (e) {
+      giveUpTurn(waiters, w, getter ? q.empty() : q.full());
+      throw e;
+    }
   }
-  return q.getNowait();
+  if (getter) return q.getNowait();
+  q.putNowait(item as T);
+  return undefined;
 });
 
 const queueJoin = coroutine(function* (q: Queue<unknown>): Generator<unknown, void, unknown> {

@@ -98,14 +98,17 @@ class SleepFuture<T> extends Future<T> {
     return true;
   }
 
-  override *[Symbol.iterator](): Generator<unknown, T, unknown> {
+  // not a generator method itself: `yield* sleep(1)` runs one generator (Future's), not two
+  override [Symbol.iterator](): Generator<unknown, T, unknown> {
     if (this._loop instanceof Unbound) this._bind(callerLoop('sleep'));
-    if (this._zero) {
-      yield; // one iteration, like asyncio's bare yield in sleep(0)
-      return this.result();
-    }
-    return yield* super[Symbol.iterator]();
+    return this._zero ? yieldOnce(this) : super[Symbol.iterator]();
   }
+}
+
+/** `yield* sleep(0)`: one iteration, like asyncio's bare yield in sleep(0). */
+function* yieldOnce<T>(fut: SleepFuture<T>): Generator<unknown, T, unknown> {
+  yield;
+  return fut.result();
 }
 
 function wake<T>(fut: SleepFuture<T>, result: T): void {
