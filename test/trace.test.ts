@@ -154,12 +154,41 @@ describe.each(CORES)('trace export (%s core)', (core) => {
     const trace = loop.stopTrace();
     validate(trace);
     const recorded = trace.traceEvents.filter((e) => e.ph !== 'M' && e.ph !== 'f').length; // an f is written from its callback's event
-    // each iteration recorded X iteration, X tick, and a flow start (the last tick scheduled none); the counter once
-    expect(trace.otherData.dropped + 40).toBe(100 * 3 - 1 + 1);
+    // each iteration recorded X iteration, X tick, and a flow start (the last tick scheduled none); the counter once;
+    // the first iteration (a callSoon: it ends no flow) is one SOLO record for its iteration and its callback
+    expect(trace.otherData.dropped + 40).toBe(100 * 3 - 1 + 1 - 1);
     expect(recorded).toBeLessThanOrEqual(40);
     const its = of(trace, 'X', 'iteration');
     expect(its[its.length - 1]!.ts).toBe(99e6); // the newest survive
     expect(its[0]!.ts).toBeGreaterThan(80e6);
+    loop.close();
+  });
+
+  it('an iteration of one callback is one record (SOLO) that exports both events, with the same ts and dur', async () => {
+    const loop = vloop(core);
+    let left = 100;
+    loop.callSoon(function hop() {
+      if (--left > 0) loop.callSoon(hop);
+      else loop.stop();
+    });
+    loop.startTrace({ capacity: 10 });
+    await loop.runForever();
+    const live = wl.readTrace(loop.traceBuffers()!); // another thread's reader decodes the same records
+    const trace = loop.stopTrace();
+    validate(trace);
+    // 100 iterations of one callback each: 100 records, and the counter once
+    expect(trace.otherData.dropped + 10).toBe(100 + 1);
+    const its = of(trace, 'X', 'iteration');
+    const hops = of(trace, 'X', 'hop');
+    expect(its).toHaveLength(10);
+    expect(hops).toHaveLength(10);
+    for (let k = 0; k < 10; k++) {
+      expect(hops[k]).toMatchObject({ ts: its[k]!.ts, dur: its[k]!.dur, cat: 'callback' });
+      expect(its[k]!.args).toMatchObject({ ready: 1, timersFired: 0, lateBy: 0 });
+    }
+    // (as another thread's reader of a ring still recording, it leaves out the record the writer may be writing)
+    expect(of(live, 'X', 'hop')).toHaveLength(9);
+    expect(of(live, 'X', 'iteration')).toHaveLength(9);
     loop.close();
   });
 
