@@ -150,6 +150,8 @@ export class TraceRing {
   private readonly bytes: Uint8Array;
   private readonly slots: number;
   private seq = 0;
+  /** the slot the next record goes to: seq mod cap */
+  private next = 0;
   private readonly wrap: number;
   private laps = 0;
   private lapped = false;
@@ -228,7 +230,9 @@ export class TraceRing {
    * are not read), then calls publish() before it claims another.
    */
   claim(kind: number, ts: number): number {
-    const r = 8 + 6 * (this.seq % this.cap);
+    const at = this.next; // seq mod cap, kept apart: no division per record
+    this.next = at + 1 === this.cap ? 0 : at + 1;
+    const r = 8 + 6 * at;
     this.f64[r] = ts;
     this.i32[2 * r + 8] = kind;
     let s = this.seq + 1;
