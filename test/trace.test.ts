@@ -192,6 +192,50 @@ describe.each(CORES)('trace export (%s core)', (core) => {
     loop.close();
   });
 
+  it('traced, a callback that throws is reported with the handle callSoon returned, and its trace event is kept', async () => {
+    const loop = vloop(core);
+    const seen: unknown[] = [];
+    loop.setExceptionHandler((_l, ctx) => seen.push(ctx.handle));
+    loop.startTrace();
+    const h = loop.callSoon(function boom() {
+      throw new Error('boom');
+    });
+    loop.callLater(1, function after() {
+      loop.stop();
+    });
+    await loop.runForever();
+    const trace = loop.stopTrace();
+    validate(trace);
+    expect(seen).toEqual([h]);
+    expect(seen[0]).toBe(h);
+    expect(of(trace, 'X', 'boom')).toHaveLength(1);
+    expect(of(trace, 'X', 'after')).toHaveLength(1);
+    loop.close();
+  });
+
+  it('traced under an observer or in debug mode: the same events, each callback inside its iteration, timer flows kept', async () => {
+    for (const mode of ['observer', 'debug'] as const) {
+      const loop = vloop(core);
+      if (mode === 'observer') loop.setObserver({ callback() {} });
+      else loop.setDebug(true);
+      loop.startTrace();
+      trampoline(loop, 5);
+      await loop.runForever();
+      const trace = loop.stopTrace();
+      validate(trace);
+      const its = of(trace, 'X', 'iteration');
+      const ticks = of(trace, 'X', 'tick');
+      expect(its).toHaveLength(5);
+      expect(ticks).toHaveLength(5);
+      for (let k = 0; k < 5; k++) {
+        expect(ticks[k]!.ts).toBeGreaterThanOrEqual(its[k]!.ts);
+        expect(ticks[k]!.ts + ticks[k]!.dur!).toBeLessThanOrEqual(its[k]!.ts + its[k]!.dur! + EPS);
+      }
+      expect(trace.traceEvents.filter((e) => e.ph === 'f' && e.cat === 'timer')).toHaveLength(4);
+      loop.close();
+    }
+  });
+
   it('tasks alive when the trace starts begin with it; tasks not done when it stops end with it, marked unfinished', async () => {
     const loop = vloop(core);
     const early = loop.createTask(async function early() {
