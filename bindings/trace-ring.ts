@@ -11,7 +11,7 @@
  * and would cost an allocation in the core and views replaced on every memory growth; a buffer of
  * its own serves both cores alike (the JavaScript core has no shared memory at all).
  *
- * ## Layout (version 1; all numbers little-endian, as typed arrays on every supported host)
+ * ## Layout (version 2; all numbers little-endian, as typed arrays on every supported host)
  * Event buffer: a 64-byte header, then `cap` records of 48 bytes.
  *   header, as Int32 words:  0 magic 0x52544c57 ('WLTR')   1 version (1)   2 cap
  *     3 SEQ (Atomics): events written, see below          4 STATE (Atomics): 1 recording, 2 stopped
@@ -22,12 +22,17 @@
  *   record i at byte 64 + 48 i, as Float64 words r..r+3 and Int32 words 2r+8..2r+11 (r = 8 + 6 i):
  *     f64 ts (µs) · f64 dur (µs) · f64 x · f64 y · i32 kind · i32 name · i32 a · i32 b
  *     ITER     dur; x lateBy (s); y wall µs (−1 on a monotonic clock); a ready; b timers fired
+ *              (SOLO: the same, but a is the task flag: its ready count is 1)
  *     CB       dur; x the timer flow it ends (0: none); name; a 1 for a task's step
  *     COUNTER  a ready; b timers pending
  *     FLOW_S   x flow id; a 1 if inside a callback (a slice to bind to); b 0 timer, 1 thread
  *     FLOW_F   x flow id of a submission from another thread (b 1), ended inside the batch callback
  *     TASK_B   a task id; name the task's name; b its coroutine's repr (a string id)
  *     TASK_E   a task id; name the task's name
+ *     SOLO     an iteration that ran one callback and nothing else between its start and end
+ *              (a trampoline's): the ITER fields, with the callback's name and a 1 for a task's
+ *              step (no timer flow ends in it: a callback that ends one has a CB record); the
+ *              callback's ts and dur are the iteration's — one record, one publish, for two events
  * String buffer: Int32 offsets[slots + 1], then UTF-8 bytes; string k is bytes
  *   offsets[k] … offsets[k + 1] of the byte area.
  *
@@ -48,15 +53,17 @@
  *   `otherData.namesLost` counts them.
  *
  * ## Costs
- * Per event: two to six stores into the record (only the fields its kind uses) and one
- * Atomics.store of SEQ. Per callback, one
- * WeakMap lookup for its name (a string is interned once per function or task: the first time it
- * runs, or when the task is created). Memory: 48 bytes an event (12 MiB at the default capacity of
+ * Per record: two to six stores into it (only the fields its kind uses) and one Atomics.store
+ * of SEQ; an iteration of one callback is one record (SOLO), else one per callback and one for
+ * the iteration. Per callback, one comparison with the last callback named, and a WeakMap lookup
+ * for its name when it differs (a string is interned once per function or task: the first time
+ * it runs, or when the task is created). Capacity and `dropped` count records: a SOLO record
+ * holds two trace events. Memory: 48 bytes an event (12 MiB at the default capacity of
  * 2^18), plus the names: 4 + 48 bytes a slot, cap/4 slots from 256 up to 65 536 (3.3 MiB at most).
  */
 
 export const MAGIC = 0x52544c57;
-export const VERSION = 1;
+export const VERSION = 2;
 export const HEADER_BYTES = 64;
 export const RECORD_BYTES = 48;
 
@@ -86,6 +93,7 @@ export const FLOW_S = 4;
 export const FLOW_F = 5;
 export const TASK_B = 6;
 export const TASK_E = 7;
+export const SOLO = 8;
 
 /** Longest name kept, in UTF-16 units (longer ones are cut, with '…'). */
 const MAX_NAME = 256;
@@ -142,6 +150,8 @@ export class TraceRing {
   private readonly bytes: Uint8Array;
   private readonly slots: number;
   private seq = 0;
+  /** the slot the next record goes to: seq mod cap */
+  private next = 0;
   private readonly wrap: number;
   private laps = 0;
   private lapped = false;
@@ -220,7 +230,9 @@ export class TraceRing {
    * are not read), then calls publish() before it claims another.
    */
   claim(kind: number, ts: number): number {
-    const r = 8 + 6 * (this.seq % this.cap);
+    const at = this.next; // seq mod cap, kept apart: no division per record
+    this.next = at + 1 === this.cap ? 0 : at + 1;
+    const r = 8 + 6 * at;
     this.f64[r] = ts;
     this.i32[2 * r + 8] = kind;
     let s = this.seq + 1;

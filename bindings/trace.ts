@@ -40,10 +40,10 @@
  */
 import { describe } from './errors.js';
 import { _Awaiter } from './futures.js';
-import { TimerHandle, type Handle } from './handles.js';
+import type { TimerHandle } from './handles.js';
 import { host } from './hosts/index.js';
 import { threadToken } from './thread-state.js';
-import { CB, COUNTER, FLOW_F, FLOW_S, ITER, TASK_B, TASK_E, TraceRing, snapshot, type RingSnapshot, type TraceBuffers } from './trace-ring.js';
+import { CB, COUNTER, FLOW_F, FLOW_S, ITER, SOLO, TASK_B, TASK_E, TraceRing, snapshot, type RingSnapshot, type TraceBuffers } from './trace-ring.js';
 
 export type { TraceBuffers } from './trace-ring.js';
 
@@ -168,11 +168,18 @@ export class Tracer {
   private lastTimers = -1;
   /** where the last iteration ended (µs): a virtual loop's next one starts no earlier */
   private cursor = 0;
-  private readonly flows = new Map<TimerHandle, number>();
+  /** by slot: the flow of the timer scheduled into it (0 or a hole: none); a slot's next timer overwrites it */
+  private readonly flowOf: number[] = [];
   private readonly taskIds = new WeakMap<object, number>();
   /** the name of a callback (or of the task behind a step, wake-up or await): string id × 2, plus 1 for a task's */
   private readonly names = new WeakMap<object, number>();
   private nextTask = 1;
+  /** a one-entry cache in front of `names`: the last callback named, and its name */
+  private lastRef: object | null = null;
+  private lastName = 0;
+  /** the iteration's one callback, held for its SOLO record: its name + 1 (0: none held), and its end (host ms) */
+  private solo = 0;
+  private soloEnd = 0;
 
   /** `into`: a port's growable buffers to record into (remote.trace), else the ring gets its own. */
   constructor(
@@ -219,32 +226,52 @@ export class Tracer {
     ring.publish();
   }
 
-  /** A callback ran from t0 to t1 (host ms). */
-  callback(h: Handle, t0: number, t1: number): void {
-    const ts = this.virtual ? this.iterTs + (t0 - this.wallStart) * 1000 : t0 * 1000;
+  /**
+   * A callback ran from t0 to t1 (host ms): `cb`, given `arg`, from `slot`; `when` is a timer's
+   * deadline, NaN for a ready callback. No Handle: the loop keeps none for a slot it runs (API.md
+   * §5.8), and the record needs only a name and a flow.
+   */
+  callback(cb: object, arg: unknown, slot: number, when: number, t0: number, t1: number): void {
     let flow = 0;
-    if (h instanceof TimerHandle) {
-      if (this.fired++ === 0) this.lag = Math.max(0, this.tickTime - h._when);
-      const id = this.flows.get(h);
-      if (id !== undefined) {
-        this.flows.delete(h);
+    if (when === when) {
+      if (this.fired++ === 0) this.lag = Math.max(0, this.tickTime - when);
+      const id = this.flowOf[slot];
+      if (id !== undefined && id !== 0) {
+        this.flowOf[slot] = 0;
         flow = id;
       }
     }
     // the callback, or the task an await's settling resumes
-    const args = h._args;
-    const ref: object = Array.isArray(args) && args.length === 2 && args[1] instanceof _Awaiter && args[1].task !== null && this.taskIds.has(args[1].task) ? (args[1].task as object) : (h._callback as object);
-    let v = this.names.get(ref);
-    if (v === undefined) {
-      v = this.ring.intern(fnName(ref)) * 2;
-      this.names.set(ref, v);
+    let ref = cb;
+    if (Array.isArray(arg) && arg.length === 2) {
+      const aw: unknown = arg[1];
+      if (aw instanceof _Awaiter && aw.task !== null && this.taskIds.has(aw.task)) ref = aw.task as object;
     }
+    // the name: the last callback's again (a trampoline's), else looked up, else interned once
+    let v = this.lastName;
+    if (ref !== this.lastRef) {
+      const known = this.names.get(ref);
+      v = known ?? this.ring.intern(fnName(ref)) * 2;
+      if (known === undefined) this.names.set(ref, v);
+      this.lastRef = ref;
+      this.lastName = v;
+    }
+    // the iteration's only callback, from its start, ending no flow: end() writes both in one record
+    if (this.ready === 1 && flow === 0 && t0 === this.wallStart) {
+      this.solo = v + 1;
+      this.soloEnd = t1;
+      return;
+    }
+    const ts = this.virtual ? this.iterTs + (t0 - this.wallStart) * 1000 : t0 * 1000;
     const ring = this.ring;
     const r = ring.claim(CB, ts);
-    ring.f64[r + 1] = (t1 - t0) * 1000;
-    ring.f64[r + 2] = flow;
-    ring.i32[2 * r + 9] = v >> 1;
-    ring.i32[2 * r + 10] = v & 1;
+    const f64 = ring.f64;
+    const i = 2 * r + 8;
+    const i32 = ring.i32;
+    f64[r + 1] = (t1 - t0) * 1000;
+    f64[r + 2] = flow;
+    i32[i + 1] = v >> 1;
+    i32[i + 2] = v & 1;
     ring.publish();
   }
 
@@ -252,12 +279,43 @@ export class Tracer {
   end(w: number): void {
     const dur = (w - this.wallStart) * 1000;
     const ring = this.ring;
-    const r = ring.claim(ITER, this.iterTs);
+    const solo = this.solo;
+    let r: number;
+    if (solo !== 0) {
+      this.solo = 0;
+      if (w !== this.soloEnd) this.soloRecord(solo - 1); // something ran after it: its own record
+      else {
+        r = ring.claim(SOLO, this.iterTs);
+        const i = 2 * r + 8;
+        ring.i32[i + 1] = (solo - 1) >> 1;
+        ring.i32[i + 2] = (solo - 1) & 1;
+        ring.i32[i + 3] = this.fired;
+        return this.iterRecord(r, dur);
+      }
+    }
+    r = ring.claim(ITER, this.iterTs);
+    ring.i32[2 * r + 10] = this.ready;
+    ring.i32[2 * r + 11] = this.fired;
+    this.iterRecord(r, dur);
+  }
+
+  /** The held callback's CB record, when end() cannot fold it into the iteration's. */
+  private soloRecord(v: number): void {
+    const ring = this.ring;
+    const r = ring.claim(CB, this.iterTs);
+    ring.f64[r + 1] = (this.soloEnd - this.wallStart) * 1000;
+    ring.f64[r + 2] = 0;
+    ring.i32[2 * r + 9] = v >> 1;
+    ring.i32[2 * r + 10] = v & 1;
+    ring.publish();
+  }
+
+  /** The fields an ITER and a SOLO record share, then publish; the iteration is over. */
+  private iterRecord(r: number, dur: number): void {
+    const ring = this.ring;
     ring.f64[r + 1] = dur;
     ring.f64[r + 2] = this.lag;
     ring.f64[r + 3] = this.virtual ? this.wallStart * 1000 : -1;
-    ring.i32[2 * r + 10] = this.ready;
-    ring.i32[2 * r + 11] = this.fired;
     ring.publish();
     this.inIter = false;
     this.cursor = this.iterTs + dur;
@@ -266,7 +324,7 @@ export class Tracer {
   /** callLater/callAt scheduled `h`: a flow starts here. */
   timer(h: TimerHandle): void {
     const id = nextFlowId();
-    this.flows.set(h, id);
+    this.flowOf[h._slot] = id;
     this.flowStart(id, 0);
   }
 
@@ -372,6 +430,15 @@ export function decode(snap: RingSnapshot): Trace {
     switch (e.kind) {
       case ITER: {
         const args: Record<string, unknown> = { ready: e.a, timersFired: e.b, lateBy: e.x };
+        if (e.y >= 0) args.wallTs = e.y;
+        events.push({ name: 'iteration', cat: 'loop,iteration', ph: 'X', ts, dur: e.dur, pid: PID, tid, args });
+        last = Math.max(last, ts + e.dur);
+        break;
+      }
+      case SOLO: {
+        // an iteration of one callback: the callback, then the iteration, as a CB and an ITER record give them
+        events.push({ name: snap.name(e.name), cat: e.a === 1 ? 'callback,task' : 'callback', ph: 'X', ts, dur: e.dur, pid: PID, tid });
+        const args: Record<string, unknown> = { ready: 1, timersFired: e.b, lateBy: e.x };
         if (e.y >= 0) args.wallTs = e.y;
         events.push({ name: 'iteration', cat: 'loop,iteration', ph: 'X', ts, dur: e.dur, pid: PID, tid, args });
         last = Math.max(last, ts + e.dur);

@@ -88,7 +88,8 @@ describe('the trace ring, by itself', () => {
     expect(wrap).toBeGreaterThanOrEqual(2 ** 30);
     expect(wrap + cap).toBeLessThan(2 ** 31);
     // pretend wrap + cap − 2 events were written: the next slot is the one SEQ mod cap names
-    (ring as unknown as { seq: number }).seq = wrap + cap - 2;
+    // (and `next`, the writer's SEQ mod cap, kept beside it)
+    Object.assign(ring as unknown as { seq: number; next: number }, { seq: wrap + cap - 2, next: (wrap + cap - 2) % cap });
     for (let ts = 1; ts <= 5; ts++) put(ring, ts);
     const h = new Int32Array(ring.buffers.events, 0, 16);
     expect(Atomics.load(h, H_LAPS)).toBe(2); // once, and not changing

@@ -154,13 +154,86 @@ describe.each(CORES)('trace export (%s core)', (core) => {
     const trace = loop.stopTrace();
     validate(trace);
     const recorded = trace.traceEvents.filter((e) => e.ph !== 'M' && e.ph !== 'f').length; // an f is written from its callback's event
-    // each iteration recorded X iteration, X tick, and a flow start (the last tick scheduled none); the counter once
-    expect(trace.otherData.dropped + 40).toBe(100 * 3 - 1 + 1);
+    // each iteration recorded X iteration, X tick, and a flow start (the last tick scheduled none); the counter once;
+    // the first iteration (a callSoon: it ends no flow) is one SOLO record for its iteration and its callback
+    expect(trace.otherData.dropped + 40).toBe(100 * 3 - 1 + 1 - 1);
     expect(recorded).toBeLessThanOrEqual(40);
     const its = of(trace, 'X', 'iteration');
     expect(its[its.length - 1]!.ts).toBe(99e6); // the newest survive
     expect(its[0]!.ts).toBeGreaterThan(80e6);
     loop.close();
+  });
+
+  it('an iteration of one callback is one record (SOLO) that exports both events, with the same ts and dur', async () => {
+    const loop = vloop(core);
+    let left = 100;
+    loop.callSoon(function hop() {
+      if (--left > 0) loop.callSoon(hop);
+      else loop.stop();
+    });
+    loop.startTrace({ capacity: 10 });
+    await loop.runForever();
+    const live = wl.readTrace(loop.traceBuffers()!); // another thread's reader decodes the same records
+    const trace = loop.stopTrace();
+    validate(trace);
+    // 100 iterations of one callback each: 100 records, and the counter once
+    expect(trace.otherData.dropped + 10).toBe(100 + 1);
+    const its = of(trace, 'X', 'iteration');
+    const hops = of(trace, 'X', 'hop');
+    expect(its).toHaveLength(10);
+    expect(hops).toHaveLength(10);
+    for (let k = 0; k < 10; k++) {
+      expect(hops[k]).toMatchObject({ ts: its[k]!.ts, dur: its[k]!.dur, cat: 'callback' });
+      expect(its[k]!.args).toMatchObject({ ready: 1, timersFired: 0, lateBy: 0 });
+    }
+    // (as another thread's reader of a ring still recording, it leaves out the record the writer may be writing)
+    expect(of(live, 'X', 'hop')).toHaveLength(9);
+    expect(of(live, 'X', 'iteration')).toHaveLength(9);
+    loop.close();
+  });
+
+  it('traced, a callback that throws is reported with the handle callSoon returned, and its trace event is kept', async () => {
+    const loop = vloop(core);
+    const seen: unknown[] = [];
+    loop.setExceptionHandler((_l, ctx) => seen.push(ctx.handle));
+    loop.startTrace();
+    const h = loop.callSoon(function boom() {
+      throw new Error('boom');
+    });
+    loop.callLater(1, function after() {
+      loop.stop();
+    });
+    await loop.runForever();
+    const trace = loop.stopTrace();
+    validate(trace);
+    expect(seen).toEqual([h]);
+    expect(seen[0]).toBe(h);
+    expect(of(trace, 'X', 'boom')).toHaveLength(1);
+    expect(of(trace, 'X', 'after')).toHaveLength(1);
+    loop.close();
+  });
+
+  it('traced under an observer or in debug mode: the same events, each callback inside its iteration, timer flows kept', async () => {
+    for (const mode of ['observer', 'debug'] as const) {
+      const loop = vloop(core);
+      if (mode === 'observer') loop.setObserver({ callback() {} });
+      else loop.setDebug(true);
+      loop.startTrace();
+      trampoline(loop, 5);
+      await loop.runForever();
+      const trace = loop.stopTrace();
+      validate(trace);
+      const its = of(trace, 'X', 'iteration');
+      const ticks = of(trace, 'X', 'tick');
+      expect(its).toHaveLength(5);
+      expect(ticks).toHaveLength(5);
+      for (let k = 0; k < 5; k++) {
+        expect(ticks[k]!.ts).toBeGreaterThanOrEqual(its[k]!.ts);
+        expect(ticks[k]!.ts + ticks[k]!.dur!).toBeLessThanOrEqual(its[k]!.ts + its[k]!.dur! + EPS);
+      }
+      expect(trace.traceEvents.filter((e) => e.ph === 'f' && e.cat === 'timer')).toHaveLength(4);
+      loop.close();
+    }
   });
 
   it('tasks alive when the trace starts begin with it; tasks not done when it stops end with it, marked unfinished', async () => {
