@@ -39,8 +39,10 @@
  *     happens when more than half of at least 100 timers are cancelled (asyncio's rule);
  *   - one slot's life for a ready callback (alloc, pushReady, the tick that hands it out, the
  *     tick that frees it) is ~20 loads and stores on the views plus its share of the crossing:
- *     W1s (one callback per iteration) measured ~850 instructions per callback under callgrind
- *     through the whole loop, the JS core ~670, the FIFO floor 61; doing the ring-only tick in
+ *     W1s (one callback per iteration) measured ~790 instructions per callback under callgrind
+ *     through the whole loop, the JS core ~690, the FIFO floor 61 (issue 15's second round: V8
+ *     inlines alloc and pushReady into callSoon only while they stay small, so their rare cases
+ *     are out of line in bindings/core/wasm.ts; it was ~1,030 when they were not); doing the ring-only tick in
  *     JS on the views instead of crossing measured ~100 instructions more (the views' loads cost
  *     more than the call), so the tick stays here (bench/README.md has the workloads).
  */

@@ -2,11 +2,14 @@
  * EventLoop — the portable loop (asyncio's base_events.py), the same over either core.
  *
  * Data: the core (timer heap, ready ring, batch; see core/types.ts) holds slots; the loop holds
- * what runs for each slot in tables by slot (struct of arrays): `_cbs[slot]` the callback,
- * `_args[slot]` its arguments (as handles.ts ARGS_* says), `_ctxs[slot]` its Context or context
- * vars, `_flags[slot]` how to read the two (handles.ts), `_whens[slot]` a timer's deadline.
- * `_cbs[slot]` is set from scheduling until the callback runs or is cancelled (then undefined,
- * with `_args`/`_ctxs` cleared so nothing is held). The Handle that callSoon returns is not kept:
+ * what runs for each slot in one table, four entries per slot from `i = slot << 2`: `_slots[i]` the
+ * callback, `_slots[i + 1]` its arguments (as handles.ts ARGS_* says), `_slots[i + 2]` its Context
+ * or context vars, `_slots[i + 3]` how to read the two (handles.ts flags); `_whens[slot]` a timer's
+ * deadline. One array, not four: each access to a JS array checks its map, elements and length,
+ * and V8 checks one array once for the four entries a callback reads (W1s: ~100 instructions per
+ * callback less than four tables). The callback is set from scheduling until it runs or is
+ * cancelled (then undefined, with its arguments and context cleared so nothing is held). The
+ * Handle that callSoon returns is not kept:
  * it names (slot, gen), and cancels through `_cancelHandle`; the work the loop schedules for itself
  * (`_soonAlways`: done callbacks, task steps, host events) makes no Handle at all. Only while the
  * loop is instrumented (debug mode, an observer, a trace) `_handles[slot]` keeps the user's handle,
@@ -24,7 +27,7 @@
  * the next timer or a wake-up (scheduling onto a sleeping loop wakes it). The blocking runner
  * (`_runSync`) sleeps in Atomics.wait. The clock is one object (clock.ts), real or virtual.
  */
-import { Context, currentContext, enterCallbacks, leaveCallbacks } from './context.js';
+import { Context, currentContext as currentContextCell, enterCallbacks as enterCallbacksCell, leaveCallbacks as leaveCallbacksCell } from './context.js';
 import { type Core, type CoreKind, type WakeCell, isMemoryExhausted } from './core/types.js';
 import { createJsCore } from './core/js.js';
 import { createWasmCore, isMemoryRefused } from './core/wasm.js';
@@ -34,9 +37,24 @@ import { type Clock, type ClockKind, checkSeconds, createClock } from './clock.j
 import { isInstance, peek, safeString } from './repr.js';
 import { checkCallable, isCallable } from './callables.js';
 import { Future, type FutureLoop } from './futures.js';
-import { ARGS_ARRAY, ARGS_NONE, ARGS_ONE, ARGS_SHIFT, EXPLICIT_CONTEXT, Handle, TIMER_SLOT, TimerHandle, firstUserFrame, formatCallback, formatHandle, invoke, noteOwnFile, type HandleOwner } from './handles.js';
+import {
+  ARGS_ARRAY as ARGS_ARRAY_CELL,
+  ARGS_NONE as ARGS_NONE_CELL,
+  ARGS_ONE as ARGS_ONE_CELL,
+  ARGS_SHIFT as ARGS_SHIFT_CELL,
+  EXPLICIT_CONTEXT as EXPLICIT_CONTEXT_CELL,
+  Handle,
+  TIMER_SLOT as TIMER_SLOT_CELL,
+  TimerHandle,
+  firstUserFrame,
+  formatCallback,
+  formatHandle,
+  invoke as invokeCell,
+  noteOwnFile,
+  type HandleOwner,
+} from './handles.js';
 import { host } from './hosts/index.js';
-import { takeAsyncWork } from './attribution.js';
+import { takeAsyncWork as takeAsyncWorkCell } from './attribution.js';
 import { enterRunning, leaveRunning } from './thread-state.js';
 // what port(), expose() and the executor methods call: imported, not registered at load time, so
 // a bundle that keeps EventLoop keeps them (a bundler drops a module imported for its side effect)
@@ -51,6 +69,25 @@ import type { AddrInfo, ConnectionOptions, GetAddrInfoOptions, Server, ServerOpt
 import type { ProtocolLike, SubprocessProtocolLike } from './io/protocols.js';
 
 noteOwnFile(new Error().stack); // this file's frames are wasmloop's own (handles.ts firstUserFrame)
+
+// What the callback path uses from other modules, as this module's own constants: V8 folds a
+// module's unexported constant into optimized code, but an imported binding is a module cell (dist/
+// keeps one file per module) that it loads and checks for initialization at every use — ~40
+// instructions per callback on W1s under callgrind, for the flags bits, invoke and the Handle class
+// (and per iteration of the runners, for the context switch and takeAsyncWork).
+const ARGS_ARRAY = ARGS_ARRAY_CELL;
+const ARGS_NONE = ARGS_NONE_CELL;
+const ARGS_ONE = ARGS_ONE_CELL;
+const ARGS_SHIFT = ARGS_SHIFT_CELL;
+const EXPLICIT_CONTEXT = EXPLICIT_CONTEXT_CELL;
+const TIMER_SLOT = TIMER_SLOT_CELL;
+const invoke = invokeCell;
+const currentContext = currentContextCell;
+const enterCallbacks = enterCallbacksCell;
+const leaveCallbacks = leaveCallbacksCell;
+const takeAsyncWork = takeAsyncWorkCell;
+const HandleClass = Handle;
+const TimerHandleClass = TimerHandle;
 
 export type { ClockKind } from './clock.js';
 
@@ -184,9 +221,10 @@ export interface InboxOwner {
  * NotImplementedError naming it.
  *
  * Invariants of the fields (what each method may assume, and must leave true):
- * - `_cbs[slot]` is the callback of every slot the core holds (ready ring, timers, the batch not
- *   yet run), with `_args`/`_ctxs`/`_flags` (and `_whens` for a timer) beside it; `undefined` once
- *   it ran or was cancelled. A Handle cancels its slot only while the slot's generation is its own.
+ * - `_slots[slot << 2]` is the callback of every slot the core holds (ready ring, timers, the batch
+ *   not yet run), with its arguments, context and flags in the next three entries (and `_whens[slot]`
+ *   for a timer); `undefined` once it ran or was cancelled. `_slots` is filled in slot order (the
+ *   core hands out the lowest free slot first), so it never has holes for V8 to make it sparse. A Handle cancels its slot only while the slot's generation is its own.
  *   `_handles[slot]` is set only while the loop is instrumented.
  * - `_overflow` holds handles with no slot (`_slot === -1`), in order, each to run after everything
  *   in the ready ring; non-empty only after the core refused a slot; drained right after each tick.
@@ -212,10 +250,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
 
   /** @internal */ _core: Core;
   // what runs for each slot (see the top of this file): set by _soon/_at/_soonAlways, cleared when it runs or is cancelled
-  /** @internal */ _cbs: Array<((...args: any[]) => unknown) | undefined> = [];
-  private _args: unknown[] = [];
-  private _ctxs: unknown[] = [];
-  private _flags: number[] = [];
+  /** @internal four entries per slot: callback, arguments, context, flags (see the top of this file) */
+  _slots: unknown[] = [];
   private _whens: number[] = [];
   /** instrumented loops only: the user's handle by slot (what reports, observers and traces are given) */
   private _handles: Array<Handle | undefined> = [];
@@ -326,6 +362,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     this._checkClosed();
     if (callback !== this._plainFn) this._checkCallback(callback, 'callSoon');
     const n = arguments.length - 1; // no rest array: up to two arguments are read from a and b
+    if (n === 0) return this._soon(callback, undefined, ARGS_NONE, null); // the commonest shape, with nothing to dispatch
     return n <= 2 ? this._call(SOON, callback, n, a, b) : this._callArgs(SOON, callback, Array.prototype.slice.call(arguments, 1));
   }
 
@@ -381,18 +418,33 @@ export class EventLoop implements HandleOwner, FutureLoop {
    * `when` is the timer's deadline, or SOON (NaN, which no deadline is: checkSeconds refuses it).
    */
   private _call(when: number, callback: (...args: any[]) => unknown, n: number, a: unknown, b: unknown): Handle {
-    if (n <= 0) return this._schedule(when, callback, undefined, ARGS_NONE, null);
-    if (n === 1) return isContext(a) ? this._schedule(when, callback, undefined, ARGS_NONE, a) : this._schedule(when, callback, a, ARGS_ONE, null);
-    return isContext(b) ? this._schedule(when, callback, a, ARGS_ONE, b) : this._schedule(when, callback, [a, b], ARGS_ARRAY, null);
+    let arg: unknown = undefined;
+    let kind = ARGS_NONE;
+    let ctx: Context | null = null;
+    if (n === 1) {
+      if (isContext(a)) ctx = a;
+      else {
+        arg = a;
+        kind = ARGS_ONE;
+      }
+    } else if (n === 2) {
+      if (isContext(b)) {
+        arg = a;
+        kind = ARGS_ONE;
+        ctx = b;
+      } else {
+        arg = [a, b];
+        kind = ARGS_ARRAY;
+      }
+    }
+    return when === when ? this._at(when, callback, arg, kind, ctx) : this._soon(callback, arg, kind, ctx);
   }
 
   /** `_call` for an argument list of any length (a trailing Context is the context). */
   private _callArgs(when: number, callback: (...args: any[]) => unknown, args: unknown[]): Handle {
     const ctx = args.length > 0 && isContext(args[args.length - 1]) ? (args.pop() as Context) : null;
-    return args.length <= 1 ? this._schedule(when, callback, args[0], args.length, ctx) : this._schedule(when, callback, args, ARGS_ARRAY, ctx);
-  }
-
-  private _schedule(when: number, callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): Handle {
+    const kind = args.length <= 1 ? args.length : ARGS_ARRAY;
+    const arg = kind === ARGS_ARRAY ? args : args[0];
     return when === when ? this._at(when, callback, arg, kind, ctx) : this._soon(callback, arg, kind, ctx);
   }
 
@@ -404,28 +456,27 @@ export class EventLoop implements HandleOwner, FutureLoop {
   }
 
   private _soon(callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): Handle {
-    const slot = this._put(callback, arg, kind, ctx);
-    const h = new Handle(callback, arg, kind, this, this._ctxs[slot] as Context, ctx !== null, slot, this._core.gen(slot));
+    const vars = ctx ?? currentContext()._vars;
+    const slot = this._put(callback, arg, ctx === null ? kind << ARGS_SHIFT : (kind << ARGS_SHIFT) | EXPLICIT_CONTEXT, vars);
+    const h = new HandleClass(callback, arg, kind, this, vars, ctx !== null, slot, this._core.gen(slot));
     if (this._instrumented) this._keep(h, slot);
     return h;
   }
 
   /**
-   * Takes a slot, fills the slot's tables and appends it to the ready ring: a callSoon without its
-   * Handle. Throws (nothing scheduled) when the core refuses a slot.
+   * Takes a slot, fills the slot's entries (`flags` as handles.ts says; `ctx` a Context or context
+   * vars) and appends it to the ready ring: a callSoon without its Handle. Throws (nothing
+   * scheduled) when the core refuses a slot.
    */
-  private _put(callback: (...args: any[]) => unknown, arg: unknown, kind: number, ctx: Context | null): number {
+  private _put(callback: (...args: any[]) => unknown, arg: unknown, flags: number, ctx: unknown): number {
     const core = this._core;
     const slot = core.alloc();
-    this._cbs[slot] = callback;
-    this._args[slot] = arg;
-    if (ctx === null) {
-      this._ctxs[slot] = currentContext()._vars;
-      this._flags[slot] = kind << ARGS_SHIFT;
-    } else {
-      this._ctxs[slot] = ctx;
-      this._flags[slot] = (kind << ARGS_SHIFT) | EXPLICIT_CONTEXT;
-    }
+    const t = this._slots;
+    const i = slot << 2;
+    t[i] = callback; // in this order: at the table's end, each store appends
+    t[i + 1] = arg;
+    t[i + 2] = ctx;
+    t[i + 3] = flags;
     core.pushReady(slot); // never throws for an allocated slot: only alloc grows the core
     if (--this._stats.countdown === 0) this._stats.sample(); // one in SAMPLE_EVERY is timed to its iteration
     if (this._sleepResolve !== null) this._wake();
@@ -442,12 +493,14 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const core = this._core;
     const slot = core.alloc();
     const vars = ctx ?? currentContext()._vars;
-    this._cbs[slot] = callback;
-    this._args[slot] = arg;
-    this._ctxs[slot] = vars;
-    this._flags[slot] = (kind << ARGS_SHIFT) | (ctx !== null ? EXPLICIT_CONTEXT : 0) | TIMER_SLOT;
+    const t = this._slots;
+    const i = slot << 2;
+    t[i] = callback;
+    t[i + 1] = arg;
+    t[i + 2] = vars;
+    t[i + 3] = (kind << ARGS_SHIFT) | (ctx !== null ? EXPLICIT_CONTEXT : 0) | TIMER_SLOT;
     this._whens[slot] = when;
-    const h = new TimerHandle(when, callback, arg, kind, this, vars, ctx !== null, slot, core.gen(slot));
+    const h = new TimerHandleClass(when, callback, arg, kind, this, vars, ctx !== null, slot, core.gen(slot));
     if (this._instrumented) {
       this._keep(h, slot);
       if (this._tracer !== null) this._tracer.timer(h);
@@ -481,7 +534,8 @@ export class EventLoop implements HandleOwner, FutureLoop {
       try {
         // no Handle: nobody holds one for this work (an instrumented loop makes one, for its reports)
         if (this._instrumented) this._soon(callback, arg, kind, ctx);
-        else this._put(callback, arg, kind, ctx);
+        else if (ctx === null) this._put(callback, arg, kind << ARGS_SHIFT, currentContext()._vars);
+        else this._put(callback, arg, (kind << ARGS_SHIFT) | EXPLICIT_CONTEXT, ctx);
         return;
       } catch (e) {
         if (!isMemoryExhausted(e)) throw e;
@@ -505,10 +559,12 @@ export class EventLoop implements HandleOwner, FutureLoop {
         const slot = core.alloc();
         h._slot = slot;
         h._gen = core.gen(slot);
-        this._cbs[slot] = h._callback!;
-        this._args[slot] = h._args;
-        this._ctxs[slot] = h._ctx;
-        this._flags[slot] = h._flags; // not cancelled: the flags word is the slot's
+        const t = this._slots;
+        const j = slot << 2;
+        t[j] = h._callback!;
+        t[j + 1] = h._args;
+        t[j + 2] = h._ctx;
+        t[j + 3] = h._flags; // not cancelled: the flags word is the slot's
         if (this._instrumented) this._handles[slot] = h;
         core.pushReady(slot);
       }
@@ -522,16 +578,18 @@ export class EventLoop implements HandleOwner, FutureLoop {
   _cancelHandle(h: Handle): void {
     const slot = h._slot;
     // the slot is still this handle's while its generation is (a handle waiting in _overflow has none)
-    if (slot < 0 || this._closed || this._cbs[slot] === undefined || this._core.gen(slot) !== h._gen) return;
+    if (slot < 0 || this._closed || this._slots[slot << 2] === undefined || this._core.gen(slot) !== h._gen) return;
     this._clear(slot);
     this._core.cancel(slot, h._gen);
   }
 
   /** Drops what the slot's tables hold (the callback ran or was cancelled). */
   private _clear(slot: number): void {
-    this._cbs[slot] = undefined;
-    this._args[slot] = undefined;
-    this._ctxs[slot] = undefined;
+    const t = this._slots;
+    const i = slot << 2;
+    t[i] = undefined;
+    t[i + 1] = undefined;
+    t[i + 2] = undefined;
     if (slot < this._handles.length) this._handles[slot] = undefined;
   }
 
@@ -664,10 +722,7 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const onClose = this._extra.onClose as Array<() => void> | undefined;
     if (onClose) for (const fn of onClose.splice(0)) fn(); // host resources tied to the loop (signal handlers)
     this._plainFn = UNCHECKED;
-    this._cbs = [];
-    this._args = [];
-    this._ctxs = [];
-    this._flags = [];
+    this._slots = [];
     this._whens = [];
     this._handles = [];
     this._overflow = [];
@@ -1221,10 +1276,16 @@ export class EventLoop implements HandleOwner, FutureLoop {
     const n = core.tick(now, clock.resolution);
     stats.iterations++;
     stats.dispatched += n;
-    if (n > ready && timers > 0) stats.timerFired(now - this._whens[core.mem32[core.batchBase + ready]!]!);
+    if (n > ready && timers > 0) this._timerFired(now, ready);
     if (threads !== null && threads.stalled) threads.drain(); // the tick freed the last batch's slots
     if (this._overflow.length !== 0) this._drainOverflow(); // so did it for work refused a slot
     return n;
+  }
+
+  /** The tick handed out timers after `ready` callbacks from the ring: how late the first one fired (stats). Out of `_tick`, which V8 inlines into the drivers within a budget counted in bytecode. */
+  private _timerFired(now: number, ready: number): void {
+    const core = this._core;
+    this._stats.timerFired(now - this._whens[core.mem32[core.batchBase + ready]!]!);
   }
 
   /** Runs the batch the last tick handed out (`n` slots from `mem32[base]`), skipping cancelled handles. */
@@ -1232,22 +1293,21 @@ export class EventLoop implements HandleOwner, FutureLoop {
     if (this._instrumented) return this._runBatchDebug(n, base);
     if (this._handles.length !== 0) this._handles = []; // kept while instrumented: no longer needed
     const core = this._core;
-    const cbs = this._cbs;
-    const args = this._args;
-    const ctxs = this._ctxs;
-    for (let i = 0; i < n; i++) {
-      const slot = core.mem32[base + i]!; // mem32 may be replaced by a growth during the batch
-      const cb = cbs[slot];
+    const t = this._slots; // grows in place while callbacks schedule: the same array all batch
+    for (let k = 0; k < n; k++) {
+      const slot = core.mem32[base + k]!; // mem32 may be replaced by a growth during the batch
+      const i = slot << 2;
+      const cb = t[i] as ((...args: any[]) => unknown) | undefined;
       if (cb === undefined) {
         this._stats.skipped++; // cancelled
         continue;
       }
-      cbs[slot] = undefined;
-      const arg = args[slot];
-      if (arg !== undefined) args[slot] = undefined;
-      const ctx = ctxs[slot] as Context;
-      ctxs[slot] = undefined;
-      const flags = this._flags[slot]!;
+      t[i] = undefined;
+      const arg = t[i + 1];
+      if (arg !== undefined) t[i + 1] = undefined;
+      const ctx = t[i + 2] as Context;
+      t[i + 2] = undefined;
+      const flags = t[i + 3] as number;
       try {
         invoke(cb, flags, arg, ctx);
       } catch (e) {
@@ -1269,14 +1329,15 @@ export class EventLoop implements HandleOwner, FutureLoop {
     tr?.begin(n, t1);
     for (let i = 0; i < n; i++) {
       const slot = core.mem32[base + i]!;
-      const cb = this._cbs[slot];
+      const j = slot << 2;
+      const cb = this._slots[j] as ((...args: any[]) => unknown) | undefined;
       if (cb === undefined) {
         this._stats.skipped++;
         continue;
       }
-      const arg = this._args[slot];
-      const flags = this._flags[slot]!;
-      const h = this._handleOf(slot, cb, arg, flags, this._ctxs[slot]);
+      const arg = this._slots[j + 1];
+      const flags = this._slots[j + 3] as number;
+      const h = this._handleOf(slot, cb, arg, flags, this._slots[j + 2]);
       const when = (flags & TIMER_SLOT) !== 0 ? this._whens[slot]! : NaN;
       this._clear(slot);
       const t0 = obs === null ? t1 : host.now();
@@ -1302,27 +1363,26 @@ export class EventLoop implements HandleOwner, FutureLoop {
    */
   private _runBatchTraced(n: number, base: number, tr: Tracer): void {
     const core = this._core;
-    const cbs = this._cbs;
-    const args = this._args;
-    const ctxs = this._ctxs;
+    const t = this._slots; // grows in place while callbacks schedule: the same array all batch
     const handles = this._handles;
     let t1 = host.now();
     tr.begin(n, t1);
-    for (let i = 0; i < n; i++) {
-      const slot = core.mem32[base + i]!;
-      const cb = cbs[slot];
+    for (let k = 0; k < n; k++) {
+      const slot = core.mem32[base + k]!; // mem32 may be replaced by a growth during the batch
+      const i = slot << 2;
+      const cb = t[i] as ((...args: any[]) => unknown) | undefined;
       if (cb === undefined) {
         this._stats.skipped++;
         continue;
       }
-      cbs[slot] = undefined;
-      const arg = args[slot];
-      args[slot] = undefined;
-      const ctx = ctxs[slot] as Context;
-      ctxs[slot] = undefined;
-      const flags = this._flags[slot]!;
+      t[i] = undefined;
+      const arg = t[i + 1];
+      if (arg !== undefined) t[i + 1] = undefined;
+      const ctx = t[i + 2] as Context;
+      t[i + 2] = undefined;
+      const flags = t[i + 3] as number;
       const when = (flags & TIMER_SLOT) !== 0 ? this._whens[slot]! : NaN;
-      const kept = handles[slot];
+      const kept = slot < handles.length ? handles[slot] : undefined;
       if (kept !== undefined) handles[slot] = undefined;
       const t0 = t1;
       try {

@@ -27,8 +27,8 @@
  *   - alloc, gen, pushReady, cancel: O(1), a few loads and stores; pushTimer O(log4 n) (timers.ts);
  *   - tick: O(batch) for the ring, O(log4 n) per fired or dropped timer; a rebuild is O(n) and
  *     happens when more than half of at least 100 timers are cancelled (asyncio's rule);
- *   - W1s (one callback per iteration, the slot's whole life per callback) measured ~670
- *     instructions per callback under callgrind through the whole loop (the WASM core ~850, the
+ *   - W1s (one callback per iteration, the slot's whole life per callback) measured ~690
+ *     instructions per callback under callgrind through the whole loop (the WASM core ~790, the
  *     FIFO floor 61):
  *     the core's share is the free-stack pop and push, the ring's store and the batch copy.
  */

@@ -216,14 +216,22 @@ export class WasmCore implements Core {
   }
 
   alloc(): number {
+    const m = this.mem32;
+    const top = m[this.h + H.FREE_TOP]!;
+    if (top === 0 || this.failIn !== 0) return this.allocSlow();
+    m[this.h + H.FREE_TOP] = top - 1;
+    return m[this.free + top - 1]!;
+  }
+
+  /**
+   * alloc's rare cases, out of line so that alloc stays small enough for V8 to inline into the
+   * loop's callSoon (its inlining budget is counted in bytecode): an armed failAfter, no free slot.
+   */
+  private allocSlow(): number {
     if (this.failIn !== 0 && --this.failIn === 0) throw injectedRefusal();
-    let m = this.mem32;
-    let top = m[this.h + H.FREE_TOP]!;
-    if (top === 0) {
-      this.grown(this.ex.growSlots());
-      m = this.mem32;
-      top = m[this.h + H.FREE_TOP]!;
-    }
+    if (this.mem32[this.h + H.FREE_TOP] === 0) this.grown(this.ex.growSlots());
+    const m = this.mem32;
+    const top = m[this.h + H.FREE_TOP]!;
     m[this.h + H.FREE_TOP] = top - 1;
     return m[this.free + top - 1]!;
   }
@@ -241,14 +249,16 @@ export class WasmCore implements Core {
   pushReady(slot: number): void {
     const m = this.mem32;
     const tail = m[this.h + H.RING_TAIL]!;
-    if (tail - m[this.h + H.RING_HEAD]! > this.mask) {
-      // only reachable when a slot is pushed twice: the ring holds as many entries as there are slots
-      this.grown(this.ex.growRing());
-      return this.pushReady(slot);
-    }
+    if (tail - m[this.h + H.RING_HEAD]! > this.mask) return this.pushReadyGrown(slot);
     m[this.ring + (tail & this.mask)] = slot;
     m[this.h + H.RING_TAIL] = tail + 1;
     this.m8[this.states + slot] = S.READY;
+  }
+
+  /** pushReady on a full ring, out of line (see allocSlow): only reachable when a slot is pushed twice, as the ring holds an entry per slot. */
+  private pushReadyGrown(slot: number): void {
+    this.grown(this.ex.growRing());
+    this.pushReady(slot);
   }
 
   pushTimer(slot: number, when: number): void {
