@@ -9,7 +9,7 @@
  * shared chunk).
  *
  * The issue's goal is 15 kB gzipped for `newEventLoop` alone, WebAssembly core included. It is not
- * met: 36.4 kB with esbuild, 35.3 kB with rollup (Dec 2026). What is in the first chunk, and why
+ * met: 37.7 kB with esbuild, 36.6 kB with rollup (Dec 2026). What is in the first chunk, and why
  * (esbuild's metafile: who imports what):
  * - the loop front (loop, futures, tasks, handles, repr, errors, context, clock, attribution,
  *   callables, stats, io/host, the host adapters): every method of EventLoop is in the class;
@@ -60,8 +60,10 @@ const DIST = join(ROOT, 'dist');
 /** Gzipped bytes of the first chunk of the `newEventLoop`-only app (goal: 15 kB). */
 // 35.1 kB when the size work landed; 38.3 kB after the same session's trace ring, slot tables and
 // clock object joined the loop; 36.4 kB once the toolkit's coroutines and the call graph's stack
-// parser left it (the header has the account)
-const BUDGET = 37_000;
+// parser left it (the header has the account); 37.7 kB after the next round's merges (the host's
+// refusal of a WebAssembly memory and the spare memories +0.3, the traced batch of its own and the
+// ring's one-record iterations +0.7, the callback path's local copies of imports +0.3)
+const BUDGET = 38_000;
 /** Strings of modules an app that uses newEventLoop alone must not ship: coro.ts's driver symbol, toolkit/graph.ts's stack parser. */
 const LEFT_OUT = ['wasmloop.driver', 'processTicksAndRejections'];
 /** A line of the default pool's worker source (executor.ts WORKER_SOURCE): the pool's code is in a bundle where it is. */
