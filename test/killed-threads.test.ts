@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, newEventLoop, type LoopPort } from '../bindings/index.js';
-import { COMMIT_LOST, C_HEAD, C_TAIL, POS_MASK, claimOf, commit, inboxTuning, inboxViews, recordWords, tryReserve, type InboxViews } from '../bindings/core/inbox.js';
+import { COMMIT_LOST, C_HEAD, C_TAIL, C_WAITERS, POS_MASK, claimOf, commit, inboxTuning, inboxViews, recordWords, tryReserve, type InboxViews } from '../bindings/core/inbox.js';
 import { CORES } from './helpers.js';
 
 const IN_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
@@ -81,6 +81,27 @@ async function until(cond: () => boolean, what: () => string, ms = 15_000): Prom
     if (failures.length > 0) throw failures[0];
     if (Date.now() > end) throw new Error(`gave up waiting: ${what()}`);
     await tick();
+  }
+}
+
+/**
+ * `p`, or an error naming `what` and the inbox's state if it has not settled within `ms`: this
+ * case hung rarely under a loaded full run (30 s, Node once, Deno once), and a bare test timeout
+ * did not say at which step.
+ */
+async function step<T>(what: string, p: Promise<T>, port: LoopPort, ms = 10_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const v = inboxViews(port.ctrlBuffer, port.ctrl, port.ringBuffer);
+      const state = `tail ${(Atomics.load(v.c, v.ctrl + C_TAIL) >>> 1) & POS_MASK}, head ${Atomics.load(v.c, v.ctrl + C_HEAD)}, waiters ${Atomics.load(v.c, v.ctrl + C_WAITERS)}, ring size ${v.mask + 1}`;
+      reject(new Error(`hung for ${ms} ms at: ${what} (inbox: ${state})`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([p, hung]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -159,9 +180,9 @@ describe.each(CORES)('killed threads (%s core)', (core) => {
     const stats = new Int32Array(new SharedArrayBuffer(8 * P));
     const workers = Array.from({ length: P }, (_, id) => spawn({ role: 'flood', port, stats: stats.buffer, slot: id, id, pad: 2000 }));
     await until(() => workers.every((_, id) => Atomics.load(stats, 2 * id + 1) === 1), () => 'producers to start');
-    await Promise.all(workers.map((w) => new Promise<void>((done) => setTimeout(() => void w.terminate().then(() => done()), rand() * KILL_WITHIN_MS))));
+    await step('terminating the producers', Promise.all(workers.map((w) => new Promise<void>((done) => setTimeout(() => void w.terminate().then(() => done()), rand() * KILL_WITHIN_MS)))), port);
     loop.stop();
-    await running;
+    await step('the loop stopping', running, port);
     // the state a producer killed while copying leaves: a claimed record never committed, at the tail
     const v: InboxViews = inboxViews(port.ctrlBuffer, port.ctrl, port.ringBuffer);
     const n = recordWords(12);
@@ -169,7 +190,7 @@ describe.each(CORES)('killed threads (%s core)', (core) => {
     expect(dead).toBeGreaterThanOrEqual(0);
     // runThreadsafe calls from another thread, accepted behind it
     const caller = spawn({ role: 'calls', port, count: 5 });
-    expect(await message(caller)).toBe('submitted');
+    expect(await step("the caller's 'submitted'", message(caller), port)).toBe('submitted');
     const answers = message(caller);
     const dog = new Int32Array(new SharedArrayBuffer(12));
     const watchdog = spawn({ role: 'watchdog', stats: dog.buffer, ms: 800 });
@@ -177,9 +198,9 @@ describe.each(CORES)('killed threads (%s core)', (core) => {
     loop.close();
     Atomics.store(dog, 1, 1);
     Atomics.notify(dog, 1);
-    await new Promise((r) => watchdog.once('exit', r));
+    await step("the watchdog's exit", new Promise((r) => watchdog.once('exit', r)), port);
     expect(Atomics.load(dog, 2)).toBe(0); // close() returned before the watchdog's 800 ms ran out
-    expect(await answers).toEqual(Array.from({ length: 5 }, () => ({ error: 'RuntimeError: Event loop is closed' })));
+    expect(await step("the caller's answers", answers, port)).toEqual(Array.from({ length: 5 }, () => ({ error: 'RuntimeError: Event loop is closed' })));
     // the producer of the record, had it been merely slow, learns it was given up: it never commits
     expect(commit(v, dead, n, new Uint8Array(12), 12)).toBe(COMMIT_LOST);
     expect(quiescent(port)).toEqual({ emptied: true, zeroed: true });
