@@ -43,7 +43,7 @@ import { _Awaiter } from './futures.js';
 import type { TimerHandle } from './handles.js';
 import { host } from './hosts/index.js';
 import { threadToken } from './thread-state.js';
-import { CB, COUNTER, FLOW_F, FLOW_S, ITER, SOLO, TASK_B, TASK_E, TraceRing, snapshot, type RingSnapshot, type TraceBuffers } from './trace-ring.js';
+import { CB, COUNTER, FLOW_F, FLOW_S, ITER, SOLO, TASK_B, TASK_E, TraceRing, snapshot, type RingEvent, type RingSnapshot, type TraceBuffers } from './trace-ring.js';
 
 export type { TraceBuffers } from './trace-ring.js';
 
@@ -262,16 +262,18 @@ export class Tracer {
       this.soloEnd = t1;
       return;
     }
-    const ts = this.virtual ? this.iterTs + (t0 - this.wallStart) * 1000 : t0 * 1000;
+    this.cbRecord(this.virtual ? this.iterTs + (t0 - this.wallStart) * 1000 : t0 * 1000, (t1 - t0) * 1000, flow, v);
+  }
+
+  /** A CB record: a callback at `ts` for `dur` (µs), ending timer flow `flow` (0: none), named `v` (string id × 2, plus 1 for a task's). */
+  private cbRecord(ts: number, dur: number, flow: number, v: number): void {
     const ring = this.ring;
     const r = ring.claim(CB, ts);
-    const f64 = ring.f64;
     const i = 2 * r + 8;
-    const i32 = ring.i32;
-    f64[r + 1] = (t1 - t0) * 1000;
-    f64[r + 2] = flow;
-    i32[i + 1] = v >> 1;
-    i32[i + 2] = v & 1;
+    ring.f64[r + 1] = dur;
+    ring.f64[r + 2] = flow;
+    ring.i32[i + 1] = v >> 1;
+    ring.i32[i + 2] = v & 1;
     ring.publish();
   }
 
@@ -283,7 +285,8 @@ export class Tracer {
     let r: number;
     if (solo !== 0) {
       this.solo = 0;
-      if (w !== this.soloEnd) this.soloRecord(solo - 1); // something ran after it: its own record
+      // something ran after it: its own record (it started the iteration, so at the iteration's ts)
+      if (w !== this.soloEnd) this.cbRecord(this.iterTs, (this.soloEnd - this.wallStart) * 1000, 0, solo - 1);
       else {
         r = ring.claim(SOLO, this.iterTs);
         const i = 2 * r + 8;
@@ -297,17 +300,6 @@ export class Tracer {
     ring.i32[2 * r + 10] = this.ready;
     ring.i32[2 * r + 11] = this.fired;
     this.iterRecord(r, dur);
-  }
-
-  /** The held callback's CB record, when end() cannot fold it into the iteration's. */
-  private soloRecord(v: number): void {
-    const ring = this.ring;
-    const r = ring.claim(CB, this.iterTs);
-    ring.f64[r + 1] = (this.soloEnd - this.wallStart) * 1000;
-    ring.f64[r + 2] = 0;
-    ring.i32[2 * r + 9] = v >> 1;
-    ring.i32[2 * r + 10] = v & 1;
-    ring.publish();
   }
 
   /** The fields an ITER and a SOLO record share, then publish; the iteration is over. */
@@ -425,27 +417,31 @@ export function decode(snap: RingSnapshot): Trace {
   const begun = new Set<number>();
   const open = new Map<number, string>();
   let last = 0;
+  /** A callback's complete event (a CB record, or a SOLO record's callback: same name, a, ts, dur). */
+  const callback = (e: RingEvent): void => {
+    events.push({ name: snap.name(e.name), cat: e.a === 1 ? 'callback,task' : 'callback', ph: 'X', ts: e.ts, dur: e.dur, pid: PID, tid });
+  };
+  /** An iteration's complete event (an ITER record, or a SOLO record's iteration). */
+  const iteration = (e: RingEvent, ready: number, timersFired: number): void => {
+    const args: Record<string, unknown> = { ready, timersFired, lateBy: e.x };
+    if (e.y >= 0) args.wallTs = e.y;
+    events.push({ name: 'iteration', cat: 'loop,iteration', ph: 'X', ts: e.ts, dur: e.dur, pid: PID, tid, args });
+  };
   for (const e of evs) {
     const ts = e.ts;
     switch (e.kind) {
-      case ITER: {
-        const args: Record<string, unknown> = { ready: e.a, timersFired: e.b, lateBy: e.x };
-        if (e.y >= 0) args.wallTs = e.y;
-        events.push({ name: 'iteration', cat: 'loop,iteration', ph: 'X', ts, dur: e.dur, pid: PID, tid, args });
+      case ITER:
+        iteration(e, e.a, e.b);
         last = Math.max(last, ts + e.dur);
         break;
-      }
-      case SOLO: {
+      case SOLO:
         // an iteration of one callback: the callback, then the iteration, as a CB and an ITER record give them
-        events.push({ name: snap.name(e.name), cat: e.a === 1 ? 'callback,task' : 'callback', ph: 'X', ts, dur: e.dur, pid: PID, tid });
-        const args: Record<string, unknown> = { ready: 1, timersFired: e.b, lateBy: e.x };
-        if (e.y >= 0) args.wallTs = e.y;
-        events.push({ name: 'iteration', cat: 'loop,iteration', ph: 'X', ts, dur: e.dur, pid: PID, tid, args });
+        callback(e);
+        iteration(e, 1, e.b);
         last = Math.max(last, ts + e.dur);
         break;
-      }
       case CB:
-        events.push({ name: snap.name(e.name), cat: e.a === 1 ? 'callback,task' : 'callback', ph: 'X', ts, dur: e.dur, pid: PID, tid });
+        callback(e);
         if (e.x > 0 && flowStarts.has(e.x)) events.push({ name: 'timer', cat: 'timer', ph: 'f', bp: 'e', id: e.x, ts, pid: PID, tid });
         last = Math.max(last, ts + e.dur);
         break;
