@@ -29,8 +29,6 @@ export type Coro<T> = Generator<unknown, T, unknown> & PromiseLike<T>;
 
 const DRIVER: unique symbol = Symbol('wasmloop.driver');
 
-/** Future's own addDoneCallback (tasks.ts does the same for a task's wakeup). */
-const plainAddDoneCallback = Future.prototype.addDoneCallback;
 
 interface CoroObject extends Generator<unknown, unknown, unknown> {
   [DRIVER]?: Driver | null;
@@ -154,9 +152,7 @@ class Driver {
       }
       y._asyncioFutureBlocking = false;
       this.waiting = y;
-      // the wakeup is the driver's own arrow function: no callable check, unless a subclass's addDoneCallback wants the call
-      if (y.addDoneCallback === plainAddDoneCallback) y._addDone(this.wakeup, this.ctx);
-      else y.addDoneCallback(this.wakeup, this.ctx);
+      y._addOwnDone(this.wakeup, this.ctx); // the driver's own arrow function: no callable check
       if (this.awaited && t !== null && !y._wrapsPromise && !t.done()) {
         // the awaiting task is suspended here now (inner awaits that settled no longer hold it)
         noteAwaiting(t, gen, false, isPendingAwaitable);

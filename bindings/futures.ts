@@ -281,6 +281,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
+   * @internal The library's own done callback (a task's or a coroutine driver's wakeup, gather's
+   * child callback): unchecked through `_addDone`, unless the future's class has its own
+   * addDoneCallback, which then gets the call as a user's callback would.
+   */
+  _addOwnDone(fn: DoneCallback<T>, ctx: Context): void {
+    if (this.addDoneCallback === plainAddDoneCallback) this._addDone(fn, ctx);
+    else this.addDoneCallback(fn, ctx);
+  }
+
+  /**
    * @internal one entry into `_callbacks`. The first makes an array of exactly its two slots: a
    * `push` onto `[]` would reserve 17 (a 2-slot array is 32 bytes, that one 160, and most futures
    * have one callback: the task that waits, or the gather that wants the child).
@@ -424,6 +434,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.toString();
   }
 }
+
+/** Future's own addDoneCallback: `_addOwnDone` tells a subclass that overrides it. */
+const plainAddDoneCallback = Future.prototype.addDoneCallback;
 
 /** The loop callback that settles an awaiter (asyncio's task wakeup, for promise-based code). */
 function deliver(fut: Future<unknown>, aw: Awaiter): void {

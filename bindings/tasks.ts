@@ -27,8 +27,6 @@ import { running, swapRunning, type Marks, type Runner } from './attribution.js'
 
 noteOwnFile(new Error().stack); // this file's frames are wasmloop's own (handles.ts firstUserFrame)
 
-/** Future's own addDoneCallback: a future that has it takes a task's wakeup without the callable check (`_addDone`). */
-const plainAddDoneCallback = Future.prototype.addDoneCallback;
 
 /**
  * A generator coroutine: a generator function's generator that `yield*`s wasmloop awaitables and
@@ -470,9 +468,7 @@ export class Task<T = unknown> extends Future<T> implements Runner {
         this._stepSoon(new RuntimeError(`Task cannot await on itself: ${this}`));
       } else {
         yielded._asyncioFutureBlocking = false;
-        // the wakeup is the task's own arrow function: no callable check, unless a subclass's addDoneCallback wants the call
-        if (yielded.addDoneCallback === plainAddDoneCallback) yielded._addDone(this._wakeupFn, this._context);
-        else yielded.addDoneCallback(this._wakeupFn, this._context);
+        yielded._addOwnDone(this._wakeupFn, this._context); // the task's own arrow function: no callable check
         this._futWaiter = yielded;
         if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
       }

@@ -17,7 +17,6 @@ import { callerLoop, checkSeconds } from './base.js';
 import { futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './graph.js';
 import { Queue } from './queues.js';
 
-const plainAddDoneCallback = Future.prototype.addDoneCallback;
 
 /** What an awaitable argument resolves to. */
 export type ResultOf<A> =
@@ -162,11 +161,9 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       argToFut.set(arg, fut);
       if (fut.done()) doneFuts.push(fut);
       else {
-        // one context copy serves every child's callback (it reads no variable); a Future whose
-        // class has its own addDoneCallback gets the call
+        // one context copy serves every child's callback (it reads no variable)
         ctx ??= copyContext();
-        if (fut.addDoneCallback === plainAddDoneCallback) fut._addDone(onChildDone, ctx);
-        else fut.addDoneCallback(onChildDone, ctx);
+        fut._addOwnDone(onChildDone, ctx);
       }
     }
     children[i] = fut;
