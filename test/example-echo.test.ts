@@ -11,7 +11,7 @@ it.each(CORES)('the streams echo server and client exchange lines and close clea
   try {
     await run(() => main({ port: 0, log: (l: string) => lines.push(l) }));
   } finally {
-    install('wasm');
+    install(); // the default again
   }
   expect(lines[0]).toMatch(/^server: serving on 127\.0\.0\.1:\d+$/);
   expect(lines.slice(1, 3)).toEqual(['client: echo: hello', 'client: echo: wasmloop']);

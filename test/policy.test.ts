@@ -1,12 +1,14 @@
 /** API.md §1: loops and the per-thread policy (main thread; workers are covered by the threads suite). */
 // proves: §1.2, §1.3, §1.4, §1.5, §1.6
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLoop, RuntimeError, getEventLoop, getRunningLoop, install, newEventLoop, run, setEventLoop } from '../bindings/index.js';
 import { CORES } from './helpers.js';
+import { hostile } from './hostile-values.js';
 
 afterEach(() => {
   setEventLoop(null);
-  install('wasm');
+  install(); // the default again (install('wasm') would name the core: no fallback, §1.8)
 });
 
 describe('policy', () => {
@@ -58,6 +60,20 @@ describe('policy', () => {
     install();
     expect(newEventLoop().core).toBe('wasm');
     expect(() => install('c' as never)).toThrow(TypeError);
+  });
+
+  it('install() refuses hostile values with a TypeError at the call, and the default core stays as it was', () => {
+    install('js');
+    fc.assert(
+      fc.property(hostile(), ({ value }) => {
+        fc.pre(value !== undefined && value !== 'wasm' && value !== 'js');
+        expect(() => install(value as never)).toThrow(TypeError);
+        const loop = newEventLoop();
+        expect(loop.core).toBe('js'); // what install('js') chose, untouched by the refusal
+        loop.close();
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it.each(CORES)('run() runs main to completion on a new loop and closes it (%s)', async (core) => {
